@@ -1,0 +1,3 @@
+// Placeholder entry point until the daemon shell lands.
+import DDHCPCore
+print("ddhcpd")
