@@ -1,0 +1,117 @@
+// Entry point: C `main` (DDHCPSystem) calls ddhcpd_main. One binary, two programs: invoked as
+// `ddhcpdctl` (argv[0] basename) it is the control client, otherwise the daemon.
+
+import DDHCPCore
+import DDHCPSystem
+
+@_cdecl("ddhcpd_main")
+public func ddhcpdMain(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32 {
+    if argc > 0, let name = argv[0], CText.equals(CText.basename(name), "ddhcpdctl") {
+        return ControlClient.main(argc: argc, argv: argv)
+    }
+    return DaemonMain.main(argc: argc, argv: argv)
+}
+
+enum DaemonMain {
+    static func main(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32 {
+        var options: DaemonOptions
+        switch DaemonCommandLine.parse(argc: argc, argv: argv) {
+        case .exit(let status): return status
+        case .run(let o): options = o
+        }
+        if !options.nodeIDGiven { options.configuration.nodeID = defaultNodeID(options.serverInterface) }
+
+        let node: Node
+        do {
+            node = try Node(configuration: options.configuration, randomSeed: randomUInt64(), now: ddhcp_monotonic_ms())
+        } catch {
+            Stream.write(Stream.stderr, "ddhcpd: ")
+            Stream.write(Stream.stderr, message(for: error))
+            Stream.write(Stream.stderr, "\n")
+            return ExitStatus.invalidArguments
+        }
+        node.runtimeLogLevel = options.logLevel
+
+        let daemon = Daemon(options: options, node: node)
+        logConfiguration(daemon)
+        guard daemon.openSockets() else {
+            daemon.shutdown()
+            return ExitStatus.socketFailure
+        }
+        if options.daemonize {
+            // After the sockets, so that a start-up failure still reaches the caller's terminal.
+            if ddhcp_daemonize() < 0 {
+                Stream.write(Stream.stderr, "ddhcpd: cannot daemonise\n")
+                daemon.shutdown()
+                return ExitStatus.socketFailure
+            }
+            ddhcp_syslog_open(DaemonOptions.cString("ddhcpd"))
+            daemon.actions.output.toSyslog = true
+        }
+        guard daemon.openLoop() else {
+            daemon.actions.log(.fatal, "cannot set up signal handling and the event loop")
+            daemon.shutdown()
+            return ExitStatus.socketFailure
+        }
+        daemon.run()
+        daemon.shutdown()
+        return ExitStatus.ok
+    }
+
+    /// EUI-64 of the server interface's MAC (stable across restarts, Q-1); random without a MAC.
+    static func defaultNodeID(_ interface: CBytes) -> NodeID {
+        var mac: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
+        let n = withUnsafeMutableBytes(of: &mac) { ddhcp_if_mac(interface, $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+        guard n == 6 else { return NodeID(randomUInt64()) }
+        let bytes: [UInt8] = [mac.0 ^ 0x02, mac.1, mac.2, 0xFF, 0xFE, mac.3, mac.4, mac.5]
+        var value: UInt64 = 0
+        for b in bytes { value = value << 8 | UInt64(b) }
+        return NodeID(value)
+    }
+
+    static func message(for error: ConfigError) -> StaticString {
+        switch error {
+        case .prefixLengthTooShort: return "-N: the prefix length must be at least 8"
+        case .prefixLengthTooLong: return "-N: the prefix length must be at most 32"
+        case .blockSizeTooLarge: return "-b: the block is larger than the pool given with -N"
+        case .tentativeTimeoutTooShort: return "-t: the tentative timeout must be at least 2 seconds"
+        case .blockTimeoutInvalid: return "-B: the block timeout must be 1 to 65535 seconds"
+        case .spareLeasesInvalid: return "-s: invalid number of spare leases"
+        case .malformedOption: return "-o: expected CODE:LENGTH:BYTE1.BYTE2..."
+        case .malformedNetwork: return "-N: expected NETWORK/LENGTH, e.g. 10.0.0.0/24"
+        }
+    }
+
+    /// C logs its configuration at INFO before opening the sockets (§11.2).
+    static func logConfiguration(_ daemon: Daemon) {
+        guard daemon.actions.enabled(.info) else { return }
+        let c = daemon.options.configuration
+        var line = TextBuffer()
+        line.append("network: ")
+        line.append(c.prefix)
+        line.append(byte: UInt8(ascii: "/"))
+        line.append(Int(c.prefixLength))
+        line.append(", block size: ")
+        line.append(Int(c.blockSize))
+        line.append(", blocks: ")
+        let shift = 32 - Int(c.prefixLength) - Int(c.blockSizeExponent)
+        line.append(shift >= 0 ? Int(1) << shift : 0)
+        line.append(", spare leases: ")
+        line.append(Int(c.spareLeases))
+        daemon.actions.output.write(.info, line)
+        line.clear()
+        line.append("block timeout: ")
+        line.append(Int(c.blockTimeout))
+        line.append(", refresh factor: 4, tentative timeout: ")
+        line.append(Int(c.tentativeTimeout))
+        line.append(", node id: ")
+        line.append(hex: c.nodeID.value, digits: 16)
+        daemon.actions.output.write(.info, line)
+        line.clear()
+        line.append("server interface: ")
+        line.append(cString: daemon.options.serverInterface)
+        line.append(", client interface: ")
+        line.append(cString: daemon.options.clientInterface)
+        daemon.actions.output.write(.info, line)
+    }
+}
