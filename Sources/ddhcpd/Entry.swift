@@ -34,6 +34,10 @@ enum DaemonMain {
 
         let daemon = Daemon(options: options, node: node)
         logConfiguration(daemon)
+        guard daemon.openSignals() else {
+            Stream.write(Stream.stderr, "ddhcpd: cannot set up signal handling\n")
+            return ExitStatus.socketFailure
+        }
         guard daemon.openSockets() else {
             daemon.shutdown()
             return ExitStatus.socketFailure
@@ -49,7 +53,7 @@ enum DaemonMain {
             daemon.actions.output.toSyslog = true
         }
         guard daemon.openLoop() else {
-            daemon.actions.log(.fatal, "cannot set up signal handling and the event loop")
+            daemon.actions.log(.fatal, "cannot set up the event loop")
             daemon.shutdown()
             return ExitStatus.socketFailure
         }

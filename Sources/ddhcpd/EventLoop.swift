@@ -98,11 +98,17 @@ final class Daemon {
         return false
     }
 
-    /// Signals and the poller; after daemon() so that they belong to the final process.
-    func openLoop() -> Bool {
+    /// SIGTERM/SIGINT/SIGCHLD become events before anything else exists (a SIGTERM right
+    /// after start-up must still stop the daemon cleanly). The mask survives daemon().
+    func openSignals() -> Bool {
         signalFD = ddhcp_signals_open()
+        return signalFD >= 0
+    }
+
+    /// The poller, after daemon() so that it belongs to the final process.
+    func openLoop() -> Bool {
         pollFD = ddhcp_poll_create()
-        guard signalFD >= 0, pollFD >= 0 else { return false }
+        guard pollFD >= 0 else { return false }
         var ok = ddhcp_poll_add(pollFD, signalFD, Token.signals) == 0
         ok = ok && ddhcp_poll_add(pollFD, actions.multicastFD, Token.multicast) == 0
         ok = ok && ddhcp_poll_add(pollFD, actions.unicastFD, Token.unicast) == 0
