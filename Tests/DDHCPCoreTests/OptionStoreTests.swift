@@ -39,8 +39,9 @@ import Testing
         #expect(s.payload(28) == [1, 2])
         s.set(3, [10, 0, 0, 254])
         #expect(s.codes == [1, 2, 28, 51, 54, 3])
-        #expect(s.remove(51))
-        #expect(!s.remove(51))
+        let removed = s.remove(51)
+        let removedAgain = s.remove(51)
+        #expect(removed && !removedAgain)
         #expect(s.leaseTime == 0)
         #expect(s.codes == [1, 2, 28, 54, 3])
         s.set(51, [0, 0, 1])  // shorter than 4 bytes → LT 0 as C
