@@ -44,19 +44,18 @@ enum ControlClient {
             case UInt8(ascii: "S"): request = [ControlCommand.statisticsReset]
             case UInt8(ascii: "e"): request = [ControlCommand.showLeases]
             case UInt8(ascii: "o"):
-                guard let option = ConfigurationText.parseOption(CText.buffer(arg!)) else {
-                    return fail("-o: expected CODE:LENGTH:BYTE1.BYTE2..., e.g. 3:4:10.0.0.1, got ", arg!)
-                }
+                let option: (code: UInt8, payload: [UInt8])
+                do { option = try ArgumentText.parseOption(CText.buffer(arg!)) } catch { return fail(error, arg!) }
                 optionRequest = [ControlCommand.setOption, option.code, UInt8(option.payload.count)] + option.payload
             case UInt8(ascii: "l"):
-                let seconds = UInt32(truncatingIfNeeded: CNumber.strtoul(CText.buffer(arg!)).value)
+                let seconds = UInt32(truncatingIfNeeded: ArgumentText.strtoul(CText.buffer(arg!)))
                 request = [ControlCommand.setOption, 51, 4,
                            UInt8(truncatingIfNeeded: seconds >> 24), UInt8(truncatingIfNeeded: seconds >> 16),
                            UInt8(truncatingIfNeeded: seconds >> 8), UInt8(truncatingIfNeeded: seconds)]
             case UInt8(ascii: "r"):
-                request = [ControlCommand.removeOption, UInt8(truncatingIfNeeded: CNumber.atoi(CText.buffer(arg!)))]
+                request = [ControlCommand.removeOption, UInt8(truncatingIfNeeded: ArgumentText.atoi(CText.buffer(arg!)))]
             case UInt8(ascii: "v"):
-                request = [ControlCommand.setLogLevel, UInt8(truncatingIfNeeded: CNumber.atoi(CText.buffer(arg!)))]
+                request = [ControlCommand.setLogLevel, UInt8(truncatingIfNeeded: ArgumentText.atoi(CText.buffer(arg!)))]
             case UInt8(ascii: "V"):
                 DaemonCommandLine.printRevision()
                 return ExitStatus.ok
@@ -136,13 +135,13 @@ enum ControlClient {
         return ExitStatus.controlConnectFailure
     }
 
-    static func fail(_ what: StaticString, _ arg: CBytes) -> Int32 {
+    static func fail(_ error: ConfigError, _ arg: CBytes) -> Int32 {
         var line = TextBuffer()
         line.append("ddhcpdctl: ")
-        line.append(what)
-        line.append(byte: UInt8(ascii: "'"))
+        line.append(error.message)
+        line.append(" (got '")
         line.append(cString: arg)
-        line.append("'\n")
+        line.append("')\n")
         Stream.write(Stream.stderr, line)
         return ExitStatus.invalidArguments
     }

@@ -71,11 +71,15 @@ struct ShellActions: ActionSink {
     ) -> Bool {
         guard dhcpFD >= 0, let base = packet.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
         let target: IPv4Address
+        var port = Mesh.dhcpClientPort
         switch destination {
         case .broadcast: target = .broadcast
         case .unicast(let a): target = a
+        case .relay(let agent):
+            target = agent
+            port = Mesh.dhcpServerPort
         }
-        let sent = ddhcp_udp4_send(dhcpFD, base, Int32(packet.count), target.value, Mesh.dhcpClientPort)
+        let sent = ddhcp_udp4_send(dhcpFD, base, Int32(packet.count), target.value, port)
         if sent < 0 { logSendError("DHCP reply", sent) }
         return sent > 0
     }

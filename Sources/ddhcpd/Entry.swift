@@ -23,10 +23,11 @@ enum DaemonMain {
 
         let node: Node
         do {
+            try options.configuration.validate()
             node = try Node(configuration: options.configuration, randomSeed: randomUInt64(), now: ddhcp_monotonic_ms())
         } catch {
             Stream.write(Stream.stderr, "ddhcpd: ")
-            Stream.write(Stream.stderr, message(for: error))
+            Stream.write(Stream.stderr, error.message)
             Stream.write(Stream.stderr, "\n")
             return ExitStatus.invalidArguments
         }
@@ -73,19 +74,6 @@ enum DaemonMain {
         return NodeID(value)
     }
 
-    static func message(for error: ConfigError) -> StaticString {
-        switch error {
-        case .prefixLengthTooShort: return "-N: the prefix length must be at least 8"
-        case .prefixLengthTooLong: return "-N: the prefix length must be at most 32"
-        case .blockSizeTooLarge: return "-b: the block is larger than the pool given with -N"
-        case .tentativeTimeoutTooShort: return "-t: the tentative timeout must be at least 2 seconds"
-        case .blockTimeoutInvalid: return "-B: the block timeout must be 1 to 65535 seconds"
-        case .spareLeasesInvalid: return "-s: invalid number of spare leases"
-        case .malformedOption: return "-o: expected CODE:LENGTH:BYTE1.BYTE2..."
-        case .malformedNetwork: return "-N: expected NETWORK/LENGTH, e.g. 10.0.0.0/24"
-        }
-    }
-
     /// C logs its configuration at INFO before opening the sockets (§11.2).
     static func logConfiguration(_ daemon: Daemon) {
         guard daemon.actions.enabled(.info) else { return }
@@ -98,10 +86,9 @@ enum DaemonMain {
         line.append(", block size: ")
         line.append(Int(c.blockSize))
         line.append(", blocks: ")
-        let shift = 32 - Int(c.prefixLength) - Int(c.blockSizeExponent)
-        line.append(shift >= 0 ? Int(1) << shift : 0)
+        line.append(unsigned: c.blockCount)
         line.append(", spare leases: ")
-        line.append(Int(c.spareLeases))
+        line.append(c.effectiveSpareLeases)
         daemon.actions.output.write(.info, line)
         line.clear()
         line.append("block timeout: ")
