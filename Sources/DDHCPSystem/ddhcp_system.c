@@ -423,6 +423,11 @@ int32_t ddhcp_spawn_hook(const uint8_t *hook, const uint8_t *action, const uint8
 
 int32_t ddhcp_daemonize(void) { return daemon(0, 0) < 0 ? fail() : 0; }
 
+int32_t ddhcp_getcwd(uint8_t *buf, int32_t cap) {
+    if (cap <= 0 || !getcwd((char *)buf, (size_t)cap)) return cap <= 0 ? -DDHCP_EINVAL : fail();
+    return (int32_t)strlen((const char *)buf);
+}
+
 void ddhcp_syslog_open(const uint8_t *ident) { openlog((const char *)ident, LOG_PID, LOG_DAEMON); }
 
 void ddhcp_syslog(int32_t level, const uint8_t *msg, int32_t len) {

@@ -19,6 +19,7 @@ enum DaemonMain {
         case .exit(let status): return status
         case .run(let o): options = o
         }
+        if options.daemonize { options.makePathsAbsolute() }
         if !options.nodeIDGiven { options.configuration.nodeID = defaultNodeID(options.serverInterface) }
 
         let node: Node

@@ -147,6 +147,8 @@ int32_t ddhcp_spawn_hook(const uint8_t *hook, const uint8_t *action, const uint8
 
 /* daemon(0, 0): background, new session, cwd /, standard streams to /dev/null. 0 or -error. */
 int32_t ddhcp_daemonize(void);
+/* The current directory, NUL-terminated, into buf. Its length or -error. */
+int32_t ddhcp_getcwd(uint8_t *buf, int32_t cap);
 
 #define DDHCP_LOG_FATAL 0
 #define DDHCP_LOG_ERROR 1
