@@ -104,7 +104,9 @@ int32_t ddhcp_write_all(int32_t fd, const uint8_t *buf, int32_t len);
 /* Removes any file at path, then listens on it (SOCK_STREAM, mode 0600, non-blocking,
  * close-on-exec). Returns the listening fd or -error. */
 int32_t ddhcp_unix_listen(const uint8_t *path);
-/* Accepts one pending connection (non-blocking, close-on-exec). fd, -DDHCP_EAGAIN, or -error. */
+/* Accepts one pending connection (close-on-exec). The connection blocks, with reads and
+ * writes bounded to one second each: read it only when the poller reports it readable.
+ * Returns the fd, -DDHCP_EAGAIN when none is pending, or -error. */
 int32_t ddhcp_unix_accept(int32_t listen_fd);
 /* Connects to the socket at path (blocking, close-on-exec). fd or -error. */
 int32_t ddhcp_unix_connect(const uint8_t *path);
