@@ -19,6 +19,16 @@ enum DaemonMain {
         case .exit(let status): return status
         case .run(let o): options = o
         }
+        if options.logLevel > LogLevel.compiledLimit {
+            // C warns too (§11.2): the extra -v cannot show what the build left out.
+            var line = TextBuffer()
+            line.append("WARNING: log level ")
+            line.append(Int(options.logLevel.rawValue))
+            line.append(" requested, but this build only logs up to level ")
+            line.append(Int(LogLevel.compiledLimit.rawValue))
+            line.append(byte: UInt8(ascii: "\n"))
+            Stream.write(Stream.stderr, line)
+        }
         if options.daemonize { options.makePathsAbsolute() }
         if !options.nodeIDGiven { options.configuration.nodeID = defaultNodeID(options.serverInterface) }
 
