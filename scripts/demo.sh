@@ -21,7 +21,7 @@ for i in 0 1 2; do node_create "$i"; done
 for i in 0 1 2; do
     daemon_start "$i" -L -b 2 -B 20 -t 2 -N 10.0.0.0/24 -o 51:4:0.0.0.60 -H "$(hook_script)"
 done
-for i in 0 1 2; do wait_for 15 test -n "$(owned "$i")" || fail "node $i owns no block"; done
+for i in 0 1 2; do wait_for 15 owns_block "$i" || fail "node $i owns no block"; done
 
 declare -A NODE=([a]=0 [b]=0 [c]=1 [d]=1 [e]=2 [f]=2)
 declare -A PROG=([a]=udhcpc [b]=dhclient [c]=dhcpcd [d]=udhcpc [e]=dhclient [f]=dhcpcd)

@@ -44,6 +44,7 @@ cleanup() {
     local rc=$?
     set +e
     for pid in "${DAEMON_PID[@]}" "${BG_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+    wait 2>/dev/null
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NS-"); do
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
         ip netns del "$ns" 2>/dev/null
@@ -60,6 +61,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # wait_for SECONDS CMD… — polls CMD every 0.1 s until it succeeds; false on timeout.
+# (CMD's arguments are expanded once: put anything that must be re-evaluated in a function.)
 wait_for() {
     local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
     until "$@" >/dev/null 2>&1; do
@@ -145,6 +147,7 @@ node_id() { ctl "$1" -b | awk -F'\t' '$1 == "node id" {print $2}'; }
 
 # owned I — indexes of the blocks node I owns (state 4).
 owned() { blocks "$1" | awk '$2 == 4 {print $1}'; }
+owns_block() { [ -n "$(owned "$1")" ]; }
 
 # hook_script — writes a hook that appends "node=<i> ACTION ARGS" to $WORK/hooks.log.
 hook_script() {

@@ -13,7 +13,7 @@ mesh_create
 for i in 0 1 2; do node_create "$i"; done
 for i in 0 1 2; do daemon_start "$i" "${ARGS[@]}"; done
 for i in 0 1 2; do
-    wait_for 15 test -n "$(owned "$i")" || fail "node $i owns no block"
+    wait_for 15 owns_block "$i" || fail "node $i owns no block"
 done
 declare -A ID=()
 for i in 0 1 2; do ID[$i]=$(node_id "$i"); done
@@ -80,10 +80,10 @@ for c in ua pc; do
     client_move "$c" 2
     : >"$WORK/$c.events.before"; cp "$WORK/$c.events" "$WORK/$c.events.before"
 done
-roamed_count() { grep -c "node=2 lease ${ADDR[$1]} $(client_mac "$1")" "$WORK/hooks.log" || true; }
+roamed() { grep -q "node=2 lease ${ADDR[$1]} $(client_mac "$1")" "$WORK/hooks.log"; }
 for c in ua pc; do
     client_renew "$c"
-    wait_for 15 test "$(roamed_count "$c")" -ge 1 || fail "node 2 did not ACK roaming client $c (${ADDR[$c]})"
+    wait_for 15 roamed "$c" || fail "node 2 did not ACK roaming client $c (${ADDR[$c]})"
     [ "$(client_address "$c")" = "${ADDR[$c]}" ] || fail "roaming client $c lost its address"
 done
 # Node 2 now has a lease table for the foreign blocks it forwarded for (leases column not "-").
