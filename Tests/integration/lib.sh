@@ -149,6 +149,18 @@ node_id() { ctl "$1" -b | awk -F'\t' '$1 == "node id" {print $2}'; }
 owned() { blocks "$1" | awk '$2 == 4 {print $1}'; }
 owns_block() { [ -n "$(owned "$1")" ]; }
 
+# lease_state I ADDRESS — the state of ADDRESS in node I's lease listing (ddhcpdctl -e):
+# "offered", "leased" or "free" when it is not listed; with its MAC: "leased 0A:…".
+lease_state() {
+    ctl "$1" -e | python3 -c '
+import json, sys
+leases = [l for l in json.load(sys.stdin)["leases"] if l["address"] == sys.argv[1]]
+print("%s %s" % (leases[0]["state"], leases[0]["mac"]) if leases else "free")' "$2"
+}
+
+# stat I NAME — one statistics counter of node I.
+stat() { ctl "$1" -s | awk -v n="$2" '$1 == n {print $2}'; }
+
 # hook_script — writes a hook that appends "node=<i> ACTION ARGS" to $WORK/hooks.log.
 hook_script() {
     cat >"$WORK/hook.sh" <<HOOK
