@@ -120,7 +120,8 @@ daemon_start() {
     ip netns exec "$NS-n$i" env NODE="$i" "$DDHCPD" -C "$WORK/ctl$i" -i server0 -c client0 "$@" \
         >>"$WORK/d$i.log" 2>&1 &
     DAEMON_PID[$i]=$!
-    wait_for 5 test -S "$WORK/ctl$i" || fail "daemon $i did not create its control socket"
+    # Answering, not just bound (the file exists a moment before listen()).
+    wait_for 5 "$CTL" -C "$WORK/ctl$i" -d || fail "daemon $i does not answer on its control socket"
 }
 
 daemon_stop() {
