@@ -159,8 +159,8 @@ leases = [l for l in json.load(sys.stdin)["leases"] if l["address"] == sys.argv[
 print("%s %s" % (leases[0]["state"], leases[0]["mac"]) if leases else "free")' "$2"
 }
 
-# stat I NAME — one statistics counter of node I.
-stat() { ctl "$1" -s | awk -v n="$2" '$1 == n {print $2}'; }
+# counter I NAME — one statistics counter of node I.
+counter() { ctl "$1" -s | awk -v n="$2" '$1 == n {print $2}'; }
 
 # hook_script — writes a hook that appends "node=<i> ACTION ARGS" to $WORK/hooks.log.
 hook_script() {

@@ -83,8 +83,8 @@ for c in ua pc; do
     : >"$WORK/$c.events.before"; cp "$WORK/$c.events" "$WORK/$c.events.before"
 done
 roamed() { grep -q "node=2 lease ${ADDR[$1]} $(client_mac "$1")" "$WORK/hooks.log"; }
-renewlease_sent=$(stat 2 direct.send_renewlease)
-leaseack_sent=$(( $(stat 0 direct.send_leaseack) + $(stat 1 direct.send_leaseack) ))
+renewlease_sent=$(counter 2 direct.send_renewlease)
+leaseack_sent=$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))
 for c in ua pc; do
     client_renew "$c"
     wait_for 15 roamed "$c" || fail "node 2 did not ACK roaming client $c (${ADDR[$c]})"
@@ -96,8 +96,8 @@ for c in ua pc; do
     ctl 2 -b | awk -F'\t' -v b="$b" '$1 == b && $2 == 2 && $5 != "-" {found=1} END {exit !found}' \
         || fail "node 2 has no forwarded lease for block $b: $(ctl 2 -b | grep "^$b	")"
 done
-[ "$(stat 2 direct.send_renewlease)" -ge $((renewlease_sent + 2)) ] || fail "node 2 sent no RENEWLEASE for the roaming clients"
-[ "$(( $(stat 0 direct.send_leaseack) + $(stat 1 direct.send_leaseack) ))" -ge $((leaseack_sent + 2)) ] \
+[ "$(counter 2 direct.send_renewlease)" -ge $((renewlease_sent + 2)) ] || fail "node 2 sent no RENEWLEASE for the roaming clients"
+[ "$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))" -ge $((leaseack_sent + 2)) ] \
     || fail "the owners sent no LEASEACK"
 [ "$(lease_state 0 "${ADDR[ua]}")" = "leased $(client_mac ua)" ] || fail "owner node 0 does not keep ua's lease (Q-10)"
 pass "roaming udhcpc and dhcpcd clients renewed through node 2 (RENEWLEASE/LEASEACK) and kept their addresses"
