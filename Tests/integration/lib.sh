@@ -150,6 +150,23 @@ node_id() { ctl "$1" -b | awk -F'\t' '$1 == "node id" {print $2}'; }
 owned() { blocks "$1" | awk '$2 == 4 {print $1}'; }
 owns_block() { [ -n "$(owned "$1")" ]; }
 
+# tables_agree I… — every listed node shows every other listed node's blocks as CLAIMED (2)
+# with the right owner id. (A node started after the others learns their blocks only at
+# their next refresh, B/4 seconds later.)
+tables_agree() {
+    local i j b table id
+    for i in "$@"; do
+        table=$(blocks "$i")
+        for j in "$@"; do
+            [ "$i" = "$j" ] && continue
+            id=$(node_id "$j")
+            for b in $(owned "$j"); do
+                grep -qx "$b 2 $id" <<<"$table" || { echo "node $i: block $b of node $j is not '2 $id'"; return 1; }
+            done
+        done
+    done
+}
+
 # lease_state I ADDRESS — the state of ADDRESS in node I's lease listing (ddhcpdctl -e):
 # "offered", "leased" or "free" when it is not listed; with its MAC: "leased 0A:…".
 lease_state() {

@@ -49,19 +49,7 @@ done
 pass "6 clients (udhcpc, dhclient, dhcpcd) got unique addresses from their node's blocks; lease hooks"
 
 # Every node sees every other node's blocks as CLAIMED (2) with the right owner id.
-check_tables() {
-    local i j b
-    for i in 0 1 2; do
-        local table; table=$(blocks "$i")
-        for j in 0 1 2; do
-            [ "$i" = "$j" ] && continue
-            for b in $(owned "$j"); do
-                grep -qx "$b 2 ${ID[$j]}" <<<"$table" || { echo "node $i: block $b of node $j not '2 ${ID[$j]}'"; return 1; }
-            done
-        done
-    done
-}
-wait_for 10 check_tables || fail "block tables disagree: $(check_tables)"
+wait_for 10 tables_agree 0 1 2 || fail "block tables disagree: $(tables_agree 0 1 2)"
 pass "each node shows the others' blocks as claimed (state 2) by the right owner"
 
 # Renewals keep the address (dhclient renews by itself at T1 = 10 s).
