@@ -56,6 +56,9 @@ if [ -n "$log_limit" ]; then
     case "$log_limit" in [0-4]) ;; *) die "--log-limit must be 0..4, got '$log_limit'" ;; esac
 fi
 
+# The newest GCC version directory below $1 (Debian keeps libgcc.a in gcc/<triple>/<version>/).
+newest_dir() { find "$1" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort -V | tail -n1; }
+
 # --- per-target facts --------------------------------------------------------------------
 # swift_triple: selects the prebuilt Embedded stdlib; clang_triple: C headers, IR and codegen.
 case "$target" in
@@ -64,7 +67,7 @@ case "$target" in
         clang_triple=x86_64-unknown-linux-musl
         arch_flags=()
         deb_multiarch=x86_64-linux-musl
-        deb_libgcc=$(ls -d /usr/lib/gcc/x86_64-linux-gnu/*/ 2>/dev/null | sort -V | tail -n1)
+        deb_libgcc=$(newest_dir /usr/lib/gcc/x86_64-linux-gnu)
         elf_machine="X86-64" dumpmachine_re='^x86_64' ;;
     aarch64)
         swift_triple=aarch64-none-none-elf
@@ -72,7 +75,7 @@ case "$target" in
         # Inline LSE-less atomics: no __aarch64_* outline helpers from libgcc needed.
         arch_flags=(-mno-outline-atomics)
         deb_multiarch=aarch64-linux-musl
-        deb_libgcc=$(ls -d /usr/lib/gcc-cross/aarch64-linux-gnu/*/ 2>/dev/null | sort -V | tail -n1)
+        deb_libgcc=$(newest_dir /usr/lib/gcc-cross/aarch64-linux-gnu)
         elf_machine="AArch64" dumpmachine_re='^aarch64' ;;
     armv7)
         swift_triple=armv7-none-none-eabi
@@ -81,7 +84,7 @@ case "$target" in
         # OpenWrt's and Debian's armhf targets share; Thumb-2 is ~20% smaller than ARM mode.
         arch_flags=(-mfloat-abi=hard -mfpu=vfpv3-d16 -mthumb)
         deb_multiarch=arm-linux-musleabihf
-        deb_libgcc=$(ls -d /usr/lib/gcc-cross/arm-linux-gnueabihf/*/ 2>/dev/null | sort -V | tail -n1)
+        deb_libgcc=$(newest_dir /usr/lib/gcc-cross/arm-linux-gnueabihf)
         elf_machine="ARM" dumpmachine_re='^arm' ;;
 esac
 # shellcheck disable=SC2206
@@ -123,11 +126,11 @@ if [ -n "$sysroot" ]; then
 else
     inc_dir=/usr/include/$deb_multiarch
     lib_dir=/usr/lib/$deb_multiarch
-    [ -f "$inc_dir/stdio.h" ] && [ -f "$lib_dir/libc.a" ] \
+    { [ -f "$inc_dir/stdio.h" ] && [ -f "$lib_dir/libc.a" ]; } \
         || die "Debian musl sysroot for $target missing ($inc_dir, $lib_dir): run toolchain/install-deps.sh"
 fi
-[ -n "$libgcc_dir" ] || libgcc_dir=${deb_libgcc%/}
-[ -n "$libgcc_dir" ] && [ -f "$libgcc_dir/libgcc.a" ] \
+[ -n "$libgcc_dir" ] || libgcc_dir=$deb_libgcc
+{ [ -n "$libgcc_dir" ] && [ -f "$libgcc_dir/libgcc.a" ]; } \
     || die "libgcc.a not found (${libgcc_dir:-no dir}): pass --libgcc-dir or run toolchain/install-deps.sh"
 libgcc_dir=$(cd "$libgcc_dir" && pwd)
 
@@ -139,7 +142,7 @@ unicode_lib=$swift_bin/../lib/swift/embedded/$swift_triple/libswiftUnicodeDataTa
 config="$inc_dir|$lib_dir|$libgcc_dir|${arch_flags[*]}"
 scratch_name=.build-$target
 [ -n "$log_limit" ] && scratch_name+=-log$log_limit
-if [ -n "$sysroot" ] || [ "$libgcc_dir" != "${deb_libgcc%/}" ] || [ -n "${DDHCPD_EXTRA_CFLAGS:-}" ]; then
+if [ -n "$sysroot" ] || [ "$libgcc_dir" != "$deb_libgcc" ] || [ -n "${DDHCPD_EXTRA_CFLAGS:-}" ]; then
     scratch_name+=-$(printf '%s' "$config" | sha1sum | cut -c1-8)
 fi
 scratch=$root/$scratch_name
@@ -231,5 +234,5 @@ fi
 # The Unicode tables must not creep in: they cost tens of KB of flash.
 unicode_syms=$("$swift_bin/llvm-nm" --defined-only -g "$unicode_lib" 2>/dev/null | awk 'NF==3{print $3}' | sort -u)
 pulled=$(comm -12 <(printf '%s\n' "$unicode_syms") <("$swift_bin/llvm-nm" --defined-only "$linked" | awk 'NF==3{print $3}' | sort -u))
-[ -z "$pulled" ] || echo "build.sh: $target: WARNING: Unicode data tables linked in: $(echo $pulled)" >&2
+[ -z "$pulled" ] || echo "build.sh: $target: WARNING: Unicode data tables linked in: ${pulled//$'\n'/ }" >&2
 echo "build.sh: $target: $bin ($(stat -c %s "$bin") bytes)" >&2
