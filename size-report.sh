@@ -70,6 +70,15 @@ for r in "${rows[@]}"; do echo "$r"; done
 for n in "${notes[@]}"; do echo "note: $n"; done
 echo "build times: ${times[*]:-none}"
 
+# Where the bytes go (from the linker map; details: toolchain/bytes.py TARGET).
+built=()
+for t in "${targets[@]}"; do [ -f ".build-$t/ddhcpd.map" ] && [ -f "$out/$t/ddhcpd" ] && built+=("$t"); done
+if [ ${#built[@]} -gt 0 ]; then
+    echo
+    echo "flash bytes by origin (ours = Swift ddhcpd+DDHCPCore, stdlib = Swift stdlib/runtime, consts = merged strings/GOT):"
+    python3 toolchain/bytes.py --summary "${built[@]}"
+fi
+
 if [ "$log_compare" != none ]; then
     echo
     echo "log-level stripping ($log_compare, DDHCPD_LOG_LIMIT):"

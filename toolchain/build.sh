@@ -164,6 +164,8 @@ if [ ! -f "$support_lib" ] || [ "$(cat "$stamp" 2>/dev/null)" != "${c_flags[*]}"
         "$clang" "${c_flags[@]}" -flto=full -c "$src" -o "$support/$(basename "$src" .c).o"
     done
     "$swift_bin/llvm-ar" rcs "$support_lib" "$support"/*.o
+    # The link step does not track this archive (it is a linker flag): force a relink.
+    rm -f "$scratch/$swift_triple/release/ddhcpd"
     printf '%s' "${c_flags[*]}" >"$stamp"
 fi
 
@@ -172,7 +174,7 @@ json_list() { local first=1 a; printf '['; for a in "$@"; do
     [ $first -eq 1 ] || printf ', '; first=0
     a=${a//\\/\\\\}; printf '"%s"' "${a//\"/\\\"}"; done; printf ']'; }
 
-swift_flags=(-enable-experimental-feature Embedded -wmo -Osize -gnone
+swift_flags=(-enable-experimental-feature Embedded -wmo -Osize
              -Xfrontend -function-sections -Xfrontend -disable-stack-protector)
 # The link step: swiftc drives clang, which must see the linux-musl triple too (it re-targets
 # the Swift bitcode before LTO; with the bare-metal triple the ARM float ABI would be soft).
@@ -181,7 +183,9 @@ for f in -nostdlib -static -fuse-ld=lld --target="$clang_triple" "${arch_flags[@
 done
 # SwiftPM forwards the C flags to swiftc (-Xcc) as well, so the Swift importer sees the same
 # headers and target as the C compiler.
+# The map and the archive-extraction reasons are kept for the size analysis (toolchain/bytes.py).
 link_flags=(--gc-sections --icf=all --build-id=none -z norelro -z noexecstack
+            -Map="$scratch/ddhcpd.map" --why-extract="$scratch/why-extract.txt"
             "$lib_dir/crt1.o" "$lib_dir/crti.o"
             --start-group "$support_lib" "$unicode_lib" "$lib_dir/libc.a" "$libgcc_dir/libgcc.a" --end-group
             "$lib_dir/crtn.o")
@@ -195,15 +199,20 @@ new_toolset=$(cat <<EOF
 }
 EOF
 )
-# Rewrite only on change so that SwiftPM's incremental build stays valid.
-[ -f "$toolset" ] && [ "$(cat "$toolset")" = "$new_toolset" ] || printf '%s\n' "$new_toolset" >"$toolset"
+# SwiftPM does not notice a changed toolset (it reuses its cached build plan and relinks
+# nothing), so on a change drop the plan: llbuild then reruns exactly the commands whose
+# command lines changed. Unchanged → untouched, so incremental builds stay incremental.
+if [ ! -f "$toolset" ] || [ "$(cat "$toolset")" != "$new_toolset" ]; then
+    printf '%s\n' "$new_toolset" >"$toolset"
+    rm -f "$scratch/release.yaml" "$scratch/$swift_triple/release/description.json"
+fi
 
 # --- build -----------------------------------------------------------------------------------
 export CC=$clang   # SwiftPM ignores cCompiler.path; an OpenWrt environment's CC must not leak in
 unset CFLAGS CPPFLAGS LDFLAGS
 if [ -n "$log_limit" ]; then export DDHCPD_LOG_LIMIT=$log_limit; else unset DDHCPD_LOG_LIMIT; fi
 build_cmd=(swift build -c release --product ddhcpd --triple "$swift_triple" --toolset "$toolset"
-           --experimental-lto-mode=full --scratch-path "$scratch")
+           --experimental-lto-mode=full -debug-info-format none --scratch-path "$scratch")
 echo "build.sh: $target: ${build_cmd[*]}" >&2
 (cd "$root" && "${build_cmd[@]}") >"$scratch/build.log" 2>&1 || {
     grep -E 'error|undefined' "$scratch/build.log" | head -40 >&2 || tail -40 "$scratch/build.log" >&2
