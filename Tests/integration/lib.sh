@@ -183,6 +183,8 @@ counter() { ctl "$1" -s | awk -v n="$2" '$1 == n {print $2}'; }
 hook_script() {
     cat >"$WORK/hook.sh" <<HOOK
 echo "node=\$NODE \$*" >>"$WORK/hooks.log"
+# What the hook inherited: stdin and the blocked-signal mask (both must be clean).
+echo "stdin=\$(readlink /proc/\$\$/fd/0) \$(grep SigBlk /proc/\$\$/status | tr -d '\t')" >>"$WORK/hookenv.log"
 HOOK
     echo "$WORK/hook.sh"
 }

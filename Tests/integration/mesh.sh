@@ -115,6 +115,16 @@ for c in xb ud pf; do
 done
 pass "dhclient, udhcpc and dhcpcd releases freed their leases; release hooks carry the address"
 
+# Hooks ran with stdin from /dev/null and no blocked signals, and left no zombies (Q-32).
+[ "$(sort -u "$WORK/hookenv.log")" = "stdin=/dev/null SigBlk:0000000000000000" ] \
+    || fail "hook environment: $(sort -u "$WORK/hookenv.log")"
+sleep 0.5
+for i in 0 1 2; do
+    zombies=$(ps --ppid "${DAEMON_PID[$i]}" -o stat= | grep -c Z || true)
+    [ "$zombies" -eq 0 ] || fail "daemon $i has $zombies zombie children"
+done
+pass "$(wc -l <"$WORK/hookenv.log") hook runs: stdin /dev/null, no blocked signals, no zombies"
+
 for i in 0 1 2; do kill -0 "${DAEMON_PID[$i]}" || fail "daemon $i died"; done
 [ -z "$(grep -E 'FATAL|ERROR' "$WORK"/d*.log)" ] || fail "errors logged: $(grep -E 'FATAL|ERROR' "$WORK"/d*.log)"
 pass "daemons alive, no errors logged"
