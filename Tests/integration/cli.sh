@@ -84,13 +84,14 @@ pid=$!; DAEMON_PID[x]=$pid
 wait_for 5 "$CTL" -C "$WORK/c1" -d || fail "daemon did not start"
 kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
 [ -S "$WORK/c1" ] || fail "expected a stale socket file after SIGKILL"
-ip netns exec "$NS-a" "$DDHCPD" -L -S -C "$WORK/c1" >>"$WORK/first.log" 2>&1 &
+ip netns exec "$NS-a" "$DDHCPD" -L -S -I 0123456789abcdef -C "$WORK/c1" >>"$WORK/first.log" 2>&1 &
 pid=$!; DAEMON_PID[x]=$pid
 wait_for 5 "$CTL" -C "$WORK/c1" -d || fail "daemon did not replace the stale socket"
+"$CTL" -C "$WORK/c1" -b | grep -qP '^node id\t0123456789ABCDEF$' || fail "-I did not set the node id"
 kill -INT "$pid"; rc=0; wait "$pid" || rc=$?
 unset "DAEMON_PID[x]"
 [ "$rc" -eq 0 ] && [ ! -e "$WORK/c1" ] || fail "SIGINT: exit $rc, socket file still there?"
-pass "stale socket file replaced; SIGINT stops the daemon"
+pass "stale socket file replaced; -I sets the node id; SIGINT stops the daemon"
 
 # -d: detaches (the parent returns at once with 0), keeps serving, logs to syslog.
 in_ns "$NS-a" "$DDHCPD" -d -L -S -C "$WORK/c4" >"$WORK/daemonised.log" 2>&1

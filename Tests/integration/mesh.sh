@@ -11,7 +11,11 @@ ARGS=(-L -b 2 -B 8 -t 2 -N 10.0.0.0/24 -o 51:4:0.0.0.20 -H "$HOOK" -v)
 
 mesh_create
 for i in 0 1 2; do node_create "$i"; done
-for i in 0 1 2; do daemon_start "$i" "${ARGS[@]}"; done
+# Node 2 sends RENEWLEASE addresses big-endian (-E be, like ath79 C nodes); the others use the
+# default little-endian order and must accept both (Q-2).
+daemon_start 0 "${ARGS[@]}"
+daemon_start 1 "${ARGS[@]}"
+daemon_start 2 "${ARGS[@]}" -E be
 for i in 0 1 2; do
     wait_for 15 owns_block "$i" || fail "node $i owns no block"
 done
@@ -71,6 +75,9 @@ for c in ua pc; do
     : >"$WORK/$c.events.before"; cp "$WORK/$c.events" "$WORK/$c.events.before"
 done
 roamed() { grep -q "node=2 lease ${ADDR[$1]} $(client_mac "$1")" "$WORK/hooks.log"; }
+ip netns exec "$HUB" tcpdump -U -n -i s2 -w "$WORK/mesh.pcap" udp port 1235 >"$WORK/tcpdump.log" 2>&1 &
+BG_PIDS+=($!)
+wait_for 5 grep -q listening "$WORK/tcpdump.log" || fail "tcpdump did not start"
 renewlease_sent=$(counter 2 direct.send_renewlease)
 leaseack_sent=$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))
 for c in ua pc; do
@@ -88,7 +95,12 @@ done
 [ "$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))" -ge $((leaseack_sent + 2)) ] \
     || fail "the owners sent no LEASEACK"
 [ "$(lease_state 0 "${ADDR[ua]}")" = "leased $(client_mac ua)" ] || fail "owner node 0 does not keep ua's lease (Q-10)"
-pass "roaming udhcpc and dhcpcd clients renewed through node 2 (RENEWLEASE/LEASEACK) and kept their addresses"
+sleep 0.3
+kill "${BG_PIDS[-1]}"; wait "${BG_PIDS[-1]}" 2>/dev/null || true
+be=$(python3 -c 'import socket, sys; print(socket.inet_aton(sys.argv[1]).hex())' "${ADDR[ua]}")
+grep -qx "$be" <(python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap") \
+    || fail "no big-endian RENEWLEASE for ${ADDR[ua]} ($be) from node 2: $(python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap" | tr '\n' ' ')"
+pass "roaming udhcpc and dhcpcd clients renewed through node 2 (RENEWLEASE big-endian with -E be, LEASEACK) and kept their addresses"
 
 # INFORM: answered with an ACK, inform hook with the client's address.
 client_create in 2
