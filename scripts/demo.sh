@@ -11,6 +11,7 @@ swift build 2>&1 | tail -n 1
 ln -sf ddhcpd .build/debug/ddhcpdctl
 
 # Namespaces, daemons, clients and their clean-up (trap EXIT) come from the test library.
+# shellcheck source=Tests/integration/lib.sh
 source Tests/integration/lib.sh
 ( sleep 120; echo "demo: time limit reached" >&2; kill -TERM $$ ) 2>/dev/null &
 BG_PIDS+=($!)

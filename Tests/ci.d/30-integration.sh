@@ -3,7 +3,7 @@
 # a 3-node mesh with real DHCP clients, restart. Each suite is bounded and cleans up after
 # itself (trap EXIT in Tests/integration/lib.sh).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export PATH=/opt/swift/usr/bin:$PATH
 if [ "$(id -u)" -ne 0 ]; then
     echo "30-integration: needs root (network namespaces)" >&2
@@ -13,7 +13,9 @@ swift build 2>&1 | tail -n 1
 failed=0
 # run NAME SECONDS CMD… — one bounded suite.
 run() {
-    local name=$1 limit=$2 start=$(date +%s); shift 2
+    local name=$1 limit=$2 start
+    start=$(date +%s)
+    shift 2
     if timeout --kill-after=10 "$limit" "$@"; then
         echo "--- $name: ok ($(( $(date +%s) - start )) s)"
     else

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of the namespace integration tests (source it; needs root, iproute2).
 #
 # Topology (PROTOCOL.md §14.1, but everything lives in namespaces created here, so parallel

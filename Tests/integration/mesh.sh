@@ -2,6 +2,7 @@
 # Three daemons on one mesh link, each with its own client LAN, real DHCP clients (busybox
 # udhcpc, ISC dhclient, dhcpcd): leases, uniqueness, block tables, renewals, roaming, release,
 # INFORM, hooks.
+# shellcheck source=Tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 HOOK=$(hook_script)
@@ -21,7 +22,7 @@ for i in 0 1 2; do
 done
 declare -A ID=()
 for i in 0 1 2; do ID[$i]=$(node_id "$i"); done
-[ "${ID[0]}" != "${ID[1]}" ] && [ "${ID[1]}" != "${ID[2]}" ] && [ "${ID[0]}" != "${ID[2]}" ] \
+{ [ "${ID[0]}" != "${ID[1]}" ] && [ "${ID[1]}" != "${ID[2]}" ] && [ "${ID[0]}" != "${ID[2]}" ]; } \
     || fail "node ids not distinct: ${ID[*]}"
 grep -q "node=0 endlearning" "$WORK/hooks.log" || fail "no endlearning hook at start with -L"
 pass "3 nodes own blocks; ids ${ID[*]}; endlearning hook ran"
@@ -75,7 +76,7 @@ for c in ua pc; do
     : >"$WORK/$c.events.before"; cp "$WORK/$c.events" "$WORK/$c.events.before"
 done
 roamed() { grep -q "node=2 lease ${ADDR[$1]} $(client_mac "$1")" "$WORK/hooks.log"; }
-ip netns exec "$HUB" tcpdump -U -n -i s2 -w "$WORK/mesh.pcap" udp port 1235 >"$WORK/tcpdump.log" 2>&1 &
+ip netns exec "$HUB" tcpdump --immediate-mode -U -n -i s2 -w "$WORK/mesh.pcap" udp port 1235 >"$WORK/tcpdump.log" 2>&1 &
 BG_PIDS+=($!)
 wait_for 5 grep -q listening "$WORK/tcpdump.log" || fail "tcpdump did not start"
 renewlease_sent=$(counter 2 direct.send_renewlease)
@@ -95,11 +96,9 @@ done
 [ "$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))" -ge $((leaseack_sent + 2)) ] \
     || fail "the owners sent no LEASEACK"
 [ "$(lease_state 0 "${ADDR[ua]}")" = "leased $(client_mac ua)" ] || fail "owner node 0 does not keep ua's lease (Q-10)"
-sleep 0.3
-kill "${BG_PIDS[-1]}"; wait "${BG_PIDS[-1]}" 2>/dev/null || true
 be=$(python3 -c 'import socket, sys; print(socket.inet_aton(sys.argv[1]).hex())' "${ADDR[ua]}")
-grep -qx "$be" <(python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap") \
-    || fail "no big-endian RENEWLEASE for ${ADDR[ua]} ($be) from node 2: $(python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap" | tr '\n' ' ')"
+captured_be() { python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap" | grep -qx "$be"; }
+wait_for 3 captured_be || fail "no big-endian RENEWLEASE for ${ADDR[ua]} ($be) from node 2: $(python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap" | tr '\n' ' ')"
 pass "roaming udhcpc and dhcpcd clients renewed through node 2 (RENEWLEASE big-endian with -E be, LEASEACK) and kept their addresses"
 
 # INFORM: answered with an ACK, inform hook with the client's address.
@@ -132,11 +131,11 @@ pass "dhclient, udhcpc and dhcpcd releases freed their leases; release hooks car
     || fail "hook environment: $(sort -u "$WORK/hookenv.log")"
 sleep 0.5
 for i in 0 1 2; do
-    zombies=$(ps --ppid "${DAEMON_PID[$i]}" -o stat= | grep -c Z || true)
+    zombies=$(ps --ppid "${DAEMON_PID[$i]}" -o stat= | grep -c '^Z' || true)
     [ "$zombies" -eq 0 ] || fail "daemon $i has $zombies zombie children"
 done
 pass "$(wc -l <"$WORK/hookenv.log") hook runs: stdin /dev/null, no blocked signals, no zombies"
 
 for i in 0 1 2; do kill -0 "${DAEMON_PID[$i]}" || fail "daemon $i died"; done
-[ -z "$(grep -E 'FATAL|ERROR' "$WORK"/d*.log)" ] || fail "errors logged: $(grep -E 'FATAL|ERROR' "$WORK"/d*.log)"
+! grep -qE 'FATAL|ERROR' "$WORK"/d*.log || fail "errors logged: $(grep -E 'FATAL|ERROR' "$WORK"/d*.log)"
 pass "daemons alive, no errors logged"
