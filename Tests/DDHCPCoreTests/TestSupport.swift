@@ -209,3 +209,10 @@ func decodeSent(_ b: [UInt8], pool: MeshPool = testPool) -> Sent? {
         return s
     }
 }
+
+extension Node {
+    /// Lets time pass as the daemon would: a tick at every wake-up up to `t`.
+    func run(until t: Millis, _ sink: inout RecordingSink) {
+        while nextWakeup <= t { tick(now: nextWakeup, sink: &sink) }
+    }
+}
