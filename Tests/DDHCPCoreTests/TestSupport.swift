@@ -174,6 +174,7 @@ extension Node {
     func forceOwn(_ b: Int, now: Millis) {
         var sink = RecordingSink()
         _ = table.attachTable(b)
+        table.blocks[b].claimCounter = 3  // as after three INQUIREs
         own(b, now: now, sink: &sink)
     }
 
