@@ -8,7 +8,9 @@ stand-in (tools/sdk-shim):
    paths, modes, owners, the ddhcpdctl symlink, conffiles, maintainer scripts, control fields,
    Installed-Size against the data, the binary byte for byte — read back with
    tools/ipk-inspect.py and, independently, with GNU tar;
- * the hook dispatcher /etc/ddhcpd.hook."""
+ * the hook dispatcher /etc/ddhcpd.hook.
+Usage: test_package.py BINARY [LABEL] [--run]; with --run the packed binary is also started from
+the unpacked package: ddhcpd -V, and ddhcpdctl through its symlink."""
 import hashlib
 import json
 import os
@@ -157,7 +159,24 @@ def elf_machine(path):
     return int.from_bytes(head[18:20], "little" if head[5] == 1 else "big")
 
 
-def ipk_case(binary, binary_label):
+def run_unpacked(root):
+    """The binary as installed: ddhcpd -V prints the revision line; ddhcpdctl (the symlink) is the
+    control client: with no daemon behind the socket it says so and exits 255."""
+    problems = []
+    sbin = os.path.join(root, "usr", "sbin")
+    proc = subprocess.run([os.path.join(sbin, "ddhcpd"), "-V"], capture_output=True, text=True, timeout=10)
+    if proc.returncode != 0 or not proc.stdout.startswith("Revision:"):
+        problems.append("ddhcpd -V: rc=%d out=%r err=%r" % (proc.returncode, proc.stdout, proc.stderr))
+    sock = os.path.join(root, "no-daemon.sock")
+    proc = subprocess.run([os.path.join(sbin, "ddhcpdctl"), "-C", sock, "-b"], capture_output=True,
+                          text=True, timeout=10)
+    if proc.returncode != 255 or sock not in proc.stderr:
+        problems.append("ddhcpdctl -C %s -b: rc=%d err=%r (want 255 and the socket named)"
+                        % (sock, proc.returncode, proc.stderr))
+    return problems
+
+
+def ipk_case(binary, binary_label, run):
     problems = []
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "dist")
@@ -188,6 +207,8 @@ def ipk_case(binary, binary_label):
         subprocess.run(["tar", "-xzf", os.path.join(unpack, "data.tar.gz"), "-C", root], check=True)
         shipped_binary = open(os.path.join(root, "usr", "sbin", "ddhcpd"), "rb").read()
         original = open(binary, "rb").read()
+        if run:
+            problems += run_unpacked(root)
 
     if info["outer"] != "tar.gz":
         problems.append("outer format %r, want tar.gz (OpenWrt's ipkg-build)" % info["outer"])
@@ -249,8 +270,9 @@ def ipk_case(binary, binary_label):
         problems.append("conffiles %r" % info["conffiles"])
     if info["scripts"] != {"postinst": "0755", "prerm": "0755"}:
         problems.append("maintainer scripts %r" % info["scripts"])
-    report("ipk: %s packed, read back (x86_64, ELF machine %s, sha256 %s…)"
-           % (binary_label, elf_machine(binary), hashlib.sha256(original).hexdigest()[:12]), problems)
+    report("ipk: %s packed, read back%s (x86_64, ELF machine %s, sha256 %s…)"
+           % (binary_label, " and run" if run else "", elf_machine(binary),
+              hashlib.sha256(original).hexdigest()[:12]), problems)
 
 
 def hook_dispatcher():
@@ -289,8 +311,9 @@ def hook_dispatcher():
 
 
 hook_dispatcher()
-if len(sys.argv) > 1:
-    ipk_case(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else sys.argv[1])
+args = [a for a in sys.argv[1:] if a != "--run"]
+if args:
+    ipk_case(args[0], args[1] if len(args) > 1 else args[0], "--run" in sys.argv[1:])
 else:
     report("ipk: no binary given (usage: test_package.py BINARY [LABEL])", ["no binary"])
 
