@@ -10,8 +10,9 @@
 #  5. Build/Compile per architecture (recording stub), and an x86_64 .ipk packed from a binary,
 #     read back and, if it is the daemon, run (tests/test_package.py). The binary is the one
 #     from step 4, else out/x86_64/ddhcpd, else a host `swift build -c release` product, else a
-#     static C stand-in (the output says which). Steps 2 and 5 also hand the init script's
-#     command lines to that daemon.
+#     static C stand-in (the output says which). If it is the daemon, step 2 also hands it the
+#     init script's command lines and step 3 runs the router/DNS updater against it in a
+#     network namespace.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH=/opt/swift/usr/bin:$PATH
@@ -118,7 +119,7 @@ pick_binary
 daemon_env=()
 [ -z "$run_flag" ] || daemon_env=(DDHCPD_BINARY="$binary")
 step "init script" env "${daemon_env[@]}" timeout 300 python3 "$pkg/tests/test_init_script.py"
-step "gluon-ddhcpd" timeout 300 python3 "$pkg/tests/test_gluon.py"
+step "gluon-ddhcpd" env "${daemon_env[@]}" timeout 300 python3 "$pkg/tests/test_gluon.py"
 step "package and .ipk" timeout 300 python3 "$pkg/tests/test_package.py" "$binary" "$binary_label" $run_flag
 
 if [ ${#failed[@]} -gt 0 ]; then
