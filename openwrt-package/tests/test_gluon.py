@@ -8,7 +8,6 @@ and removed, as the daemon's own `ddhcpdctl -d` reports them."""
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -21,23 +20,7 @@ ENDLEARNING = os.path.join(PKG, "files", "etc", "ddhcpd.d", "50-gateway-update")
 HOTPLUG = os.path.join(PKG, "files", "etc", "hotplug.d", "net", "50-ddhcpd-gateway")
 LUA = "lua5.1"
 
-failures = 0
-skipped = 0
-
-
-def report(label, problems):
-    global failures
-    if problems:
-        failures += 1
-        print("FAIL %s\n  %s" % (label, "\n  ".join(problems)))
-    else:
-        print("ok   %s" % label)
-
-
-def write(path, text, mode=0o644):
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
+from testlib import finish, report, skip, write
 
 
 # ---------------------------------------------------------------- site check
@@ -409,10 +392,8 @@ def real_daemon_gateway(daemon):
                 break
             subprocess.run(["sleep", "0.1"])
         if option_store() is None:
-            global skipped
-            skipped += 1
-            print("SKIP %s: the daemon did not answer ddhcpdctl -d within 5 s (exit %s; see its own "
-                  "integration suite), real-daemon check not run" % (label, proc.poll()))
+            skip(label, "the daemon did not answer ddhcpdctl -d within 5 s (exit %s; see its own "
+                 "integration suite), real-daemon check not run" % proc.poll())
             return
 
         bin_dir = os.path.join(tmp, "bin")
@@ -471,9 +452,6 @@ if os.environ.get("DDHCPD_BINARY"):
     if os.geteuid() == 0:
         real_daemon_gateway(os.environ["DDHCPD_BINARY"])
     else:
-        skipped += 1
-        print("SKIP gateway: real daemon check needs root (network namespace)")
+        skip("gateway: real daemon", "needs root (network namespace)")
 
-print("gluon-ddhcpd: %s%s" % ("all cases passed" if failures == 0 else "%d case(s) FAILED" % failures,
-                             ", %d skipped" % skipped if skipped else ""))
-sys.exit(1 if failures else 0)
+finish("gluon-ddhcpd")

@@ -10,7 +10,6 @@ path: the daemon must get past argument parsing and stop at the missing interfac
 reject an argument (exit 1)."""
 import os
 import subprocess
-import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,8 +22,9 @@ DAEMON_DEFAULTS = ["-b", "5", "-B", "60", "-t", "15", "-n", "300", "-s", "2",
 RELOAD_ON_CONFIG = ("trigger", "config.change", "ddhcpd")
 RELOAD_ON_ANY_INTERFACE = ("trigger", "raw", "interface.*", "2000", "/etc/init.d/ddhcpd", "reload")
 
+from testlib import finish, report
+
 DAEMON = os.environ.get("DDHCPD_BINARY")
-failures = 0
 
 
 def daemon_accepts(command):
@@ -81,7 +81,6 @@ def triggers(lines):
 
 
 def check(name, config_text, want_instances, want_triggers, want_stderr=None):
-    global failures
     for shell in SHELLS:
         label = "%s [%s]" % (name, " ".join(shell))
         proc, lines = run(shell, config_text)
@@ -100,11 +99,7 @@ def check(name, config_text, want_instances, want_triggers, want_stderr=None):
         if DAEMON and shell == SHELLS[0]:
             for _, params in got:
                 problems += daemon_accepts(params.get("command", []))
-        if problems:
-            failures += 1
-            print("FAIL %s\n  %s" % (label, "\n  ".join(problems)))
-        else:
-            print("ok   %s" % label)
+        report(label, problems)
 
 
 def instance(name, args, netdev):
@@ -234,5 +229,4 @@ check("shipped /etc/config/ddhcpd with enabled '1'",
 
 print("init script: command lines %s" % ("checked against the daemon " + DAEMON if DAEMON
                                           else "not checked against a daemon (DDHCPD_BINARY unset)"))
-print("init script: %s" % ("all cases passed" if failures == 0 else "%d case(s) FAILED" % failures))
-sys.exit(1 if failures else 0)
+finish("init script")

@@ -14,7 +14,6 @@ the unpacked package: ddhcpd -V, and ddhcpdctl through its symlink."""
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,23 +24,7 @@ TOOLS = os.path.normpath(os.path.join(HERE, "..", "tools"))
 SHIM = os.path.join(TOOLS, "sdk-shim")
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 
-failures = 0
-
-
-def report(label, problems):
-    global failures
-    if problems:
-        failures += 1
-        print("FAIL %s\n  %s" % (label, "\n  ".join(problems)))
-    else:
-        print("ok   %s" % label)
-
-
-def write(path, text, mode=0o644):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
+from testlib import finish, report, write
 
 
 # ---------------------------------------------------------------- Build/Compile
@@ -317,5 +300,4 @@ if args:
 else:
     report("ipk: no binary given (usage: test_package.py BINARY [LABEL])", ["no binary"])
 
-print("ddhcpd package: %s" % ("all cases passed" if failures == 0 else "%d case(s) FAILED" % failures))
-sys.exit(1 if failures else 0)
+finish("ddhcpd package")

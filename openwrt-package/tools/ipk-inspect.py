@@ -7,7 +7,6 @@ if the structure is not what opkg accepts."""
 import gzip
 import io
 import json
-import re
 import sys
 import tarfile
 
