@@ -46,7 +46,7 @@ FAKE_CC = """#!/bin/sh
 
 
 def compile_case(label, variables, want_target=None, want_error=None, log_limit="3",
-                 swift_ok=True, extra=()):
+                 swift_ok=True, ccache=False):
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "src")
         write(os.path.join(src, "Package.swift"), "// stand-in\n")
@@ -60,10 +60,12 @@ def compile_case(label, variables, want_target=None, want_error=None, log_limit=
         cc = os.path.join(tmp, "bin", "x-openwrt-linux-musl-gcc")
         write(cc, FAKE_CC, 0o755)
         work = os.path.join(tmp, "work")
+        # with CONFIG_CCACHE, OpenWrt's TARGET_CC is a wrapper and TARGET_CC_NOCACHE the compiler
+        compilers = ["TARGET_CC=ccache_cc", "TARGET_CC_NOCACHE=" + cc] if ccache else ["TARGET_CC=" + cc]
         cmd = ["make", "-s", "-C", PKG, "TOPDIR=" + SHIM, "SHIM_WORK=" + work,
-               "DDHCPD_SOURCE_DIR=" + src, "SWIFT_TOOLCHAIN=" + swift, "TARGET_CC=" + cc,
-               "TOOLCHAIN_DIR=/opt/fake-toolchain"] + ["%s=%s" % kv for kv in variables.items()]
-        proc = subprocess.run(cmd + list(extra) + ["shim-compile"], capture_output=True, text=True, timeout=60)
+               "DDHCPD_SOURCE_DIR=" + src, "SWIFT_TOOLCHAIN=" + swift,
+               "TOOLCHAIN_DIR=/opt/fake-toolchain"] + compilers + ["%s=%s" % kv for kv in variables.items()]
+        proc = subprocess.run(cmd + ["shim-compile"], capture_output=True, text=True, timeout=60)
         build = os.path.join(work, "build", "ddhcpd-0.1.0")
         problems = []
         if want_error:
@@ -105,6 +107,7 @@ for cpu, subtype in (("cortex-a7", "neon-vfpv4"), ("cortex-a9", "vfpv3-d16"), ("
                  {"ARCH": "arm", "CPU_TYPE": cpu, "CPU_SUBTYPE": subtype}, "armv7")
 compile_case("mips 24kc (ath79)", {"ARCH": "mips", "CPU_TYPE": "24kc"}, "mips")
 compile_case("mipsel 24kc (ramips)", {"ARCH": "mipsel", "CPU_TYPE": "24kc"}, "mipsel")
+compile_case("CONFIG_CCACHE: the compiler, not the ccache wrapper", {"ARCH": "x86_64"}, "x86_64", ccache=True)
 compile_case("log limit from CONFIG_DDHCPD_LOG_LIMIT", {"ARCH": "x86_64", "CONFIG_DDHCPD_LOG_LIMIT": "1"},
              "x86_64", log_limit="1")
 for label, variables in (("arm cortex-a7 soft-float", {"ARCH": "arm", "CPU_TYPE": "cortex-a7", "CONFIG_SOFT_FLOAT": "y"}),
