@@ -1,5 +1,8 @@
-// PROVISIONAL until the core exposes the control protocol's framing: when is a request read
-// from the control socket complete (PROTOCOL.md §9.1 length rules)?
+// When is a request read from the control socket complete? The protocol has no framing
+// (PROTOCOL.md §9.1): the length follows from the command byte. C read once and lost commands
+// split over two segments; the shell collects bytes until this says the command is
+// whole, the client closes its side, or the connection's deadline passes. The core then
+// validates the request (and logs malformed ones).
 
 enum ControlFraming {
     static func isComplete(_ request: [UInt8]) -> Bool {
@@ -7,7 +10,7 @@ enum ControlFraming {
         switch command {
         case 3: return request.count >= 3 && request.count >= 3 + Int(request[2])  // set option
         case 4, 5: return request.count >= 2  // remove option, set log level
-        default: return true  // one-byte commands; unknown ones are answered at once
+        default: return true  // one-byte commands (1, 2, 6, 7, the ≥ 0x40 extensions), unknown ones
         }
     }
 }
