@@ -4,13 +4,15 @@
 // whole, the client closes its side, or the connection's deadline passes. The core then
 // validates the request (and logs malformed ones).
 
+import DDHCPCore
+
 enum ControlFraming {
     static func isComplete(_ request: [UInt8]) -> Bool {
-        guard let command = request.first else { return false }
-        switch command {
-        case 3: return request.count >= 3 && request.count >= 3 + Int(request[2])  // set option
-        case 4, 5: return request.count >= 2  // remove option, set log level
-        default: return true  // one-byte commands (1, 2, 6, 7, the ≥ 0x40 extensions), unknown ones
+        guard let first = request.first else { return false }
+        switch ControlCommand(rawValue: first) {
+        case .setOption: return request.count >= 3 && request.count >= 3 + Int(request[2])  // code, len, bytes
+        case .removeOption, .setLogLevel: return request.count >= 2  // one argument byte
+        default: return true  // one-byte commands and unknown ones
         }
     }
 }
