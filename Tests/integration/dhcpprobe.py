@@ -8,7 +8,8 @@
                                              IFACE): unicast a relayed DISCOVER to SERVER:67 and
                                              expect the OFFER on GIADDR:67
 
-Prints one line "TYPE yiaddr=A server=S" for the reply; exits 1 when nothing arrives in 3 s.
+Prints one line "TYPE yiaddr=A server=S" for the reply; exits 1 when nothing arrives in 3 s
+(PROBE_TIMEOUT seconds); the request is repeated every second.
 Binds 0.0.0.0:68 on IFACE (SO_BINDTODEVICE), so run it inside the client's namespace.
 """
 import os
@@ -82,7 +83,7 @@ def main():
     else:
         print("unknown command", file=sys.stderr)
         return 2
-    deadline = time.time() + 3
+    deadline = time.time() + float(os.environ.get("PROBE_TIMEOUT", "3"))
     next_send = 0
     while time.time() < deadline:
         if time.time() >= next_send:

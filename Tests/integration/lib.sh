@@ -285,6 +285,17 @@ client_renew() {
     esac
 }
 
+# client_stop NAME — stop the client without releasing its lease; its address is removed.
+client_stop() {
+    local name=$1
+    case ${CLIENT_KIND[$name]} in
+        udhcpc|dhclient) kill "${CLIENT_PID[$name]}" 2>/dev/null || true ;;
+        dhcpcd) ip netns exec "$NS-$name" dhcpcd -4 -x "$IFP$name" >>"$WORK/$name.log" 2>&1 || true ;;
+    esac
+    wait "${CLIENT_PID[$name]}" 2>/dev/null || true
+    ip -n "$NS-$name" -4 addr flush dev "$IFP$name"
+}
+
 # client_release NAME — release the lease (the client sends DHCPRELEASE) and stop the client.
 client_release() {
     local name=$1 ifname="$IFP$1"
