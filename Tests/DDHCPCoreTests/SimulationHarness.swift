@@ -1,0 +1,698 @@
+// Deterministic multi-node simulation: real `Node`s from DDHCPCore on a simulated mesh link
+// (loss, delay, partitions), each with its own client LAN of simulated DHCP clients, driven by a
+// virtual clock and one seeded PRNG. Invariants are checked while the run proceeds; the first
+// violation stops the run and is reported with the seed and the recent event trace.
+@testable import DDHCPCore
+
+/// Everything that decides a run besides the scenario's own timeline.
+struct SimulationSetup {
+    var scenario: String
+    var seed: UInt64
+    var nodeCount: Int
+    var configuration = Configuration()  // template; node id and byte order set per node
+    var leaseTime: UInt32 = 60  // option 51, pushed through the control interface
+    var meshLossPermille = 0
+    var lanLossPermille = 0
+    var meshDelay: ClosedRange<Millis> = 1...20
+    var lanDelay: ClosedRange<Millis> = 0...3
+    /// Nodes that use the all-zero node id of C nodes (Q-1).
+    var zeroIDNodes: Set<Int> = []
+    /// Nodes that send the RENEWLEASE address in network order (big-endian C nodes, Q-2).
+    var bigEndianRenewNodes: Set<Int> = []
+    /// Give every node the same random seed (forces identical block choices).
+    var identicalNodeSeeds = false
+    /// Two connected nodes may both own one block for at most this many block timeouts.
+    var conflictToleranceBlockTimeouts: Int64 = 3
+    /// Extra time a node may stay without blocks after losing them (waiting for needless drops).
+    var ownerlessGraceExtra: Millis = 0
+    var traceCapacity = 80
+    var computeDigest = false
+
+    init(scenario: String, seed: UInt64, nodeCount: Int) {
+        self.scenario = scenario
+        self.seed = seed
+        self.nodeCount = nodeCount
+    }
+
+    var blockTimeoutMillis: Millis { Millis(configuration.blockTimeout) * 1000 }
+    var tentativeTimeoutMillis: Millis { Millis(configuration.tentativeTimeout) * 1000 }
+    var leaseTimeMillis: Millis { Millis(leaseTime) * 1000 }
+    var learningMillis: Millis { configuration.learningPhase ? blockTimeoutMillis : 0 }
+    /// Longest a connected mesh may take to end a block conflict.
+    var conflictToleranceMillis: Millis { conflictToleranceBlockTimeouts * blockTimeoutMillis }
+    /// After a disturbance (partition, merge, restart), leases handed out before it may still
+    /// collide until conflicts are resolved and every such lease was renewed through its real
+    /// owner or has expired.
+    var settleMillis: Millis { conflictToleranceMillis + leaseTimeMillis + 10_000 }
+    /// A node that is up must own a block this long after it started (learning + claiming).
+    var claimDeadlineMillis: Millis {
+        learningMillis + max(10 * tentativeTimeoutMillis, 2 * blockTimeoutMillis) + 5_000
+    }
+}
+
+/// Records what the core asks for during one call; the simulation acts on it afterwards.
+struct RecordingSink: ActionSink {
+    enum Action {
+        case multicast([UInt8])
+        case unicast([UInt8], PeerAddress)
+        case dhcp([UInt8], DHCPDestination, HardwareAddress, IPv4Address)
+        case hook(HookAction, IPv4Address, HardwareAddress)
+        case log(LogLevel, [UInt8])
+    }
+
+    var actions: [Action] = []
+
+    mutating func sendMulticast(_ datagram: UnsafeRawBufferPointer) -> Bool {
+        actions.append(.multicast(Array(datagram)))
+        return true
+    }
+
+    mutating func sendUnicast(_ datagram: UnsafeRawBufferPointer, to peer: PeerAddress) -> Bool {
+        actions.append(.unicast(Array(datagram), peer))
+        return true
+    }
+
+    mutating func sendDHCP(
+        _ packet: UnsafeRawBufferPointer, to destination: DHCPDestination,
+        clientHardware: HardwareAddress, yourAddress: IPv4Address
+    ) -> Bool {
+        actions.append(.dhcp(Array(packet), destination, clientHardware, yourAddress))
+        return true
+    }
+
+    mutating func runHook(_ action: HookAction, address: IPv4Address, clientHardware: HardwareAddress) {
+        actions.append(.hook(action, address, clientHardware))
+    }
+
+    mutating func log(_ level: LogLevel, _ line: UnsafeRawBufferPointer) {
+        actions.append(.log(level, Array(line)))
+    }
+}
+
+enum SimEvent {
+    case tick(node: Int, generation: Int)
+    case meshDelivery(to: Int, from: Int, bytes: [UInt8], unicast: Bool)
+    case clientToServer(lan: Int, client: Int, bytes: [UInt8])
+    case serverToLAN(lan: Int, bytes: [UInt8], destination: DHCPDestination)
+    case clientTimer(client: Int, generation: Int)
+    case action((Simulation) -> Void)
+    case audit
+}
+
+struct EventQueue {
+    private struct Entry {
+        var time: Millis
+        var seq: UInt64
+        var event: SimEvent
+        func before(_ o: Entry) -> Bool { time < o.time || (time == o.time && seq < o.seq) }
+    }
+
+    private var heap: [Entry] = []
+    private var seq: UInt64 = 0
+
+    var nextTime: Millis? { heap.first?.time }
+    var count: Int { heap.count }
+
+    mutating func push(_ time: Millis, _ event: SimEvent) {
+        seq += 1
+        heap.append(Entry(time: time, seq: seq, event: event))
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard heap[i].before(heap[parent]) else { break }
+            heap.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> (Millis, SimEvent)? {
+        guard !heap.isEmpty else { return nil }
+        let top = heap[0]
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count, heap[l].before(heap[m]) { m = l }
+                if r < heap.count, heap[r].before(heap[m]) { m = r }
+                if m == i { break }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        return (top.time, top.event)
+    }
+}
+
+final class SimNode {
+    let index: Int
+    let peer: PeerAddress
+    var configuration: Configuration
+    var core: Node?
+    /// Bumped when the node goes down or restarts, so stale timers are ignored.
+    var generation = 0
+    var scheduledWakeup: Millis?
+    var upSince: Millis = 0
+    /// Partition group: nodes hear each other only within one group.
+    var group = 0
+    /// Which blocks the node reports as OURS; nil = must ask again (any call may change it).
+    var ownedCache: [Bool]?
+    var ticksInWindow = 0
+    /// First audit that found the node without blocks (nil while it owns some).
+    var ownerlessSince: Millis?
+    var everOwned = false
+    var tickWindowStart: Millis = 0
+
+    init(index: Int, configuration: Configuration) {
+        self.index = index
+        self.configuration = configuration
+        // fe80::200:ff:fe00:<index+1>, a link-local address per node.
+        peer = PeerAddress(high: 0xFE80_0000_0000_0000, low: 0x0200_00FF_FE00_0000 | UInt64(index + 1))
+    }
+}
+
+/// Why a node is handling something; decides which DHCP replies are legitimate.
+enum CallContext {
+    case start, tick, control, multicast(from: Int)
+    case unicast(from: Int, message: MeshMessage?)
+    case dhcp(client: Int)
+}
+
+final class Simulation {
+    let setup: SimulationSetup
+    var rng: SimulationRandom
+    private(set) var now: Millis = 0
+    var nodes: [SimNode] = []
+    var clients: [SimClient] = []
+    var queue = EventQueue()
+    var trace: TraceRing
+    private(set) var failure: String?
+
+    // Pool layout (PROTOCOL.md §1).
+    let poolStart: UInt32
+    let blockSize: UInt32
+    let blockCount: Int
+    let serverIdentifier: IPv4Address
+
+    // Settling: duplicate leases are tolerated until this time (partitions, merges, restarts).
+    private(set) var unsettledUntil: Millis = 0
+    /// Last time two groups were joined: conflicts between nodes count from here.
+    private(set) var lastMerge: Millis = 0
+    private var conflictSince: [Int: Millis] = [:]
+    private var nodeSeedForAll: UInt64 = 0
+
+    // Statistics scenarios assert on.
+    var roamsWithLease = 0
+    var roamsKept = 0
+    var roamsLost = 0
+    var forwardedAcks = 0
+    var leaseNaks = 0
+    var acquisitions = 0
+    var sameBlockInquiries = 0  // INQUIREs for a block another node inquired within T
+    var conflictsSeen = 0  // blocks seen OURS at two connected nodes by an audit
+    var maxConflictMillis: Millis = 0
+    private var lastInquiry: [UInt32: (node: Int, time: Millis)] = [:]
+
+    init(_ setup: SimulationSetup) {
+        self.setup = setup
+        rng = SimulationRandom(seed: setup.seed)
+        let live = readEnvironment("SIM_TRACE") == "1"
+        trace = TraceRing(capacity: setup.traceCapacity, live: live, computeDigest: setup.computeDigest)
+        let c = setup.configuration
+        poolStart = c.prefix.value
+        blockSize = c.blockSize
+        let hostBits = 32 - Int(c.prefixLength)
+        blockCount = hostBits >= Int(c.blockSizeExponent) ? 1 << (hostBits - Int(c.blockSizeExponent)) : 0
+        serverIdentifier = IPv4Address(c.prefix.octet(0), c.prefix.octet(1), c.prefix.octet(2), 1)
+        nodeSeedForAll = rng.next()
+        var usedIDs: Set<UInt64> = [0]
+        for i in 0..<setup.nodeCount {
+            var conf = c
+            if setup.zeroIDNodes.contains(i) {
+                conf.nodeID = .zero
+            } else {
+                var id = rng.nonZero()
+                while usedIDs.contains(id) { id = rng.nonZero() }
+                usedIDs.insert(id)
+                conf.nodeID = NodeID(id)
+            }
+            conf.renewLeaseLittleEndian = !setup.bigEndianRenewNodes.contains(i)
+            nodes.append(SimNode(index: i, configuration: conf))
+        }
+        if setup.conflictToleranceMillis > 0 {
+            queue.push(auditInterval, .audit)
+        }
+    }
+
+    var auditInterval: Millis { max(1000, setup.blockTimeoutMillis / 4) }
+
+    // MARK: timeline
+
+    func at(_ time: Millis, _ body: @escaping (Simulation) -> Void) {
+        queue.push(time, .action(body))
+    }
+
+    func note(_ s: String) { trace.add(now, .note(s)) }
+
+    /// Runs events up to and including `end` (virtual ms). Stops early at the first violation.
+    func run(until end: Millis) {
+        while failure == nil, let t = queue.nextTime, t <= end {
+            let (time, event) = queue.pop()!
+            now = time
+            dispatch(event)
+        }
+        if failure == nil { now = max(now, end) }
+    }
+
+    private func dispatch(_ event: SimEvent) {
+        switch event {
+        case let .tick(i, generation):
+            let n = nodes[i]
+            guard generation == n.generation, n.scheduledWakeup == now, let core = n.core else { return }
+            n.scheduledWakeup = nil
+            if now - n.tickWindowStart >= 1000 {
+                n.tickWindowStart = now
+                n.ticksInWindow = 0
+            }
+            n.ticksInWindow += 1
+            if n.ticksInWindow > 200 {
+                violation("node \(i) asked for more than 200 ticks within one second (nextWakeup not advancing?)")
+                return
+            }
+            trace.add(now, .tick(i))
+            var sink = RecordingSink()
+            core.tick(now: now, sink: &sink)
+            afterCall(i, sink.actions, .tick)
+        case let .meshDelivery(to, from, bytes, unicast):
+            let n = nodes[to]
+            guard let core = n.core, nodes[from].group == n.group else { return }
+            trace.add(now, .meshIn(to: to, from: from, bytes: bytes, unicast: unicast))
+            var sink = RecordingSink()
+            let peer = nodes[from].peer
+            bytes.withUnsafeBytes { buf in
+                if unicast {
+                    core.handleUnicast(buf, from: peer, now: now, sink: &sink)
+                } else {
+                    core.handleMulticast(buf, from: peer, now: now, sink: &sink)
+                }
+            }
+            afterCall(to, sink.actions, unicast ? .unicast(from: from, message: MeshMessage.decode(bytes)) : .multicast(from: from))
+        case let .clientToServer(lan, client, bytes):
+            guard let core = nodes[lan].core else { return }
+            trace.add(now, .dhcpIn(node: lan, client: client, bytes: bytes))
+            var sink = RecordingSink()
+            bytes.withUnsafeBytes { core.handleDHCP($0, now: now, sink: &sink) }
+            afterCall(lan, sink.actions, .dhcp(client: client))
+        case let .serverToLAN(lan, bytes, destination):
+            deliverToLAN(lan, bytes, destination)
+        case let .clientTimer(c, generation):
+            guard clients[c].timerGeneration == generation else { return }
+            clientTimerFired(clients[c])
+        case .action(let body):
+            body(self)
+        case .audit:
+            audit()
+            queue.push(now + auditInterval, .audit)
+        }
+    }
+
+    // MARK: nodes
+
+    func startNode(_ i: Int) {
+        let n = nodes[i]
+        precondition(n.core == nil)
+        n.generation += 1
+        n.scheduledWakeup = nil
+        n.ownedCache = nil
+        n.upSince = now
+        n.ownerlessSince = nil
+        n.everOwned = false
+        let seed = setup.identicalNodeSeeds ? nodeSeedForAll : rng.next()
+        let core: Node
+        do {
+            core = try Node(configuration: n.configuration, randomSeed: seed, now: now)
+        } catch {
+            violation("node \(i) rejected its configuration: \(error)")
+            return
+        }
+        if readEnvironment("SIM_TRACE") == "1" { core.runtimeLogLevel = .debug }
+        n.core = core
+        note("n\(i) starts, id \(hex16(n.configuration.nodeID.value))")
+        var sink = RecordingSink()
+        core.start(now: now, sink: &sink)
+        afterCall(i, sink.actions, .start)
+        // Lease time through the control interface, as `ddhcpdctl -l` does (§9.1 command 3).
+        let lt = setup.leaseTime
+        let request: [UInt8] = [3, 51, 4, UInt8(lt >> 24), UInt8(truncatingIfNeeded: lt >> 16),
+                                UInt8(truncatingIfNeeded: lt >> 8), UInt8(truncatingIfNeeded: lt)]
+        var reply = TextBuffer()
+        var controlSink = RecordingSink()
+        request.withUnsafeBytes { core.handleControl($0, now: now, reply: &reply, sink: &controlSink) }
+        afterCall(i, controlSink.actions, .control)
+    }
+
+    /// The node vanishes: no goodbye, its state is gone (PROTOCOL.md §11.3).
+    func stopNode(_ i: Int) {
+        let n = nodes[i]
+        n.core = nil
+        n.generation += 1
+        n.scheduledWakeup = nil
+        n.ownedCache = nil
+        note("n\(i) stops")
+        markDisturbance()
+    }
+
+    /// Splits the mesh: `groups[i]` is node i's side.
+    func partition(_ groups: [Int]) {
+        for (i, g) in groups.enumerated() { nodes[i].group = g }
+        note("partition \(groups)")
+        unsettledUntil = .max
+    }
+
+    func heal() {
+        for n in nodes { n.group = 0 }
+        lastMerge = now
+        note("partition healed")
+        unsettledUntil = now + setup.settleMillis
+        scheduleSettleCheck()
+        audit()  // count the conflicts the merge creates before the nodes resolve them
+    }
+
+    func markDisturbance() {
+        if unsettledUntil != .max { unsettledUntil = max(unsettledUntil, now + setup.settleMillis) }
+        scheduleSettleCheck()
+    }
+
+    private func scheduleSettleCheck() {
+        let t = unsettledUntil
+        guard t != .max else { return }
+        at(t) { sim in
+            if sim.now >= sim.unsettledUntil { sim.checkAllLeasesDistinct() }
+        }
+    }
+
+    var settled: Bool { now >= unsettledUntil }
+
+    /// After each call into node `i`: act on what it asked for, check the invariants that
+    /// concern its output, and keep its timer scheduled.
+    private func afterCall(_ i: Int, _ actions: [RecordingSink.Action], _ context: CallContext) {
+        let n = nodes[i]
+        n.ownedCache = nil
+        for action in actions {
+            if failure != nil { return }
+            switch action {
+            case .multicast(let bytes):
+                var lost = 0
+                for j in nodes.indices where j != i {
+                    if rng.chance(permille: setup.meshLossPermille) {
+                        lost += 1
+                        continue
+                    }
+                    queue.push(now + rng.millis(in: setup.meshDelay), .meshDelivery(to: j, from: i, bytes: bytes, unicast: false))
+                }
+                trace.add(now, .meshOut(from: i, bytes: bytes, to: nil, lost: lost))
+                noteInquiries(i, bytes)
+            case let .unicast(bytes, peer):
+                guard let j = nodes.firstIndex(where: { $0.peer == peer }) else {
+                    violation("node \(i) sent a unicast to an unknown peer \(hex16(peer.high)):\(hex16(peer.low))")
+                    return
+                }
+                checkLeaseReply(from: i, bytes)
+                let lost = rng.chance(permille: setup.meshLossPermille)
+                trace.add(now, .meshOut(from: i, bytes: bytes, to: j, lost: lost ? 1 : 0))
+                if !lost {
+                    queue.push(now + rng.millis(in: setup.meshDelay), .meshDelivery(to: j, from: i, bytes: bytes, unicast: true))
+                }
+            case let .dhcp(bytes, destination, _, _):
+                trace.add(now, .dhcpOut(node: i, bytes: bytes, destination: destination))
+                checkDHCPReply(from: i, bytes, context)
+                if !rng.chance(permille: setup.lanLossPermille) {
+                    queue.push(now + rng.millis(in: setup.lanDelay), .serverToLAN(lan: i, bytes: bytes, destination: destination))
+                }
+            case let .hook(action, address, _):
+                trace.add(now, .hook(i, action, address))
+            case let .log(level, line):
+                trace.add(now, .log(i, level, line))
+            }
+        }
+        scheduleWakeup(i, afterTick: { if case .tick = context { return true } else { return false } }())
+    }
+
+    private func scheduleWakeup(_ i: Int, afterTick: Bool) {
+        let n = nodes[i]
+        guard let core = n.core else { return }
+        // After a tick the node must want something later than now, else it would spin.
+        let wanted = max(core.nextWakeup, afterTick ? now + 1 : now)
+        if let s = n.scheduledWakeup, s <= wanted { return }
+        n.scheduledWakeup = wanted
+        queue.push(wanted, .tick(node: i, generation: n.generation))
+    }
+
+    // MARK: ownership (read through the control interface, PROTOCOL.md §9.3)
+
+    func blockIndex(_ a: IPv4Address) -> Int? {
+        guard a.value >= poolStart else { return nil }
+        let b = Int((a.value - poolStart) / blockSize)
+        return b < blockCount ? b : nil
+    }
+
+    /// Blocks node `i` reports in state 4 (OURS) in its `ddhcpdctl -b` table.
+    func ownedBlocks(_ i: Int) -> [Bool] {
+        let n = nodes[i]
+        if let c = n.ownedCache { return c }
+        var owned = [Bool](repeating: false, count: blockCount)
+        guard let core = n.core else { return owned }
+        var reply = TextBuffer(capacity: 4096)
+        var sink = RecordingSink()
+        let request: [UInt8] = [1]
+        request.withUnsafeBytes { core.handleControl($0, now: now, reply: &reply, sink: &sink) }
+        for action in sink.actions {
+            if case .log = action { continue }
+            violation("node \(i): showing the block table caused a network action")
+        }
+        for row in blockTableRows(reply.bytes) where row.state == 4 && row.index < blockCount {
+            owned[row.index] = true
+        }
+        n.ownedCache = owned
+        return owned
+    }
+
+    func owns(_ i: Int, _ a: IPv4Address) -> Bool {
+        guard let b = blockIndex(a) else { return false }
+        return ownedBlocks(i)[b]
+    }
+
+    func ownedCount(_ i: Int) -> Int { ownedBlocks(i).reduce(0) { $0 + ($1 ? 1 : 0) } }
+
+    // MARK: invariants
+
+    func violation(_ message: String) {
+        guard failure == nil else { return }
+        var text = "\(setup.scenario) seed \(setup.seed): \(formatTime(now)): \(message)\n"
+        text += "replay: SIM_SEED=\(setup.seed) SIM_TRACE=1 swift test --filter Simulation\n"
+        text += "last events:\n" + trace.lines(last: 40).joined(separator: "\n")
+        failure = text
+    }
+
+    /// An OFFER/ACK must hand out an address from a block the node owns, unless it answers a
+    /// forwarded request right after the owner's LEASEACK for exactly this client and xid.
+    private func checkDHCPReply(from i: Int, _ bytes: [UInt8], _ context: CallContext) {
+        let (parsed, problem) = ServerReply.parse(bytes)
+        guard let reply = parsed else {
+            violation("node \(i) sent a malformed DHCP reply: \(problem ?? "?")")
+            return
+        }
+        guard reply.type == .offer || reply.type == .ack, reply.yiaddr != .zero else { return }
+        let a = reply.yiaddr
+        guard blockIndex(a) != nil else {
+            violation("node \(i) sent \(reply.type) for \(dotted(a)) outside the pool")
+            return
+        }
+        if a == serverIdentifier {
+            violation("node \(i) sent \(reply.type) for its own server identifier \(dotted(a)) (Q-27)")
+            return
+        }
+        if owns(i, a) { return }
+        if reply.type == .ack, case let .unicast(_, message?) = context, message.kind == .leaseAck,
+            message.xid == reply.xid, message.chaddr == reply.chaddr
+        {
+            forwardedAcks += 1
+            return
+        }
+        violation("node \(i) sent \(reply.type) for \(dotted(a)) in block \(blockIndex(a)!) which it does not own")
+    }
+
+    /// A LEASEACK may only come from the owner of the address's block (Q-10).
+    private func checkLeaseReply(from i: Int, _ bytes: [UInt8]) {
+        guard let m = MeshMessage.decode(bytes) else {
+            violation("node \(i) sent a malformed unicast (\(bytes.count) bytes)")
+            return
+        }
+        switch m.kind {
+        case .leaseAck:
+            let candidates = m.leaseAddressCandidates.filter { blockIndex($0) != nil }
+            if !candidates.contains(where: { owns(i, $0) }) {
+                violation("node \(i) sent LEASEACK for \(candidates.map(dotted)) without owning the block")
+            }
+        case .leaseNak:
+            leaseNaks += 1
+        case .renewLease:
+            break
+        default:
+            violation("node \(i) sent \(m.summary) by unicast")
+        }
+    }
+
+    private func noteInquiries(_ i: Int, _ bytes: [UInt8]) {
+        guard let m = MeshMessage.decode(bytes), case .inquire(let blocks) = m.kind else { return }
+        for b in blocks {
+            if let last = lastInquiry[b], last.node != i, now - last.time <= setup.tentativeTimeoutMillis {
+                sameBlockInquiries += 1
+            }
+            lastInquiry[b] = (i, now)
+        }
+    }
+
+    /// Periodic: conflicting ownership must end within the tolerance; every running node must
+    /// own a block once it had time to claim one.
+    func audit() {
+        var owners = [[Int]](repeating: [], count: blockCount)
+        for n in nodes where n.core != nil {
+            for (b, own) in ownedBlocks(n.index).enumerated() where own { owners[b].append(n.index) }
+        }
+        if failure != nil { return }
+        for b in 0..<blockCount {
+            let o = owners[b]
+            var connected = false
+            if o.count > 1 {
+                outer: for x in 0..<o.count {
+                    for y in (x + 1)..<o.count where nodes[o[x]].group == nodes[o[y]].group {
+                        connected = true
+                        break outer
+                    }
+                }
+            }
+            guard connected else {
+                conflictSince[b] = nil
+                continue
+            }
+            if conflictSince[b] == nil {
+                conflictSince[b] = now
+                conflictsSeen += 1
+            }
+            let since = max(conflictSince[b]!, lastMerge)
+            maxConflictMillis = max(maxConflictMillis, now - since)
+            if now - since > setup.conflictToleranceMillis {
+                violation("block \(b) owned by nodes \(o) for \((now - since) / 1000) s while they can hear each other")
+                return
+            }
+        }
+        for n in nodes where n.core != nil && !n.configuration.dhcpDisabled {
+            guard ownedCount(n.index) == 0 else {
+                n.everOwned = true
+                n.ownerlessSince = nil
+                continue
+            }
+            if !n.everOwned {
+                if now - n.upSince > setup.claimDeadlineMillis {
+                    violation("node \(n.index) owns no block \((now - n.upSince) / 1000) s after it started")
+                    return
+                }
+                continue
+            }
+            let since = n.ownerlessSince ?? now
+            n.ownerlessSince = since
+            if now - since > setup.claimDeadlineMillis + setup.ownerlessGraceExtra {
+                violation("node \(n.index) has owned no block for \((now - since) / 1000) s")
+                return
+            }
+        }
+    }
+
+    /// When the mesh has settled no address may be held by two clients at once.
+    func checkAllLeasesDistinct() {
+        var holder: [UInt32: Int] = [:]
+        for c in clients {
+            guard let a = c.heldAddress(now: now) else { continue }
+            if let other = holder[a.value] {
+                duplicateLease(a, clients[other], c)
+                return
+            }
+            holder[a.value] = c.index
+        }
+    }
+
+    func checkNewLease(_ c: SimClient, _ a: IPv4Address) {
+        acquisitions += 1
+        guard blockIndex(a) != nil else {
+            violation("client \(c.index) got \(dotted(a)) outside the pool")
+            return
+        }
+        guard settled else { return }
+        for other in clients where other.index != c.index && other.heldAddress(now: now) == a {
+            duplicateLease(a, other, c)
+            return
+        }
+    }
+
+    private func duplicateLease(_ a: IPv4Address, _ x: SimClient, _ y: SimClient) {
+        violation("""
+            \(dotted(a)) is leased to two clients at once:
+            c\(x.index) (\(mac(x.chaddr)), lease until \(formatTime(x.leaseExpiry))): \(x.history.suffix(8).joined(separator: "; "))
+            c\(y.index) (\(mac(y.chaddr)), lease until \(formatTime(y.leaseExpiry))): \(y.history.suffix(8).joined(separator: "; "))
+            """)
+    }
+
+    /// End of a run: last audit, and every active client must be served.
+    func finish(clientGrace: Millis) {
+        guard failure == nil else { return }
+        audit()
+        if settled { checkAllLeasesDistinct() }
+        for c in clients where c.state != .idle && failure == nil {
+            let since = max(c.activeSince, nodes[c.lan].upSince)
+            guard now - since > clientGrace else { continue }
+            if c.heldAddress(now: now) == nil, now - c.lastBoundAt > clientGrace {
+                violation("client \(c.index) on n\(c.lan) has had no lease for \((now - max(since, c.lastBoundAt)) / 1000) s: \(c.history.suffix(6).joined(separator: "; "))")
+            }
+        }
+    }
+}
+
+func readEnvironment(_ name: String) -> String? {
+    guard let p = getenv(name) else { return nil }
+    return String(cString: p)
+}
+
+/// Rows of the `show blocks` table: (index, state). Tolerates any header.
+func blockTableRows(_ text: [UInt8]) -> [(index: Int, state: Int)] {
+    var rows: [(index: Int, state: Int)] = []
+    var inRows = false
+    for line in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
+        if !inRows {
+            if let f = fields.first, Array(f) == Array("index".utf8) { inRows = true }
+            continue
+        }
+        guard fields.count >= 2, let index = decimal(fields[0]), let state = decimal(fields[1]) else { break }
+        rows.append((index, state))
+    }
+    return rows
+}
+
+private func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+    guard !bytes.isEmpty, bytes.count < 12 else { return nil }
+    var v = 0
+    for b in bytes {
+        guard b >= 48, b <= 57 else { return nil }
+        v = v * 10 + Int(b - 48)
+    }
+    return v
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif

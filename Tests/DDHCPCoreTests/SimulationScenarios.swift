@@ -1,0 +1,264 @@
+// Multi-node scenarios run through the simulation harness, each over many seeds.
+// Replay one seed with its live trace: SIM_SEED=<seed> SIM_TRACE=1 swift test --filter Simulation
+import Testing
+@testable import DDHCPCore
+
+/// Seeds for a scenario: `count` consecutive ones from `base`, or just $SIM_SEED.
+func simulationSeeds(_ base: UInt64, _ count: Int) -> [UInt64] {
+    if let s = readEnvironment("SIM_SEED"), let seed = UInt64(s) { return [seed] }
+    return (0..<UInt64(count)).map { base + $0 }
+}
+
+func seconds(_ s: Double) -> Millis { Millis(s * 1000) }
+
+/// Short protocol timers (-B 20 -t 4 -b 2 -L), a pool of `blocks` blocks of 4 addresses.
+func fastConfiguration(blocks: Int, learning: Bool = false) -> Configuration {
+    var c = Configuration()
+    c.prefix = IPv4Address(10, 0, 0, 0)
+    c.blockSizeExponent = 2
+    var hostBits = 2
+    while (1 << (hostBits - 2)) < blocks { hostBits += 1 }
+    c.prefixLength = UInt8(32 - hostBits)
+    c.blockTimeout = 20
+    c.tentativeTimeout = 4
+    c.needlessTimeout = 30
+    c.learningPhase = learning
+    return c
+}
+
+/// Runs a prepared simulation to `end` and reports the first violation as a test issue.
+@discardableResult
+func runSimulation(_ sim: Simulation, until end: Millis, clientGrace: Millis) -> Bool {
+    let slot = SimulationCrashReporter.begin(
+        "  \(sim.setup.scenario) seed \(sim.setup.seed) — replay: SIM_SEED=\(sim.setup.seed) SIM_TRACE=1 swift test --filter Simulation")
+    defer { SimulationCrashReporter.end(slot) }
+    sim.run(until: end)
+    sim.finish(clientGrace: clientGrace)
+    if let f = sim.failure {
+        Issue.record(Comment(rawValue: f))
+        return false
+    }
+    return true
+}
+
+/// Records a scenario-level expectation with seed and replay hint.
+func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
+    if !ok {
+        Issue.record(Comment(rawValue: "\(sim.setup.scenario) seed \(sim.setup.seed): \(what)\n"
+            + "replay: SIM_SEED=\(sim.setup.seed) SIM_TRACE=1 swift test --filter Simulation"))
+    }
+}
+
+@Suite struct SimulationScenarios {
+
+    // Two nodes start at the same moment with identical random seeds and pick the same block
+    // of a two-block pool: the larger id must win, the other must back off and take the other
+    // block. Odd seeds make one of them a C node with the all-zero id.
+    @Test(arguments: simulationSeeds(1000, 40))
+    func twoNodesClaimTheSameBlock(seed: UInt64) {
+        var setup = SimulationSetup(scenario: "two nodes, same block", seed: seed, nodeCount: 2)
+        setup.configuration = fastConfiguration(blocks: 2)
+        setup.identicalNodeSeeds = true
+        setup.meshDelay = 1...5
+        if seed % 2 == 1 { setup.zeroIDNodes = [Int(seed / 2 % 2)] }
+        let sim = Simulation(setup)
+        sim.at(0) { sim in
+            sim.startNode(0)
+            sim.startNode(1)
+        }
+        sim.addClient(lan: 0, start: seconds(1))
+        sim.addClient(lan: 1, start: seconds(1))
+        guard runSimulation(sim, until: seconds(150), clientGrace: seconds(40)) else { return }
+        expectScenario(sim, sim.sameBlockInquiries > 0, "the nodes never inquired the same block at once (scenario not forced)")
+        expectScenario(sim, sim.ownedCount(0) == 1 && sim.ownedCount(1) == 1,
+                       "each node should own one of the two blocks, have \(sim.ownedCount(0)) and \(sim.ownedCount(1))")
+    }
+
+    // Twenty nodes boot at the same moment with the learning phase on and clients waiting.
+    @Test(arguments: simulationSeeds(2000, 16))
+    func twentyNodesStartTogether(seed: UInt64) {
+        var setup = SimulationSetup(scenario: "20 nodes start together", seed: seed, nodeCount: 20)
+        setup.configuration = fastConfiguration(blocks: 128, learning: true)
+        setup.leaseTime = 40
+        let sim = Simulation(setup)
+        sim.at(0) { sim in for i in 0..<20 { sim.startNode(i) } }
+        for node in 0..<20 {
+            for _ in 0..<sim.rng.int(in: 1...3) {
+                sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(30)))
+            }
+        }
+        guard runSimulation(sim, until: seconds(180), clientGrace: seconds(60)) else { return }
+        for i in 0..<20 {
+            expectScenario(sim, sim.ownedCount(i) >= 1, "node \(i) owns no block at the end")
+        }
+        expectScenario(sim, sim.clients.allSatisfy { $0.heldAddress(now: sim.now) != nil }, "a client has no lease at the end")
+    }
+
+    // The mesh splits into two halves that keep serving; demand on both sides forces them to
+    // claim overlapping blocks (more than the pool holds in total). After the merge the
+    // conflicts must end within 3 block timeouts and, once settled, no address is leased twice.
+    @Test(arguments: simulationSeeds(3000, 27).map { ($0, 10) } + simulationSeeds(3100, 3).map { ($0, 30) })
+    func splitAndMerge(seed: UInt64, nodeCount: Int) {
+        var setup = SimulationSetup(scenario: "split and merge, \(nodeCount) nodes", seed: seed, nodeCount: nodeCount)
+        // 10 nodes: 16 blocks; 30 nodes: 64 blocks. Each half grows to 3 blocks per node.
+        setup.configuration = fastConfiguration(blocks: nodeCount == 30 ? 64 : 16)
+        setup.leaseTime = 40
+        setup.ownerlessGraceExtra = seconds(60)  // blocks freed by needless drops (-n 30)
+        let sim = Simulation(setup)
+        let heal = seconds(120)
+        sim.at(0) { sim in for i in 0..<nodeCount { sim.startNode(i) } }
+        for node in 0..<nodeCount { sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(10))) }
+        var groups = [Int](repeating: 0, count: nodeCount)
+        var order = Array(0..<nodeCount)
+        sim.rng.shuffle(&order)
+        for (k, i) in order.enumerated() where k < nodeCount / 2 { groups[i] = 1 }
+        sim.at(seconds(45)) { sim in sim.partition(groups) }
+        var extra: [Int] = []
+        for node in 0..<nodeCount {
+            for _ in 0..<6 { extra.append(sim.addClient(lan: node, start: sim.rng.millis(in: seconds(50)...seconds(75)))) }
+        }
+        sim.at(heal) { sim in sim.heal() }
+        for c in extra {
+            let when = heal + sim.rng.millis(in: seconds(5)...seconds(25))
+            let release = sim.rng.chance(permille: 700)
+            sim.at(when) { sim in release ? sim.clientRelease(c) : sim.clientLeave(c) }
+        }
+        let end = heal + setup.settleMillis + seconds(60)
+        guard runSimulation(sim, until: end, clientGrace: seconds(60)) else { return }
+        expectScenario(sim, sim.conflictsSeen > 0, "no block was owned on both sides at the merge (scenario not forced)")
+    }
+
+    // Clients roam between nodes; each roam is an INIT-REBOOT on the new node, forwarded to the
+    // block's owner (RENEWLEASE/LEASEACK), and the client must keep its address. Some nodes
+    // send the RENEWLEASE address in network order (big-endian C nodes, Q-2).
+    @Test(arguments: simulationSeeds(4000, 40))
+    func roamingClientsKeepTheirAddress(seed: UInt64) {
+        var setup = SimulationSetup(scenario: "roaming", seed: seed, nodeCount: 5)
+        setup.configuration = fastConfiguration(blocks: 32)
+        setup.leaseTime = 40
+        var probe = SimulationRandom(seed: seed)
+        setup.bigEndianRenewNodes = Set((0..<5).filter { _ in probe.chance(permille: 300) })
+        let sim = Simulation(setup)
+        sim.at(0) { sim in for i in 0..<5 { sim.startNode(i) } }
+        for node in 0..<5 {
+            for _ in 0..<3 {
+                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(10)))
+                var t = seconds(30)
+                for _ in 0..<3 {
+                    t += sim.rng.millis(in: seconds(15)...seconds(70))
+                    let target = sim.rng.int(in: 0...4)
+                    sim.at(t) { sim in sim.clientRoam(c, to: target) }
+                }
+            }
+        }
+        guard runSimulation(sim, until: seconds(300), clientGrace: seconds(40)) else { return }
+        expectScenario(sim, sim.roamsWithLease > 0 && sim.forwardedAcks > 0, "no roam went through a forwarded renewal")
+        expectScenario(sim, sim.roamsKept == sim.roamsWithLease,
+                       "\(sim.roamsWithLease - sim.roamsKept) of \(sim.roamsWithLease) roaming clients lost their address")
+    }
+
+    // 10% loss on the mesh and on the client LANs, with roaming and churn.
+    @Test(arguments: simulationSeeds(5000, 30))
+    func tenPercentPacketLoss(seed: UInt64) {
+        var setup = SimulationSetup(scenario: "10% loss", seed: seed, nodeCount: 8)
+        setup.configuration = fastConfiguration(blocks: 32)
+        setup.leaseTime = 40
+        setup.meshLossPermille = 100
+        setup.lanLossPermille = 100
+        let sim = Simulation(setup)
+        sim.at(0) { sim in for i in 0..<8 { sim.startNode(i) } }
+        for node in 0..<8 {
+            for _ in 0..<2 {
+                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(20)))
+                let t = sim.rng.millis(in: seconds(60)...seconds(200))
+                switch sim.rng.int(in: 0...3) {
+                case 0: sim.at(t) { sim in sim.clientRelease(c) }
+                        sim.at(t + seconds(10)) { sim in sim.clientStart(c) }
+                case 1: let target = sim.rng.int(in: 0...7)
+                        sim.at(t) { sim in sim.clientRoam(c, to: target) }
+                default: break
+                }
+            }
+        }
+        runSimulation(sim, until: seconds(300), clientGrace: seconds(90))
+    }
+
+    // A node vanishes and comes back with empty state (learning phase on): it must own blocks
+    // again and serve its clients; leases from before the restart may collide only until the
+    // mesh has settled.
+    @Test(arguments: simulationSeeds(6000, 30))
+    func nodeRestartsWithEmptyState(seed: UInt64) {
+        var setup = SimulationSetup(scenario: "node restart", seed: seed, nodeCount: 6)
+        setup.configuration = fastConfiguration(blocks: 32, learning: true)
+        setup.leaseTime = 40
+        let sim = Simulation(setup)
+        sim.at(0) { sim in for i in 0..<6 { sim.startNode(i) } }
+        for node in 0..<6 {
+            for _ in 0..<2 { sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(20))) }
+        }
+        let victim = sim.rng.int(in: 0...5)
+        let down = seconds(70)
+        let up = down + [0, seconds(5), seconds(30)][sim.rng.int(in: 0...2)]
+        sim.at(down) { sim in sim.stopNode(victim) }
+        sim.at(up) { sim in
+            sim.startNode(victim)
+            sim.markDisturbance()
+        }
+        let end = up + setup.settleMillis + seconds(60)
+        guard runSimulation(sim, until: end, clientGrace: seconds(60)) else { return }
+        expectScenario(sim, sim.ownedCount(victim) >= 1, "restarted node \(victim) owns no block")
+    }
+
+    // C nodes with the all-zero node id mixed with ours, starting at the same moment.
+    @Test(arguments: simulationSeeds(7000, 30))
+    func zeroIDNodesMixedWithOurs(seed: UInt64) {
+        var setup = SimulationSetup(scenario: "zero ids mixed", seed: seed, nodeCount: 8)
+        setup.configuration = fastConfiguration(blocks: 32)
+        setup.leaseTime = 40
+        var probe = SimulationRandom(seed: seed ^ 0x5A5A)
+        var ids = Array(0..<8)
+        probe.shuffle(&ids)
+        setup.zeroIDNodes = Set(ids.prefix(probe.int(in: 2...4)))
+        let sim = Simulation(setup)
+        sim.at(0) { sim in for i in 0..<8 { sim.startNode(i) } }
+        for node in 0..<8 {
+            for _ in 0..<2 {
+                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(15)))
+                let t = sim.rng.millis(in: seconds(40)...seconds(150))
+                let target = sim.rng.int(in: 0...7)
+                sim.at(t) { sim in sim.clientRoam(c, to: target) }
+            }
+        }
+        runSimulation(sim, until: seconds(240), clientGrace: seconds(60))
+    }
+
+    // C's default timers (-B 60 -t 15 -b 5, /24, learning phase, lease 300 s, needless 300 s),
+    // four nodes for 25 virtual minutes with roaming, release and a restart.
+    @Test(arguments: simulationSeeds(8000, 4))
+    func cDefaults(seed: UInt64) {
+        var setup = SimulationSetup(scenario: "C defaults", seed: seed, nodeCount: 4)
+        setup.leaseTime = 300
+        let sim = Simulation(setup)
+        sim.at(0) { sim in for i in 0..<4 { sim.startNode(i) } }
+        for node in 0..<4 {
+            for _ in 0..<3 {
+                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(120)))
+                let t = sim.rng.millis(in: seconds(200)...seconds(1000))
+                if sim.rng.chance(permille: 200) {
+                    sim.at(t) { sim in sim.clientRelease(c) }
+                    sim.at(t + seconds(60)) { sim in sim.clientStart(c) }
+                } else {
+                    let target = sim.rng.int(in: 0...3)
+                    sim.at(t) { sim in sim.clientRoam(c, to: target) }
+                }
+            }
+        }
+        let victim = sim.rng.int(in: 0...3)
+        sim.at(seconds(500)) { sim in sim.stopNode(victim) }
+        sim.at(seconds(560)) { sim in
+            sim.startNode(victim)
+            sim.markDisturbance()
+        }
+        runSimulation(sim, until: seconds(1500), clientGrace: seconds(200))
+    }
+}
