@@ -26,6 +26,10 @@ struct SimulationSetup {
     /// Extra time a node may stay without blocks after losing them (waiting for needless drops).
     var ownerlessGraceExtra: Millis = 0
     var traceCapacity = 80
+    /// Builds a node; the real core unless a harness self-test substitutes a fake.
+    var makeCore: (_ configuration: Configuration, _ seed: UInt64, _ now: Millis) throws -> any SimulatedCore = {
+        try Node(configuration: $0, randomSeed: $1, now: $2)
+    }
     var computeDigest = false
 
     init(scenario: String, seed: UInt64, nodeCount: Int) {
@@ -49,6 +53,21 @@ struct SimulationSetup {
         learningMillis + max(10 * tentativeTimeoutMillis, 2 * blockTimeoutMillis) + 5_000
     }
 }
+
+/// What the harness drives: exactly the public surface of `Node` (the core/shell contract), so
+/// harness self-tests can substitute deliberately broken fakes.
+protocol SimulatedCore: AnyObject {
+    var runtimeLogLevel: LogLevel { get set }
+    var nextWakeup: Millis { get }
+    func start<S: ActionSink>(now: Millis, sink: inout S)
+    func handleMulticast<S: ActionSink>(_ datagram: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S)
+    func handleUnicast<S: ActionSink>(_ datagram: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S)
+    func handleDHCP<S: ActionSink>(_ packet: UnsafeRawBufferPointer, now: Millis, sink: inout S)
+    func tick<S: ActionSink>(now: Millis, sink: inout S)
+    func handleControl<S: ActionSink>(_ request: UnsafeRawBufferPointer, now: Millis, reply: inout TextBuffer, sink: inout S)
+}
+
+extension Node: SimulatedCore {}
 
 /// Records what the core asks for during one call; the simulation acts on it afterwards.
 struct RecordingSink: ActionSink {
@@ -150,7 +169,7 @@ final class SimNode {
     let index: Int
     let peer: PeerAddress
     var configuration: Configuration
-    var core: Node?
+    var core: (any SimulatedCore)?
     /// Bumped when the node goes down or restarts, so stale timers are ignored.
     var generation = 0
     var scheduledWakeup: Millis?
@@ -330,9 +349,9 @@ final class Simulation {
         n.ownerlessSince = nil
         n.everOwned = false
         let seed = setup.identicalNodeSeeds ? nodeSeedForAll : rng.next()
-        let core: Node
+        let core: any SimulatedCore
         do {
-            core = try Node(configuration: n.configuration, randomSeed: seed, now: now)
+            core = try setup.makeCore(n.configuration, seed, now)
         } catch {
             violation("node \(i) rejected its configuration: \(error)")
             return

@@ -140,3 +140,123 @@ import Testing
         #expect(digest(11) != digest(12))
     }
 }
+
+/// A stand-in node for testing the harness: reports one block as OURS in its block table and
+/// serves DHCP from one (possibly different) block without any mesh protocol.
+final class FakeDHCPNode: SimulatedCore {
+    var runtimeLogLevel = LogLevel.warning
+    var nextWakeup: Millis { .max }
+    let ownedBlock: Int?
+    let offerBlock: Int
+    let blockStart: (Int) -> UInt32
+    var nextLease: UInt32 = 2  // skip .0 and .1 (server id) of block 0
+
+    init(ownedBlock: Int?, offerBlock: Int, blockStart: @escaping (Int) -> UInt32) {
+        self.ownedBlock = ownedBlock
+        self.offerBlock = offerBlock
+        self.blockStart = blockStart
+    }
+
+    func start<S: ActionSink>(now: Millis, sink: inout S) {}
+    func handleMulticast<S: ActionSink>(_ d: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S) {}
+    func handleUnicast<S: ActionSink>(_ d: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S) {}
+    func tick<S: ActionSink>(now: Millis, sink: inout S) {}
+
+    func handleControl<S: ActionSink>(_ request: UnsafeRawBufferPointer, now: Millis, reply: inout TextBuffer, sink: inout S) {
+        guard request.first == 1 else { return }
+        reply.append("ddhcp blocks\nindex\tstate\towner\t\t\tclaim\tleases\ttimeout\n")
+        if let b = ownedBlock {
+            reply.append(b)
+            reply.append("\t4\t0000000000000001\t3\t0/0\t20\n")
+        }
+        reply.append("\nblocks in use: 1\n")
+    }
+
+    func handleDHCP<S: ActionSink>(_ packet: UnsafeRawBufferPointer, now: Millis, sink: inout S) {
+        let p = Array(packet)
+        var type: UInt8 = 0
+        var requested: UInt32 = 0
+        var i = 240
+        while i + 1 < p.count, p[i] != 255 {
+            if p[i] == 0 { i += 1; continue }
+            if p[i] == 53 { type = p[i + 2] }
+            if p[i] == 50 { requested = read32(p, i + 2) }
+            i += 2 + Int(p[i + 1])
+        }
+        let ciaddr = read32(p, 12)
+        let yiaddr: UInt32
+        switch type {
+        case 1:
+            yiaddr = blockStart(offerBlock) + nextLease
+            nextLease += 1
+        case 3: yiaddr = requested != 0 ? requested : ciaddr
+        default: return
+        }
+        var r = [UInt8](repeating: 0, count: 240)
+        r[0] = 2; r[1] = 1; r[2] = 6
+        for k in 4..<8 { r[k] = p[k] }  // xid
+        for k in 12..<16 { r[k] = p[k] }  // ciaddr
+        r[16] = UInt8(yiaddr >> 24); r[17] = UInt8(truncatingIfNeeded: yiaddr >> 16)
+        r[18] = UInt8(truncatingIfNeeded: yiaddr >> 8); r[19] = UInt8(truncatingIfNeeded: yiaddr)
+        for k in 28..<44 { r[k] = p[k] }
+        r[236] = 99; r[237] = 130; r[238] = 83; r[239] = 99
+        r += [53, 1, type == 1 ? 2 : 5, 54, 4, 10, 0, 0, 1, 51, 4, 0, 0, 0, 40, 255]
+        let dest: DHCPDestination = ciaddr != 0 ? .unicast(IPv4Address(ciaddr)) : .broadcast
+        _ = r.withUnsafeBytes {
+            sink.sendDHCP($0, to: dest, clientHardware: hardwareAddress(Array(p[28..<44])), yourAddress: IPv4Address(yiaddr))
+        }
+    }
+}
+
+/// The harness must catch broken nodes: each fake below violates one invariant.
+@Suite struct SimulationHarnessCatchesViolations {
+    /// Two fake nodes; `owned[i]`/`offered[i]` are node i's reported and served blocks.
+    private func run(owned: [Int?], offered: [Int], clientsPerNode: Int = 2, seconds duration: Double = 90) -> Simulation {
+        var setup = SimulationSetup(scenario: "fake", seed: 1, nodeCount: owned.count)
+        setup.configuration = fastConfiguration(blocks: 16)
+        var index = 0
+        let start: (Int) -> UInt32 = { IPv4Address(10, 0, 0, 0).value + UInt32($0) * 4 }
+        setup.makeCore = { _, _, _ in
+            defer { index += 1 }
+            return FakeDHCPNode(ownedBlock: owned[index], offerBlock: offered[index], blockStart: start)
+        }
+        let sim = Simulation(setup)
+        sim.at(0) { sim in for i in 0..<owned.count { sim.startNode(i) } }
+        for n in 0..<owned.count {
+            for _ in 0..<clientsPerNode { sim.addClient(lan: n, start: seconds(1)) }
+        }
+        sim.run(until: seconds(duration))
+        sim.finish(clientGrace: seconds(30))
+        return sim
+    }
+
+    @Test func honestNodesPass() {
+        let sim = run(owned: [1, 2], offered: [1, 2])
+        #expect(sim.failure == nil, Comment(rawValue: sim.failure ?? ""))
+        #expect(sim.clients.allSatisfy { $0.heldAddress(now: sim.now) != nil })
+        #expect(sim.acquisitions >= 4)
+    }
+
+    @Test func offerFromABlockNotOwnedIsCaught() {
+        let sim = run(owned: [1, 2], offered: [1, 3])
+        #expect(sim.failure?.contains("node 1 sent offer for 10.0.0.14 in block 3 which it does not own") == true,
+                Comment(rawValue: sim.failure ?? "no failure"))
+        #expect(sim.failure?.contains("replay: SIM_SEED=1") == true)
+    }
+
+    @Test func lastingDoubleOwnershipIsCaught() {
+        let sim = run(owned: [1, 1], offered: [1, 1], clientsPerNode: 0, seconds: 200)
+        #expect(sim.failure?.contains("block 1 owned by nodes [0, 1]") == true, Comment(rawValue: sim.failure ?? "no failure"))
+    }
+
+    @Test func duplicateLeaseIsCaught() {
+        let sim = run(owned: [1, 1], offered: [1, 1], clientsPerNode: 1, seconds: 30)
+        #expect(sim.failure?.contains("10.0.0.6 is leased to two clients at once") == true,
+                Comment(rawValue: sim.failure ?? "no failure"))
+    }
+
+    @Test func nodeWithoutBlocksIsCaught() {
+        let sim = run(owned: [1, nil], offered: [1, 1], clientsPerNode: 0, seconds: 200)
+        #expect(sim.failure?.contains("node 1 owns no block") == true, Comment(rawValue: sim.failure ?? "no failure"))
+    }
+}
