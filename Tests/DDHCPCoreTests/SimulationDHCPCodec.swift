@@ -3,13 +3,13 @@
 // OFFER/ACK/NAK bytes, so the core's codec is exercised from the outside.
 @testable import DDHCPCore
 
-enum DHCPMessageType: UInt8 {
+enum SimDHCPType: UInt8 {
     case discover = 1, offer = 2, request = 3, decline = 4, ack = 5, nak = 6, release = 7, inform = 8
 }
 
 /// What a client puts into one packet.
 struct ClientPacket {
-    var type: DHCPMessageType
+    var type: SimDHCPType
     var xid: UInt32
     var chaddr: [UInt8]  // 16 bytes
     var ciaddr = IPv4Address.zero
@@ -57,7 +57,7 @@ struct ClientPacket {
 
 /// A server reply as a client sees it.
 struct ServerReply {
-    var type: DHCPMessageType
+    var type: SimDHCPType
     var xid: UInt32
     var flags: UInt16
     var ciaddr: IPv4Address
@@ -71,7 +71,7 @@ struct ServerReply {
         guard p.count >= 240 else { return (nil, "reply shorter than 240 bytes (\(p.count))") }
         guard p[0] == 2 else { return (nil, "op is \(p[0]), not BOOTREPLY") }
         guard p[236] == 99, p[237] == 130, p[238] == 83, p[239] == 99 else { return (nil, "bad magic cookie") }
-        var type: DHCPMessageType?
+        var type: SimDHCPType?
         var serverID: IPv4Address?
         var lease: UInt32?
         var i = 240
@@ -86,7 +86,7 @@ struct ServerReply {
             switch code {
             case 53 where len == 1:
                 if type != nil { return (nil, "option 53 twice") }
-                guard let t = DHCPMessageType(rawValue: p[d]) else { return (nil, "unknown message type \(p[d])") }
+                guard let t = SimDHCPType(rawValue: p[d]) else { return (nil, "unknown message type \(p[d])") }
                 type = t
             case 54 where len == 4: serverID = IPv4Address(read32(p, d))
             case 51 where len == 4: lease = read32(p, d)

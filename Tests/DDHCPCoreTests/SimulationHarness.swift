@@ -195,7 +195,7 @@ final class SimNode {
 /// Why a node is handling something; decides which DHCP replies are legitimate.
 enum CallContext {
     case start, tick, control, multicast(from: Int)
-    case unicast(from: Int, message: MeshMessage?)
+    case unicast(from: Int, message: SimMeshMessage?)
     case dhcp(client: Int)
 }
 
@@ -317,7 +317,7 @@ final class Simulation {
                     core.handleMulticast(buf, from: peer, now: now, sink: &sink)
                 }
             }
-            afterCall(to, sink.actions, unicast ? .unicast(from: from, message: MeshMessage.decode(bytes)) : .multicast(from: from))
+            afterCall(to, sink.actions, unicast ? .unicast(from: from, message: SimMeshMessage.decode(bytes)) : .multicast(from: from))
         case let .clientToServer(lan, client, bytes):
             guard let core = nodes[lan].core else { return }
             trace.add(now, .dhcpIn(node: lan, client: client, bytes: bytes))
@@ -446,6 +446,10 @@ final class Simulation {
                 }
             case let .dhcp(bytes, destination, _, _):
                 trace.add(now, .dhcpOut(node: i, bytes: bytes, destination: destination))
+                if case .relay = destination {
+                    violation("node \(i) sent a reply to a relay agent; no simulated client sets giaddr")
+                    return
+                }
                 checkDHCPReply(from: i, bytes, context)
                 if !rng.chance(permille: setup.lanLossPermille) {
                     queue.push(now + rng.millis(in: setup.lanDelay), .serverToLAN(lan: i, bytes: bytes, destination: destination))
@@ -545,7 +549,7 @@ final class Simulation {
 
     /// A LEASEACK may only come from the owner of the address's block.
     private func checkLeaseReply(from i: Int, _ bytes: [UInt8]) {
-        guard let m = MeshMessage.decode(bytes) else {
+        guard let m = SimMeshMessage.decode(bytes) else {
             violation("node \(i) sent a malformed unicast (\(bytes.count) bytes)")
             return
         }
@@ -565,7 +569,7 @@ final class Simulation {
     }
 
     private func noteInquiries(_ i: Int, _ bytes: [UInt8]) {
-        guard let m = MeshMessage.decode(bytes), case .inquire(let blocks) = m.kind else { return }
+        guard let m = SimMeshMessage.decode(bytes), case .inquire(let blocks) = m.kind else { return }
         for b in blocks {
             if let last = lastInquiry[b], last.node != i, now - last.time <= setup.tentativeTimeoutMillis {
                 sameBlockInquiries += 1

@@ -98,15 +98,15 @@ import Testing
     @Test func readsMeshMessagesOfTheSpec() {
         // PROTOCOL.md §3.7 captured examples.
         let inquire: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 24, 4, 2, 1, 0, 0, 0, 0x22]
-        #expect(MeshMessage.decode(inquire)?.kind == .inquire([34]))
+        #expect(SimMeshMessage.decode(inquire)?.kind == .inquire([34]))
         let claim: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 24, 4, 1, 2,
                               0, 0, 0, 0x0F, 0, 0x3C, 0, 0, 0, 0, 0x35, 0, 0x3C, 0]
-        #expect(MeshMessage.decode(claim)?.kind == .updateClaim([(15, 60), (53, 60)]))
-        #expect(MeshMessage.decode(Array(claim.dropLast())) == nil)
+        #expect(SimMeshMessage.decode(claim)?.kind == .updateClaim([(15, 60), (53, 60)]))
+        #expect(SimMeshMessage.decode(Array(claim.dropLast())) == nil)
         let renew: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 24, 4, 0x10, 0,
                               0xF1, 0, 0, 0x0A, 0, 0, 0xAB, 0xCD, 0, 0, 0, 0,
                               0x0A, 0, 0, 0, 0, 1] + [UInt8](repeating: 0, count: 10)
-        let m = MeshMessage.decode(renew)
+        let m = SimMeshMessage.decode(renew)
         #expect(m?.kind == .renewLease)
         #expect(m?.xid == 0xABCD)
         #expect(m?.leaseAddressCandidates == [IPv4Address(0xF1, 0, 0, 10), IPv4Address(10, 0, 0, 0xF1)])

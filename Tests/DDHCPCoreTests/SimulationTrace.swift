@@ -23,10 +23,10 @@ enum TraceItem {
     func format() -> String {
         switch self {
         case let .meshIn(to, from, bytes, unicast):
-            let m = MeshMessage.decode(bytes)?.summary ?? "malformed \(bytes.count) bytes"
+            let m = SimMeshMessage.decode(bytes)?.summary ?? "malformed \(bytes.count) bytes"
             return "n\(to) <- n\(from) \(unicast ? "unicast" : "mcast") \(m)"
         case let .meshOut(from, bytes, to, lost):
-            let m = MeshMessage.decode(bytes)?.summary ?? "malformed \(bytes.count) bytes"
+            let m = SimMeshMessage.decode(bytes)?.summary ?? "malformed \(bytes.count) bytes"
             let dest = to.map { "unicast n\($0)" } ?? "mcast"
             return "n\(from) -> \(dest) \(m)\(lost > 0 ? " (lost to \(lost))" : "")"
         case let .dhcpIn(node, client, bytes):
@@ -36,6 +36,7 @@ enum TraceItem {
             switch destination {
             case .broadcast: dest = "bcast"
             case .unicast(let a): dest = dotted(a)
+            case .relay(let a): dest = "relay " + dotted(a)
             }
             return "n\(node) -> \(dest) \(dhcpSummary(bytes, request: false))"
         case .tick(let n): return "n\(n) tick"

@@ -2,7 +2,7 @@
 // LEASEACK ownership check. Independent of the core's codec on purpose.
 @testable import DDHCPCore
 
-struct MeshMessage {
+struct SimMeshMessage {
     enum Kind: Equatable {
         case updateClaim([(block: UInt32, timeout: UInt16)])
         case inquire([UInt32])
@@ -29,7 +29,7 @@ struct MeshMessage {
     var chaddr: [UInt8] = []
 
     /// nil if the datagram does not have the exact length its command and count demand.
-    static func decode(_ d: [UInt8]) -> MeshMessage? {
+    static func decode(_ d: [UInt8]) -> SimMeshMessage? {
         guard d.count >= 16 else { return nil }
         var id: UInt64 = 0
         for i in 0..<8 { id = id << 8 | UInt64(d[i]) }
@@ -42,18 +42,18 @@ struct MeshMessage {
                 let o = 16 + 7 * e
                 entries.append((read32(d, o), UInt16(d[o + 4]) << 8 | UInt16(d[o + 5])))
             }
-            return MeshMessage(nodeID: id, kind: .updateClaim(entries))
+            return SimMeshMessage(nodeID: id, kind: .updateClaim(entries))
         case 2:
             guard d.count == 16 + 4 * count else { return nil }
-            return MeshMessage(nodeID: id, kind: .inquire((0..<count).map { read32(d, 16 + 4 * $0) }))
+            return SimMeshMessage(nodeID: id, kind: .inquire((0..<count).map { read32(d, 16 + 4 * $0) }))
         case 16, 17, 18:
             guard d.count == 44 else { return nil }
             let kind: Kind = command == 16 ? .renewLease : command == 17 ? .leaseAck : .leaseNak
-            return MeshMessage(
+            return SimMeshMessage(
                 nodeID: id, kind: kind, leaseAddressBytes: Array(d[16..<20]), xid: read32(d, 20),
                 chaddr: Array(d[28..<44]))
         default:
-            return MeshMessage(nodeID: id, kind: .other(command))
+            return SimMeshMessage(nodeID: id, kind: .other(command))
         }
     }
 
