@@ -25,7 +25,7 @@ struct SimulationSetup {
     var conflictToleranceBlockTimeouts: Int64 = 3
     /// Extra time a node may stay without blocks after losing them (waiting for needless drops).
     var ownerlessGraceExtra: Millis = 0
-    var traceCapacity = 80
+    var traceCapacity = 600
     /// Builds a node; the real core unless a harness self-test substitutes a fake.
     var makeCore: (_ configuration: Configuration, _ seed: UInt64, _ now: Millis) throws -> any SimulatedCore = {
         try Node(configuration: $0, randomSeed: $1, now: $2)
@@ -511,11 +511,17 @@ final class Simulation {
 
     // MARK: invariants
 
-    func violation(_ message: String) {
+    /// Records the first violation with seed, replay hint and trace; `nodes` are the nodes
+    /// involved, whose own recent events are listed too.
+    func violation(_ message: String, nodes involved: [Int] = []) {
         guard failure == nil else { return }
         var text = "\(setup.scenario) seed \(setup.seed): \(formatTime(now)): \(message)\n"
         text += "replay: SIM_SEED=\(setup.seed) SIM_TRACE=1 swift test --filter Simulation\n"
-        text += "last events:\n" + trace.lines(last: 40).joined(separator: "\n")
+        if !involved.isEmpty {
+            text += "last events of nodes \(involved):\n"
+            text += trace.lines(last: 30, involving: involved).joined(separator: "\n") + "\n"
+        }
+        text += "last events:\n" + trace.lines(last: 25).joined(separator: "\n")
         failure = text
     }
 
@@ -544,7 +550,7 @@ final class Simulation {
             forwardedAcks += 1
             return
         }
-        violation("node \(i) sent \(reply.type) for \(dotted(a)) in block \(blockIndex(a)!) which it does not own")
+        violation("node \(i) sent \(reply.type) for \(dotted(a)) in block \(blockIndex(a)!) which it does not own", nodes: [i])
     }
 
     /// A LEASEACK may only come from the owner of the address's block (Q-10).
@@ -557,7 +563,7 @@ final class Simulation {
         case .leaseAck:
             let candidates = m.leaseAddressCandidates.filter { blockIndex($0) != nil }
             if !candidates.contains(where: { owns(i, $0) }) {
-                violation("node \(i) sent LEASEACK for \(candidates.map(dotted)) without owning the block")
+                violation("node \(i) sent LEASEACK for \(candidates.map(dotted)) without owning the block", nodes: [i])
             }
         case .leaseNak:
             leaseNaks += 1
@@ -608,7 +614,7 @@ final class Simulation {
             let since = max(conflictSince[b]!, lastMerge)
             maxConflictMillis = max(maxConflictMillis, now - since)
             if now - since > setup.conflictToleranceMillis {
-                violation("block \(b) owned by nodes \(o) for \((now - since) / 1000) s while they can hear each other")
+                violation("block \(b) owned by nodes \(o) for \((now - since) / 1000) s while they can hear each other", nodes: o)
                 return
             }
         }
@@ -620,7 +626,7 @@ final class Simulation {
             }
             if !n.everOwned {
                 if now - n.upSince > setup.claimDeadlineMillis {
-                    violation("node \(n.index) owns no block \((now - n.upSince) / 1000) s after it started")
+                    violation("node \(n.index) owns no block \((now - n.upSince) / 1000) s after it started", nodes: [n.index])
                     return
                 }
                 continue
@@ -628,7 +634,7 @@ final class Simulation {
             let since = n.ownerlessSince ?? now
             n.ownerlessSince = since
             if now - since > setup.claimDeadlineMillis + setup.ownerlessGraceExtra {
-                violation("node \(n.index) has owned no block for \((now - since) / 1000) s")
+                violation("node \(n.index) has owned no block for \((now - since) / 1000) s", nodes: [n.index])
                 return
             }
         }
@@ -665,7 +671,7 @@ final class Simulation {
             \(dotted(a)) is leased to two clients at once:
             c\(x.index) (\(mac(x.chaddr)), lease until \(formatTime(x.leaseExpiry))): \(x.history.suffix(8).joined(separator: "; "))
             c\(y.index) (\(mac(y.chaddr)), lease until \(formatTime(y.leaseExpiry))): \(y.history.suffix(8).joined(separator: "; "))
-            """)
+            """, nodes: Array(Set([x.lan, y.lan])).sorted())
     }
 
     /// End of a run: last audit, and every active client must be served.

@@ -20,6 +20,20 @@ enum TraceItem {
     case log(Int, LogLevel, [UInt8])
     case note(String)
 
+    /// Whether node `n` sent or received this.
+    func involves(_ n: Int) -> Bool {
+        switch self {
+        case let .meshIn(to, from, _, _): return to == n || from == n
+        case let .meshOut(from, _, to, _): return from == n || to == n
+        case let .dhcpIn(node, _, _): return node == n
+        case let .dhcpOut(node, _, _): return node == n
+        case let .tick(x): return x == n
+        case let .hook(x, _, _): return x == n
+        case let .log(x, _, _): return x == n
+        case .note: return true
+        }
+    }
+
     func format() -> String {
         switch self {
         case let .meshIn(to, from, bytes, unicast):
@@ -98,10 +112,11 @@ struct TraceRing {
         }
     }
 
-    /// The most recent `count` items, oldest first, formatted.
-    func lines(last count: Int) -> [String] {
+    /// The most recent `count` items (only those involving `nodes`, if given), oldest first.
+    func lines(last count: Int, involving nodes: [Int] = []) -> [String] {
         let ordered = Array(items[head...]) + Array(items[..<head])
-        return ordered.suffix(count).map { "  \(formatTime($0.0)) \($0.1.format())" }
+        let chosen = nodes.isEmpty ? ordered : ordered.filter { e in nodes.contains { e.1.involves($0) } }
+        return chosen.suffix(count).map { "  \(formatTime($0.0)) \($0.1.format())" }
     }
 
     // FNV-1a over everything observable: lets a test prove that a seed reproduces a run.
