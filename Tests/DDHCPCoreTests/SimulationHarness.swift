@@ -26,6 +26,8 @@ struct SimulationSetup {
     /// Extra time a node may stay without blocks after losing them (waiting for needless drops).
     var ownerlessGraceExtra: Millis = 0
     var traceCapacity = 600
+    /// A run that needs more events than this is a storm (normal runs need far fewer).
+    var eventBudget = 3_000_000
     /// Builds a node; the real core unless a harness self-test substitutes a fake.
     var makeCore: (_ configuration: Configuration, _ seed: UInt64, _ now: Millis) throws -> any SimulatedCore = {
         try Node(configuration: $0, randomSeed: $1, now: $2)
@@ -179,6 +181,8 @@ final class SimNode {
     /// Which blocks the node reports as OURS; nil = must ask again (any call may change it).
     var ownedCache: [Bool]?
     var ticksInWindow = 0
+    var multicastsInWindow = 0
+    var multicastWindowStart: Millis = 0
     /// First audit that found the node without blocks (nil while it owns some).
     var ownerlessSince: Millis?
     var everOwned = false
@@ -208,6 +212,7 @@ final class Simulation {
     var queue = EventQueue()
     var trace: TraceRing
     private(set) var failure: String?
+    private(set) var eventCount = 0
 
     // Pool layout (PROTOCOL.md §1).
     let poolStart: UInt32
@@ -281,6 +286,10 @@ final class Simulation {
             let (time, event) = queue.pop()!
             now = time
             dispatch(event)
+            eventCount += 1
+            if eventCount > setup.eventBudget {
+                violation("more than \(setup.eventBudget) events: message storm or runaway timers")
+            }
         }
         if failure == nil { now = max(now, end) }
     }
@@ -423,6 +432,15 @@ final class Simulation {
             if failure != nil { return }
             switch action {
             case .multicast(let bytes):
+                if now - n.multicastWindowStart >= 1000 {
+                    n.multicastWindowStart = now
+                    n.multicastsInWindow = 0
+                }
+                n.multicastsInWindow += 1
+                if n.multicastsInWindow > 200 {
+                    violation("node \(i) sent more than 200 multicasts within one second (storm)", nodes: [i])
+                    return
+                }
                 var lost = 0
                 for j in nodes.indices where j != i {
                     if rng.chance(permille: setup.meshLossPermille) {
