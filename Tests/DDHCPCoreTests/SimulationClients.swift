@@ -44,7 +44,7 @@ final class SimClient {
     }
 
     func remember(_ now: Millis, _ s: String) {
-        history.append("\(formatTime(now)) \(s)")
+        history.append("\(simTime(now)) \(s)")
         if history.count > 24 { history.removeFirst(history.count - 24) }
     }
 }
@@ -92,10 +92,10 @@ extension Simulation {
     func clientRelease(_ i: Int) {
         let c = clients[i]
         if let a = c.heldAddress(now: now) {
-            var p = ClientPacket(type: .release, xid: UInt32(truncatingIfNeeded: rng.next()), chaddr: c.chaddr)
+            var p = SimClientPacket(type: .release, xid: UInt32(truncatingIfNeeded: rng.next()), chaddr: c.chaddr)
             p.ciaddr = a
             p.serverIdentifier = serverIdentifier
-            c.remember(now, "release \(dotted(a))")
+            c.remember(now, "release \(simDotted(a))")
             clientSend(c, p)
         }
         dropLease(c, "released")
@@ -121,7 +121,7 @@ extension Simulation {
     }
 
     private func sendDiscover(_ c: SimClient) {
-        var p = ClientPacket(type: .discover, xid: c.xid, chaddr: c.chaddr)
+        var p = SimClientPacket(type: .discover, xid: c.xid, chaddr: c.chaddr)
         p.broadcastFlag = c.broadcastFlag
         p.padBetweenOptions = c.index % 3 == 0
         clientSend(c, p)
@@ -132,7 +132,7 @@ extension Simulation {
     }
 
     private func sendSelectingRequest(_ c: SimClient) {
-        var p = ClientPacket(type: .request, xid: c.xid, chaddr: c.chaddr)
+        var p = SimClientPacket(type: .request, xid: c.xid, chaddr: c.chaddr)
         p.broadcastFlag = c.broadcastFlag
         p.requestedAddress = c.requested
         p.serverIdentifier = c.offerServer
@@ -143,10 +143,10 @@ extension Simulation {
 
     private func sendRebootRequest(_ c: SimClient) {
         guard let a = c.address else { return }
-        var p = ClientPacket(type: .request, xid: c.xid, chaddr: c.chaddr)
+        var p = SimClientPacket(type: .request, xid: c.xid, chaddr: c.chaddr)
         p.broadcastFlag = c.broadcastFlag
         p.requestedAddress = a
-        c.remember(now, "INIT-REBOOT \(dotted(a)) xid \(hex8(c.xid))")
+        c.remember(now, "INIT-REBOOT \(simDotted(a)) xid \(simHex8(c.xid))")
         clientSend(c, p)
         c.attempts += 1
         setTimer(c, now + 4000 + rng.millis(in: -500...500))
@@ -156,7 +156,7 @@ extension Simulation {
     /// or REBINDING (broadcast): ciaddr set, no option 50/54.
     private func sendRenewal(_ c: SimClient) {
         guard let a = c.address else { return }
-        var p = ClientPacket(type: .request, xid: c.xid, chaddr: c.chaddr)
+        var p = SimClientPacket(type: .request, xid: c.xid, chaddr: c.chaddr)
         p.ciaddr = a
         p.broadcastFlag = c.state == .rebinding && c.broadcastFlag
         clientSend(c, p)
@@ -164,7 +164,7 @@ extension Simulation {
         setTimer(c, min(limit, now + max((limit - now) / 2, 2000)))
     }
 
-    private func clientSend(_ c: SimClient, _ p: ClientPacket) {
+    private func clientSend(_ c: SimClient, _ p: SimClientPacket) {
         if rng.chance(permille: setup.lanLossPermille) { return }
         queue.push(now + rng.millis(in: setup.lanDelay), .clientToServer(lan: c.lan, client: c.index, bytes: p.encode()))
     }
@@ -175,7 +175,7 @@ extension Simulation {
     }
 
     private func dropLease(_ c: SimClient, _ why: String) {
-        if let a = c.address { c.remember(now, "drops \(dotted(a)) (\(why))") }
+        if let a = c.address { c.remember(now, "drops \(simDotted(a)) (\(why))") }
         c.address = nil
         c.leaseExpiry = 0
     }
@@ -188,7 +188,7 @@ extension Simulation {
             sendDiscover(c)
         case .requesting:
             if c.attempts >= 4 {
-                c.remember(now, "no ACK for \(dotted(c.requested))")
+                c.remember(now, "no ACK for \(simDotted(c.requested))")
                 beginSelecting(c)
             } else {
                 sendSelectingRequest(c)
@@ -222,14 +222,14 @@ extension Simulation {
     /// A reply reached LAN `lan`: every client there sees broadcasts; a unicast reaches only
     /// the client that has the destination address configured. Each keeps what is for it.
     func deliverToLAN(_ lan: Int, _ bytes: [UInt8], _ destination: DHCPDestination) {
-        guard let reply = ServerReply.parse(bytes).reply else { return }
+        guard let reply = SimServerReply.parse(bytes).reply else { return }
         for c in clients where c.lan == lan && c.state != .idle && c.chaddr == reply.chaddr && c.xid == reply.xid {
             if case .unicast(let a) = destination, c.address != a { continue }
             clientReceive(c, reply)
         }
     }
 
-    private func clientReceive(_ c: SimClient, _ reply: ServerReply) {
+    private func clientReceive(_ c: SimClient, _ reply: SimServerReply) {
         switch (c.state, reply.type) {
         case (.selecting, .offer):
             guard reply.yiaddr != .zero else {
@@ -240,24 +240,24 @@ extension Simulation {
             c.offerServer = reply.serverIdentifier
             c.state = .requesting
             c.attempts = 0
-            c.remember(now, "offered \(dotted(reply.yiaddr)) on n\(c.lan)")
+            c.remember(now, "offered \(simDotted(reply.yiaddr)) on n\(c.lan)")
             sendSelectingRequest(c)
         case (.requesting, .ack):
             guard reply.yiaddr == c.requested else {
-                violation("c\(c.index) requested \(dotted(c.requested)) but was ACKed \(dotted(reply.yiaddr))")
+                violation("c\(c.index) requested \(simDotted(c.requested)) but was ACKed \(simDotted(reply.yiaddr))")
                 return
             }
-            bind(c, reply, "ACK \(dotted(reply.yiaddr))")
+            bind(c, reply, "ACK \(simDotted(reply.yiaddr))")
         case (.rebooting, .ack), (.renewing, .ack), (.rebinding, .ack):
             guard let a = c.address, reply.yiaddr == a else {
-                violation("c\(c.index) confirming \(c.address.map(dotted) ?? "-") was ACKed \(dotted(reply.yiaddr))")
+                violation("c\(c.index) confirming \(c.address.map(simDotted) ?? "-") was ACKed \(simDotted(reply.yiaddr))")
                 return
             }
             if c.state == .rebooting && c.roaming {
                 roamsKept += 1
                 c.roaming = false
             }
-            bind(c, reply, "\(c.state == .rebooting ? "INIT-REBOOT" : "renewal") ACK \(dotted(a)) on n\(c.lan)")
+            bind(c, reply, "\(c.state == .rebooting ? "INIT-REBOOT" : "renewal") ACK \(simDotted(a)) on n\(c.lan)")
         case (.requesting, .nak), (.rebooting, .nak), (.renewing, .nak), (.rebinding, .nak):
             c.remember(now, "NAK on n\(c.lan) in \(c.state)")
             if c.state == .rebooting && c.roaming { roamsLost += 1 }
@@ -268,7 +268,7 @@ extension Simulation {
         }
     }
 
-    private func bind(_ c: SimClient, _ reply: ServerReply, _ what: String) {
+    private func bind(_ c: SimClient, _ reply: SimServerReply, _ what: String) {
         guard let lt = reply.leaseTime, lt > 0 else {
             violation("c\(c.index): ACK without a lease time (option 51)")
             return
@@ -280,7 +280,7 @@ extension Simulation {
         c.t2 = now + lease * 7 / 8
         c.state = .bound
         c.lastBoundAt = now
-        c.remember(now, what + " until \(formatTime(c.leaseExpiry))")
+        c.remember(now, what + " until \(simTime(c.leaseExpiry))")
         setTimer(c, c.t1)
         checkNewLease(c, reply.yiaddr)
     }

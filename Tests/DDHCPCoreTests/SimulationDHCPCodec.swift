@@ -8,7 +8,7 @@ enum SimDHCPType: UInt8 {
 }
 
 /// What a client puts into one packet.
-struct ClientPacket {
+struct SimClientPacket {
     var type: SimDHCPType
     var xid: UInt32
     var chaddr: [UInt8]  // 16 bytes
@@ -56,7 +56,7 @@ struct ClientPacket {
 }
 
 /// A server reply as a client sees it.
-struct ServerReply {
+struct SimServerReply {
     var type: SimDHCPType
     var xid: UInt32
     var flags: UInt16
@@ -67,7 +67,7 @@ struct ServerReply {
     var leaseTime: UInt32?
 
     /// nil with a reason when the bytes are not a well-formed BOOTREPLY with option 53.
-    static func parse(_ p: [UInt8]) -> (reply: ServerReply?, problem: String?) {
+    static func parse(_ p: [UInt8]) -> (reply: SimServerReply?, problem: String?) {
         guard p.count >= 240 else { return (nil, "reply shorter than 240 bytes (\(p.count))") }
         guard p[0] == 2 else { return (nil, "op is \(p[0]), not BOOTREPLY") }
         guard p[236] == 99, p[237] == 130, p[238] == 83, p[239] == 99 else { return (nil, "bad magic cookie") }
@@ -88,31 +88,31 @@ struct ServerReply {
                 if type != nil { return (nil, "option 53 twice") }
                 guard let t = SimDHCPType(rawValue: p[d]) else { return (nil, "unknown message type \(p[d])") }
                 type = t
-            case 54 where len == 4: serverID = IPv4Address(read32(p, d))
-            case 51 where len == 4: lease = read32(p, d)
+            case 54 where len == 4: serverID = IPv4Address(simRead32(p, d))
+            case 51 where len == 4: lease = simRead32(p, d)
             default: break
             }
             i = d + len
         }
         guard let type else { return (nil, "no option 53") }
-        let reply = ServerReply(
-            type: type, xid: read32(p, 4), flags: UInt16(p[10]) << 8 | UInt16(p[11]),
-            ciaddr: IPv4Address(read32(p, 12)), yiaddr: IPv4Address(read32(p, 16)),
+        let reply = SimServerReply(
+            type: type, xid: simRead32(p, 4), flags: UInt16(p[10]) << 8 | UInt16(p[11]),
+            ciaddr: IPv4Address(simRead32(p, 12)), yiaddr: IPv4Address(simRead32(p, 16)),
             chaddr: Array(p[28..<44]), serverIdentifier: serverID, leaseTime: lease)
         return (reply, nil)
     }
 }
 
-@inline(__always) func read32(_ p: [UInt8], _ at: Int) -> UInt32 {
+@inline(__always) func simRead32(_ p: [UInt8], _ at: Int) -> UInt32 {
     UInt32(p[at]) << 24 | UInt32(p[at + 1]) << 16 | UInt32(p[at + 2]) << 8 | UInt32(p[at + 3])
 }
 
 /// The 16-byte chaddr as the core's value type.
-func hardwareAddress(_ chaddr: [UInt8]) -> HardwareAddress {
+func simHardwareAddress(_ chaddr: [UInt8]) -> HardwareAddress {
     var high: UInt64 = 0, low: UInt64 = 0
     for i in 0..<8 { high = high << 8 | UInt64(chaddr[i]) }
     for i in 8..<16 { low = low << 8 | UInt64(chaddr[i]) }
     return HardwareAddress(high: high, low: low)
 }
 
-func dotted(_ a: IPv4Address) -> String { "\(a.octet(0)).\(a.octet(1)).\(a.octet(2)).\(a.octet(3))" }
+func simDotted(_ a: IPv4Address) -> String { "\(a.octet(0)).\(a.octet(1)).\(a.octet(2)).\(a.octet(3))" }

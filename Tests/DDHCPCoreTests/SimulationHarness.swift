@@ -10,7 +10,7 @@ struct SimulationSetup {
     var seed: UInt64
     var nodeCount: Int
     var configuration = Configuration()  // template; node id and byte order set per node
-    var leaseTime: UInt32 = 60  // option 51, pushed through the control interface
+    var leaseTime: UInt32 = 60  // option 51, given to every node as `-o 51:4:…`
     var meshLossPermille = 0
     var lanLossPermille = 0
     var meshDelay: ClosedRange<Millis> = 1...20
@@ -67,12 +67,16 @@ protocol SimulatedCore: AnyObject {
     func handleDHCP<S: ActionSink>(_ packet: UnsafeRawBufferPointer, now: Millis, sink: inout S)
     func tick<S: ActionSink>(now: Millis, sink: inout S)
     func handleControl<S: ActionSink>(_ request: UnsafeRawBufferPointer, now: Millis, reply: inout TextBuffer, sink: inout S)
+    /// Indices of the blocks the node holds as OURS (a read-only view: no timers run).
+    func ownedBlockIndices() -> [Int]
 }
 
-extension Node: SimulatedCore {}
+extension Node: SimulatedCore {
+    func ownedBlockIndices() -> [Int] { blocks(in: .ours) }
+}
 
 /// Records what the core asks for during one call; the simulation acts on it afterwards.
-struct RecordingSink: ActionSink {
+struct SimSink: ActionSink {
     enum Action {
         case multicast([UInt8])
         case unicast([UInt8], PeerAddress)
@@ -120,7 +124,7 @@ enum SimEvent {
     case audit
 }
 
-struct EventQueue {
+struct SimEventQueue {
     private struct Entry {
         var time: Millis
         var seq: UInt64
@@ -197,7 +201,7 @@ final class SimNode {
 }
 
 /// Why a node is handling something; decides which DHCP replies are legitimate.
-enum CallContext {
+enum SimCallContext {
     case start, tick, control, multicast(from: Int)
     case unicast(from: Int, message: SimMeshMessage?)
     case dhcp(client: Int)
@@ -209,8 +213,8 @@ final class Simulation {
     private(set) var now: Millis = 0
     var nodes: [SimNode] = []
     var clients: [SimClient] = []
-    var queue = EventQueue()
-    var trace: TraceRing
+    var queue = SimEventQueue()
+    var trace: SimTraceRing
     private(set) var failure: String?
     private(set) var eventCount = 0
 
@@ -242,8 +246,8 @@ final class Simulation {
     init(_ setup: SimulationSetup) {
         self.setup = setup
         rng = SimulationRandom(seed: setup.seed)
-        let live = readEnvironment("SIM_TRACE") == "1"
-        trace = TraceRing(capacity: setup.traceCapacity, live: live, computeDigest: setup.computeDigest)
+        let live = simEnvironment("SIM_TRACE") == "1"
+        trace = SimTraceRing(capacity: setup.traceCapacity, live: live, computeDigest: setup.computeDigest)
         let c = setup.configuration
         poolStart = c.prefix.value
         blockSize = c.blockSize
@@ -263,6 +267,10 @@ final class Simulation {
                 conf.nodeID = NodeID(id)
             }
             conf.renewLeaseLittleEndian = !setup.bigEndianRenewNodes.contains(i)
+            // Lease time as `-o 51:4:…` on the command line.
+            let lt = setup.leaseTime
+            conf.options.set(51, [UInt8(lt >> 24), UInt8(truncatingIfNeeded: lt >> 16),
+                                  UInt8(truncatingIfNeeded: lt >> 8), UInt8(truncatingIfNeeded: lt)])
             nodes.append(SimNode(index: i, configuration: conf))
         }
         if setup.conflictToleranceMillis > 0 {
@@ -310,14 +318,14 @@ final class Simulation {
                 return
             }
             trace.add(now, .tick(i))
-            var sink = RecordingSink()
+            var sink = SimSink()
             core.tick(now: now, sink: &sink)
             afterCall(i, sink.actions, .tick)
         case let .meshDelivery(to, from, bytes, unicast):
             let n = nodes[to]
             guard let core = n.core, nodes[from].group == n.group else { return }
             trace.add(now, .meshIn(to: to, from: from, bytes: bytes, unicast: unicast))
-            var sink = RecordingSink()
+            var sink = SimSink()
             let peer = nodes[from].peer
             bytes.withUnsafeBytes { buf in
                 if unicast {
@@ -330,7 +338,7 @@ final class Simulation {
         case let .clientToServer(lan, client, bytes):
             guard let core = nodes[lan].core else { return }
             trace.add(now, .dhcpIn(node: lan, client: client, bytes: bytes))
-            var sink = RecordingSink()
+            var sink = SimSink()
             bytes.withUnsafeBytes { core.handleDHCP($0, now: now, sink: &sink) }
             afterCall(lan, sink.actions, .dhcp(client: client))
         case let .serverToLAN(lan, bytes, destination):
@@ -365,20 +373,12 @@ final class Simulation {
             violation("node \(i) rejected its configuration: \(error)")
             return
         }
-        if readEnvironment("SIM_TRACE") == "1" { core.runtimeLogLevel = .debug }
+        if simEnvironment("SIM_TRACE") == "1" { core.runtimeLogLevel = .debug }
         n.core = core
-        note("n\(i) starts, id \(hex16(n.configuration.nodeID.value))")
-        var sink = RecordingSink()
+        note("n\(i) starts, id \(simHex16(n.configuration.nodeID.value))")
+        var sink = SimSink()
         core.start(now: now, sink: &sink)
         afterCall(i, sink.actions, .start)
-        // Lease time through the control interface, as `ddhcpdctl -l` does (§9.1 command 3).
-        let lt = setup.leaseTime
-        let request: [UInt8] = [3, 51, 4, UInt8(lt >> 24), UInt8(truncatingIfNeeded: lt >> 16),
-                                UInt8(truncatingIfNeeded: lt >> 8), UInt8(truncatingIfNeeded: lt)]
-        var reply = TextBuffer()
-        var controlSink = RecordingSink()
-        request.withUnsafeBytes { core.handleControl($0, now: now, reply: &reply, sink: &controlSink) }
-        afterCall(i, controlSink.actions, .control)
     }
 
     /// The node vanishes: no goodbye, its state is gone (PROTOCOL.md §11.3).
@@ -425,7 +425,7 @@ final class Simulation {
 
     /// After each call into node `i`: act on what it asked for, check the invariants that
     /// concern its output, and keep its timer scheduled.
-    private func afterCall(_ i: Int, _ actions: [RecordingSink.Action], _ context: CallContext) {
+    private func afterCall(_ i: Int, _ actions: [SimSink.Action], _ context: SimCallContext) {
         let n = nodes[i]
         n.ownedCache = nil
         for action in actions {
@@ -453,7 +453,7 @@ final class Simulation {
                 noteInquiries(i, bytes)
             case let .unicast(bytes, peer):
                 guard let j = nodes.firstIndex(where: { $0.peer == peer }) else {
-                    violation("node \(i) sent a unicast to an unknown peer \(hex16(peer.high)):\(hex16(peer.low))")
+                    violation("node \(i) sent a unicast to an unknown peer \(simHex16(peer.high)):\(simHex16(peer.low))")
                     return
                 }
                 checkLeaseReply(from: i, bytes)
@@ -491,7 +491,8 @@ final class Simulation {
         queue.push(wanted, .tick(node: i, generation: n.generation))
     }
 
-    // MARK: ownership (read through the control interface, PROTOCOL.md §9.3)
+    // MARK: ownership (the core's read-only view; asking through the control socket would run
+    // due housekeeping and so change the run being observed)
 
     func blockIndex(_ a: IPv4Address) -> Int? {
         guard a.value >= poolStart else { return nil }
@@ -499,23 +500,13 @@ final class Simulation {
         return b < blockCount ? b : nil
     }
 
-    /// Blocks node `i` reports in state 4 (OURS) in its `ddhcpdctl -b` table.
+    /// Blocks node `i` holds as OURS.
     func ownedBlocks(_ i: Int) -> [Bool] {
         let n = nodes[i]
         if let c = n.ownedCache { return c }
         var owned = [Bool](repeating: false, count: blockCount)
         guard let core = n.core else { return owned }
-        var reply = TextBuffer(capacity: 4096)
-        var sink = RecordingSink()
-        let request: [UInt8] = [1]
-        request.withUnsafeBytes { core.handleControl($0, now: now, reply: &reply, sink: &sink) }
-        for action in sink.actions {
-            if case .log = action { continue }
-            violation("node \(i): showing the block table caused a network action")
-        }
-        for row in blockTableRows(reply.bytes) where row.state == 4 && row.index < blockCount {
-            owned[row.index] = true
-        }
+        for b in core.ownedBlockIndices() where b < blockCount { owned[b] = true }
         n.ownedCache = owned
         return owned
     }
@@ -533,7 +524,7 @@ final class Simulation {
     /// involved, whose own recent events are listed too.
     func violation(_ message: String, nodes involved: [Int] = []) {
         guard failure == nil else { return }
-        var text = "\(setup.scenario) seed \(setup.seed): \(formatTime(now)): \(message)\n"
+        var text = "\(setup.scenario) seed \(setup.seed): \(simTime(now)): \(message)\n"
         text += "replay: SIM_SEED=\(setup.seed) SIM_TRACE=1 swift test --filter Simulation\n"
         if !involved.isEmpty {
             text += "last events of nodes \(involved):\n"
@@ -545,8 +536,8 @@ final class Simulation {
 
     /// An OFFER/ACK must hand out an address from a block the node owns, unless it answers a
     /// forwarded request right after the owner's LEASEACK for exactly this client and xid.
-    private func checkDHCPReply(from i: Int, _ bytes: [UInt8], _ context: CallContext) {
-        let (parsed, problem) = ServerReply.parse(bytes)
+    private func checkDHCPReply(from i: Int, _ bytes: [UInt8], _ context: SimCallContext) {
+        let (parsed, problem) = SimServerReply.parse(bytes)
         guard let reply = parsed else {
             violation("node \(i) sent a malformed DHCP reply: \(problem ?? "?")")
             return
@@ -554,11 +545,11 @@ final class Simulation {
         guard reply.type == .offer || reply.type == .ack, reply.yiaddr != .zero else { return }
         let a = reply.yiaddr
         guard blockIndex(a) != nil else {
-            violation("node \(i) sent \(reply.type) for \(dotted(a)) outside the pool")
+            violation("node \(i) sent \(reply.type) for \(simDotted(a)) outside the pool")
             return
         }
         if a == serverIdentifier {
-            violation("node \(i) sent \(reply.type) for its own server identifier \(dotted(a)) (Q-27)")
+            violation("node \(i) sent \(reply.type) for its own server identifier \(simDotted(a)) (Q-27)")
             return
         }
         if owns(i, a) { return }
@@ -568,7 +559,7 @@ final class Simulation {
             forwardedAcks += 1
             return
         }
-        violation("node \(i) sent \(reply.type) for \(dotted(a)) in block \(blockIndex(a)!) which it does not own", nodes: [i])
+        violation("node \(i) sent \(reply.type) for \(simDotted(a)) in block \(blockIndex(a)!) which it does not own", nodes: [i])
     }
 
     /// A LEASEACK may only come from the owner of the address's block (Q-10).
@@ -581,7 +572,7 @@ final class Simulation {
         case .leaseAck:
             let candidates = m.leaseAddressCandidates.filter { blockIndex($0) != nil }
             if !candidates.contains(where: { owns(i, $0) }) {
-                violation("node \(i) sent LEASEACK for \(candidates.map(dotted)) without owning the block", nodes: [i])
+                violation("node \(i) sent LEASEACK for \(candidates.map(simDotted)) without owning the block", nodes: [i])
             }
         case .leaseNak:
             leaseNaks += 1
@@ -674,7 +665,7 @@ final class Simulation {
     func checkNewLease(_ c: SimClient, _ a: IPv4Address) {
         acquisitions += 1
         guard blockIndex(a) != nil else {
-            violation("client \(c.index) got \(dotted(a)) outside the pool")
+            violation("client \(c.index) got \(simDotted(a)) outside the pool")
             return
         }
         guard settled else { return }
@@ -686,9 +677,9 @@ final class Simulation {
 
     private func duplicateLease(_ a: IPv4Address, _ x: SimClient, _ y: SimClient) {
         violation("""
-            \(dotted(a)) is leased to two clients at once:
-            c\(x.index) (\(mac(x.chaddr)), lease until \(formatTime(x.leaseExpiry))): \(x.history.suffix(8).joined(separator: "; "))
-            c\(y.index) (\(mac(y.chaddr)), lease until \(formatTime(y.leaseExpiry))): \(y.history.suffix(8).joined(separator: "; "))
+            \(simDotted(a)) is leased to two clients at once:
+            c\(x.index) (\(simMAC(x.chaddr)), lease until \(simTime(x.leaseExpiry))): \(x.history.suffix(8).joined(separator: "; "))
+            c\(y.index) (\(simMAC(y.chaddr)), lease until \(simTime(y.leaseExpiry))): \(y.history.suffix(8).joined(separator: "; "))
             """, nodes: Array(Set([x.lan, y.lan])).sorted())
     }
 
@@ -707,35 +698,9 @@ final class Simulation {
     }
 }
 
-func readEnvironment(_ name: String) -> String? {
+func simEnvironment(_ name: String) -> String? {
     guard let p = getenv(name) else { return nil }
     return String(cString: p)
-}
-
-/// Rows of the `show blocks` table: (index, state). Tolerates any header.
-func blockTableRows(_ text: [UInt8]) -> [(index: Int, state: Int)] {
-    var rows: [(index: Int, state: Int)] = []
-    var inRows = false
-    for line in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-        let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-        if !inRows {
-            if let f = fields.first, Array(f) == Array("index".utf8) { inRows = true }
-            continue
-        }
-        guard fields.count >= 2, let index = decimal(fields[0]), let state = decimal(fields[1]) else { break }
-        rows.append((index, state))
-    }
-    return rows
-}
-
-private func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
-    guard !bytes.isEmpty, bytes.count < 12 else { return nil }
-    var v = 0
-    for b in bytes {
-        guard b >= 48, b <= 57 else { return nil }
-        v = v * 10 + Int(b - 48)
-    }
-    return v
 }
 
 #if canImport(Glibc)

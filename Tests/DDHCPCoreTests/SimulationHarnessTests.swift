@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func eventQueueOrdersByTimeThenInsertion() {
-        var q = EventQueue()
+        var q = SimEventQueue()
         let times: [Millis] = [50, 10, 30, 10, 70, 0, 30]
         for (i, t) in times.enumerated() { q.push(t, .clientTimer(client: i, generation: 0)) }
         var out: [(Millis, Int)] = []
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func clientRequestBytes() {
-        var p = ClientPacket(type: .request, xid: 0xDEAD_BEEF, chaddr: [0x02, 0, 0x5E, 0, 0, 7] + [UInt8](repeating: 0, count: 10))
+        var p = SimClientPacket(type: .request, xid: 0xDEAD_BEEF, chaddr: [0x02, 0, 0x5E, 0, 0, 7] + [UInt8](repeating: 0, count: 10))
         p.broadcastFlag = true
         p.requestedAddress = IPv4Address(10, 0, 0, 9)
         p.serverIdentifier = IPv4Address(10, 0, 0, 1)
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func renewingRequestCarriesCiaddrOnly() {
-        var p = ClientPacket(type: .request, xid: 1, chaddr: [UInt8](repeating: 0xAB, count: 16))
+        var p = SimClientPacket(type: .request, xid: 1, chaddr: [UInt8](repeating: 0xAB, count: 16))
         p.ciaddr = IPv4Address(10, 0, 0, 77)
         p.parameterRequestList = []
         let b = p.encode()
@@ -75,7 +75,7 @@ import Testing
         r[28] = 0x02
         r[236] = 99; r[237] = 130; r[238] = 83; r[239] = 99
         r += [1, 4, 255, 255, 255, 0, 0, 54, 4, 10, 0, 0, 1, 51, 4, 0, 0, 1, 44, 53, 1, 5, 255]
-        let (reply, problem) = ServerReply.parse(r)
+        let (reply, problem) = SimServerReply.parse(r)
         #expect(problem == nil)
         #expect(reply?.type == .ack)
         #expect(reply?.xid == 0x1234_5678)
@@ -86,13 +86,13 @@ import Testing
 
         var bad = r
         bad[236] = 0
-        #expect(ServerReply.parse(bad).reply == nil)
+        #expect(SimServerReply.parse(bad).reply == nil)
         var truncated = Array(r[0..<(r.count - 3)])  // option 53 runs past the end
         truncated[truncated.count - 1] = 1
-        #expect(ServerReply.parse(truncated).reply == nil)
+        #expect(SimServerReply.parse(truncated).reply == nil)
         var twice = Array(r.dropLast())
         twice += [53, 1, 2, 255]
-        #expect(ServerReply.parse(twice).reply == nil)
+        #expect(SimServerReply.parse(twice).reply == nil)
     }
 
     @Test func readsMeshMessagesOfTheSpec() {
@@ -112,28 +112,18 @@ import Testing
         #expect(m?.leaseAddressCandidates == [IPv4Address(0xF1, 0, 0, 10), IPv4Address(10, 0, 0, 0xF1)])
     }
 
-    @Test func readsTheBlockTable() {
-        let text = "block size/number\t4/64 \n      tentative timeout\t4\n      timeout\t20\n"
-            + "      refresh factor\t4\n      spare leases needed\t2\n      network: 10.0.0.0/24 \n"
-            + "node id\t00000000000000AB\nddhcp blocks\nindex\tstate\towner\t\t\tclaim\tleases\ttimeout\n"
-            + "3\t4\t00000000000000AB\t3\t0/1\t20\n17\t2\t00000000000000CD\t0\t-\t12\n\nblocks in use: 2\n"
-        let rows = blockTableRows(Array(text.utf8))
-        #expect(rows.map(\.index) == [3, 17])
-        #expect(rows.map(\.state) == [4, 2])
-    }
-
     /// The whole point of a seed: the same seed gives the same run, event for event.
     @Test func aSeedReproducesARunExactly() {
         func digest(_ seed: UInt64) -> UInt64 {
             var setup = SimulationSetup(scenario: "determinism", seed: seed, nodeCount: 4)
-            setup.configuration = fastConfiguration(blocks: 16)
+            setup.configuration = simFastConfiguration(blocks: 16)
             setup.meshLossPermille = 100
             setup.computeDigest = true
             let sim = Simulation(setup)
             sim.at(0) { sim in for i in 0..<4 { sim.startNode(i) } }
-            for n in 0..<4 { sim.addClient(lan: n, start: sim.rng.millis(in: 0...seconds(5))) }
-            sim.at(seconds(30)) { sim in sim.clientRoam(0, to: 2) }
-            sim.run(until: seconds(60))
+            for n in 0..<4 { sim.addClient(lan: n, start: sim.rng.millis(in: 0...simSeconds(5))) }
+            sim.at(simSeconds(30)) { sim in sim.clientRoam(0, to: 2) }
+            sim.run(until: simSeconds(60))
             return sim.trace.digest
         }
         #expect(digest(11) == digest(11))
@@ -141,9 +131,9 @@ import Testing
     }
 }
 
-/// A stand-in node for testing the harness: reports one block as OURS in its block table and
+/// A stand-in node for testing the harness: reports one block as OURS and
 /// serves DHCP from one (possibly different) block without any mesh protocol.
-final class FakeDHCPNode: SimulatedCore {
+final class SimFakeNode: SimulatedCore {
     var runtimeLogLevel = LogLevel.warning
     var nextWakeup: Millis { .max }
     let ownedBlock: Int?
@@ -162,15 +152,8 @@ final class FakeDHCPNode: SimulatedCore {
     func handleUnicast<S: ActionSink>(_ d: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S) {}
     func tick<S: ActionSink>(now: Millis, sink: inout S) {}
 
-    func handleControl<S: ActionSink>(_ request: UnsafeRawBufferPointer, now: Millis, reply: inout TextBuffer, sink: inout S) {
-        guard request.first == 1 else { return }
-        reply.append("ddhcp blocks\nindex\tstate\towner\t\t\tclaim\tleases\ttimeout\n")
-        if let b = ownedBlock {
-            reply.append(b)
-            reply.append("\t4\t0000000000000001\t3\t0/0\t20\n")
-        }
-        reply.append("\nblocks in use: 1\n")
-    }
+    func handleControl<S: ActionSink>(_ request: UnsafeRawBufferPointer, now: Millis, reply: inout TextBuffer, sink: inout S) {}
+    func ownedBlockIndices() -> [Int] { ownedBlock.map { [$0] } ?? [] }
 
     func handleDHCP<S: ActionSink>(_ packet: UnsafeRawBufferPointer, now: Millis, sink: inout S) {
         let p = Array(packet)
@@ -180,10 +163,10 @@ final class FakeDHCPNode: SimulatedCore {
         while i + 1 < p.count, p[i] != 255 {
             if p[i] == 0 { i += 1; continue }
             if p[i] == 53 { type = p[i + 2] }
-            if p[i] == 50 { requested = read32(p, i + 2) }
+            if p[i] == 50 { requested = simRead32(p, i + 2) }
             i += 2 + Int(p[i + 1])
         }
-        let ciaddr = read32(p, 12)
+        let ciaddr = simRead32(p, 12)
         let yiaddr: UInt32
         switch type {
         case 1:
@@ -203,7 +186,7 @@ final class FakeDHCPNode: SimulatedCore {
         r += [53, 1, type == 1 ? 2 : 5, 54, 4, 10, 0, 0, 1, 51, 4, 0, 0, 0, 40, 255]
         let dest: DHCPDestination = ciaddr != 0 ? .unicast(IPv4Address(ciaddr)) : .broadcast
         _ = r.withUnsafeBytes {
-            sink.sendDHCP($0, to: dest, clientHardware: hardwareAddress(Array(p[28..<44])), yourAddress: IPv4Address(yiaddr))
+            sink.sendDHCP($0, to: dest, clientHardware: simHardwareAddress(Array(p[28..<44])), yourAddress: IPv4Address(yiaddr))
         }
     }
 }
@@ -213,20 +196,20 @@ final class FakeDHCPNode: SimulatedCore {
     /// Two fake nodes; `owned[i]`/`offered[i]` are node i's reported and served blocks.
     private func run(owned: [Int?], offered: [Int], clientsPerNode: Int = 2, seconds duration: Double = 90) -> Simulation {
         var setup = SimulationSetup(scenario: "fake", seed: 1, nodeCount: owned.count)
-        setup.configuration = fastConfiguration(blocks: 16)
+        setup.configuration = simFastConfiguration(blocks: 16)
         var index = 0
         let start: (Int) -> UInt32 = { IPv4Address(10, 0, 0, 0).value + UInt32($0) * 4 }
         setup.makeCore = { _, _, _ in
             defer { index += 1 }
-            return FakeDHCPNode(ownedBlock: owned[index], offerBlock: offered[index], blockStart: start)
+            return SimFakeNode(ownedBlock: owned[index], offerBlock: offered[index], blockStart: start)
         }
         let sim = Simulation(setup)
         sim.at(0) { sim in for i in 0..<owned.count { sim.startNode(i) } }
         for n in 0..<owned.count {
-            for _ in 0..<clientsPerNode { sim.addClient(lan: n, start: seconds(1)) }
+            for _ in 0..<clientsPerNode { sim.addClient(lan: n, start: simSeconds(1)) }
         }
-        sim.run(until: seconds(duration))
-        sim.finish(clientGrace: seconds(30))
+        sim.run(until: simSeconds(duration))
+        sim.finish(clientGrace: simSeconds(30))
         return sim
     }
 

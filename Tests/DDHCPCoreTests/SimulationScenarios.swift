@@ -5,14 +5,14 @@ import Testing
 
 /// Seeds for a scenario: `count` consecutive ones from `base`, or just $SIM_SEED.
 func simulationSeeds(_ base: UInt64, _ count: Int) -> [UInt64] {
-    if let s = readEnvironment("SIM_SEED"), let seed = UInt64(s) { return [seed] }
+    if let s = simEnvironment("SIM_SEED"), let seed = UInt64(s) { return [seed] }
     return (0..<UInt64(count)).map { base + $0 }
 }
 
-func seconds(_ s: Double) -> Millis { Millis(s * 1000) }
+func simSeconds(_ s: Double) -> Millis { Millis(s * 1000) }
 
 /// Short protocol timers (-B 20 -t 4 -b 2 -L), a pool of `blocks` blocks of 4 addresses.
-func fastConfiguration(blocks: Int, learning: Bool = false) -> Configuration {
+func simFastConfiguration(blocks: Int, learning: Bool = false) -> Configuration {
     var c = Configuration()
     c.prefix = IPv4Address(10, 0, 0, 0)
     c.blockSizeExponent = 2
@@ -28,7 +28,7 @@ func fastConfiguration(blocks: Int, learning: Bool = false) -> Configuration {
 
 /// Runs a prepared simulation to `end` and reports the first violation as a test issue.
 @discardableResult
-func runSimulation(_ sim: Simulation, until end: Millis, clientGrace: Millis) -> Bool {
+func simRun(_ sim: Simulation, until end: Millis, clientGrace: Millis) -> Bool {
     let slot = SimulationCrashReporter.begin(
         "  \(sim.setup.scenario) seed \(sim.setup.seed) — replay: SIM_SEED=\(sim.setup.seed) SIM_TRACE=1 swift test --filter Simulation")
     defer { SimulationCrashReporter.end(slot) }
@@ -42,7 +42,7 @@ func runSimulation(_ sim: Simulation, until end: Millis, clientGrace: Millis) ->
 }
 
 /// Records a scenario-level expectation with seed and replay hint.
-func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
+func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     if !ok {
         Issue.record(Comment(rawValue: "\(sim.setup.scenario) seed \(sim.setup.seed): \(what)\n"
             + "replay: SIM_SEED=\(sim.setup.seed) SIM_TRACE=1 swift test --filter Simulation"))
@@ -57,7 +57,7 @@ func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
     @Test(arguments: simulationSeeds(1000, 40))
     func twoNodesClaimTheSameBlock(seed: UInt64) {
         var setup = SimulationSetup(scenario: "two nodes, same block", seed: seed, nodeCount: 2)
-        setup.configuration = fastConfiguration(blocks: 2)
+        setup.configuration = simFastConfiguration(blocks: 2)
         setup.identicalNodeSeeds = true
         setup.meshDelay = 1...5
         if seed % 2 == 1 { setup.zeroIDNodes = [Int(seed / 2 % 2)] }
@@ -66,11 +66,11 @@ func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
             sim.startNode(0)
             sim.startNode(1)
         }
-        sim.addClient(lan: 0, start: seconds(1))
-        sim.addClient(lan: 1, start: seconds(1))
-        guard runSimulation(sim, until: seconds(150), clientGrace: seconds(40)) else { return }
-        expectScenario(sim, sim.sameBlockInquiries > 0, "the nodes never inquired the same block at once (scenario not forced)")
-        expectScenario(sim, sim.ownedCount(0) == 1 && sim.ownedCount(1) == 1,
+        sim.addClient(lan: 0, start: simSeconds(1))
+        sim.addClient(lan: 1, start: simSeconds(1))
+        guard simRun(sim, until: simSeconds(150), clientGrace: simSeconds(40)) else { return }
+        simExpect(sim, sim.sameBlockInquiries > 0, "the nodes never inquired the same block at once (scenario not forced)")
+        simExpect(sim, sim.ownedCount(0) == 1 && sim.ownedCount(1) == 1,
                        "each node should own one of the two blocks, have \(sim.ownedCount(0)) and \(sim.ownedCount(1))")
     }
 
@@ -78,20 +78,20 @@ func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
     @Test(arguments: simulationSeeds(2000, 16))
     func twentyNodesStartTogether(seed: UInt64) {
         var setup = SimulationSetup(scenario: "20 nodes start together", seed: seed, nodeCount: 20)
-        setup.configuration = fastConfiguration(blocks: 128, learning: true)
+        setup.configuration = simFastConfiguration(blocks: 128, learning: true)
         setup.leaseTime = 40
         let sim = Simulation(setup)
         sim.at(0) { sim in for i in 0..<20 { sim.startNode(i) } }
         for node in 0..<20 {
             for _ in 0..<sim.rng.int(in: 1...3) {
-                sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(30)))
+                sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(30)))
             }
         }
-        guard runSimulation(sim, until: seconds(180), clientGrace: seconds(60)) else { return }
+        guard simRun(sim, until: simSeconds(180), clientGrace: simSeconds(60)) else { return }
         for i in 0..<20 {
-            expectScenario(sim, sim.ownedCount(i) >= 1, "node \(i) owns no block at the end")
+            simExpect(sim, sim.ownedCount(i) >= 1, "node \(i) owns no block at the end")
         }
-        expectScenario(sim, sim.clients.allSatisfy { $0.heldAddress(now: sim.now) != nil }, "a client has no lease at the end")
+        simExpect(sim, sim.clients.allSatisfy { $0.heldAddress(now: sim.now) != nil }, "a client has no lease at the end")
     }
 
     // The mesh splits into two halves that keep serving; demand on both sides forces them to
@@ -101,31 +101,40 @@ func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
     func splitAndMerge(seed: UInt64, nodeCount: Int) {
         var setup = SimulationSetup(scenario: "split and merge, \(nodeCount) nodes", seed: seed, nodeCount: nodeCount)
         // 10 nodes: 16 blocks; 30 nodes: 64 blocks. Each half grows to 3 blocks per node.
-        setup.configuration = fastConfiguration(blocks: nodeCount == 30 ? 64 : 16)
+        setup.configuration = simFastConfiguration(blocks: nodeCount == 30 ? 64 : 16)
         setup.leaseTime = 40
-        setup.ownerlessGraceExtra = seconds(60)  // blocks freed by needless drops (-n 30)
+        // The merge may leave the pool exhausted and a node without blocks. A block comes free
+        // once the departed clients' leases end on the server (LT + 10 s after their last
+        // renewal), the needless timeout passes (-n 30) and peers let the block expire (B).
+        let departures = simSeconds(25)
+        setup.ownerlessGraceExtra = departures + setup.leaseTimeMillis + simSeconds(10)
+            + Millis(setup.configuration.needlessTimeout) * 1000 + 2 * setup.blockTimeoutMillis
         let sim = Simulation(setup)
-        let heal = seconds(120)
+        let heal = simSeconds(120)
         sim.at(0) { sim in for i in 0..<nodeCount { sim.startNode(i) } }
-        for node in 0..<nodeCount { sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(10))) }
+        for node in 0..<nodeCount { sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(10))) }
         var groups = [Int](repeating: 0, count: nodeCount)
         var order = Array(0..<nodeCount)
         sim.rng.shuffle(&order)
         for (k, i) in order.enumerated() where k < nodeCount / 2 { groups[i] = 1 }
-        sim.at(seconds(45)) { sim in sim.partition(groups) }
+        sim.at(simSeconds(45)) { sim in sim.partition(groups) }
         var extra: [Int] = []
         for node in 0..<nodeCount {
-            for _ in 0..<6 { extra.append(sim.addClient(lan: node, start: sim.rng.millis(in: seconds(50)...seconds(75)))) }
+            for _ in 0..<6 { extra.append(sim.addClient(lan: node, start: sim.rng.millis(in: simSeconds(50)...simSeconds(75)))) }
         }
         sim.at(heal) { sim in sim.heal() }
         for c in extra {
-            let when = heal + sim.rng.millis(in: seconds(5)...seconds(25))
+            let when = heal + sim.rng.millis(in: simSeconds(5)...departures)
             let release = sim.rng.chance(permille: 700)
             sim.at(when) { sim in release ? sim.clientRelease(c) : sim.clientLeave(c) }
         }
-        let end = heal + setup.settleMillis + seconds(60)
-        guard runSimulation(sim, until: end, clientGrace: seconds(60)) else { return }
-        expectScenario(sim, sim.conflictsSeen > 0, "no block was owned on both sides at the merge (scenario not forced)")
+        // Long enough for the no-blocks deadline to bite after the merge.
+        let end = heal + max(setup.settleMillis, setup.claimDeadlineMillis + setup.ownerlessGraceExtra) + simSeconds(30)
+        guard simRun(sim, until: end, clientGrace: simSeconds(60)) else { return }
+        simExpect(sim, sim.conflictsSeen > 0, "no block was owned on both sides at the merge (scenario not forced)")
+        for i in 0..<nodeCount {
+            simExpect(sim, sim.ownedCount(i) >= 1, "node \(i) owns no block at the end")
+        }
     }
 
     // Clients roam between nodes; each roam is an INIT-REBOOT on the new node, forwarded to the
@@ -134,7 +143,7 @@ func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
     @Test(arguments: simulationSeeds(4000, 40))
     func roamingClientsKeepTheirAddress(seed: UInt64) {
         var setup = SimulationSetup(scenario: "roaming", seed: seed, nodeCount: 5)
-        setup.configuration = fastConfiguration(blocks: 32)
+        setup.configuration = simFastConfiguration(blocks: 32)
         setup.leaseTime = 40
         var probe = SimulationRandom(seed: seed)
         setup.bigEndianRenewNodes = Set((0..<5).filter { _ in probe.chance(permille: 300) })
@@ -142,18 +151,18 @@ func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
         sim.at(0) { sim in for i in 0..<5 { sim.startNode(i) } }
         for node in 0..<5 {
             for _ in 0..<3 {
-                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(10)))
-                var t = seconds(30)
+                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(10)))
+                var t = simSeconds(30)
                 for _ in 0..<3 {
-                    t += sim.rng.millis(in: seconds(15)...seconds(70))
+                    t += sim.rng.millis(in: simSeconds(15)...simSeconds(70))
                     let target = sim.rng.int(in: 0...4)
                     sim.at(t) { sim in sim.clientRoam(c, to: target) }
                 }
             }
         }
-        guard runSimulation(sim, until: seconds(300), clientGrace: seconds(40)) else { return }
-        expectScenario(sim, sim.roamsWithLease > 0 && sim.forwardedAcks > 0, "no roam went through a forwarded renewal")
-        expectScenario(sim, sim.roamsKept == sim.roamsWithLease,
+        guard simRun(sim, until: simSeconds(300), clientGrace: simSeconds(40)) else { return }
+        simExpect(sim, sim.roamsWithLease > 0 && sim.forwardedAcks > 0, "no roam went through a forwarded renewal")
+        simExpect(sim, sim.roamsKept == sim.roamsWithLease,
                        "\(sim.roamsWithLease - sim.roamsKept) of \(sim.roamsWithLease) roaming clients lost their address")
     }
 
@@ -161,7 +170,7 @@ func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
     @Test(arguments: simulationSeeds(5000, 30))
     func tenPercentPacketLoss(seed: UInt64) {
         var setup = SimulationSetup(scenario: "10% loss", seed: seed, nodeCount: 8)
-        setup.configuration = fastConfiguration(blocks: 32)
+        setup.configuration = simFastConfiguration(blocks: 32)
         setup.leaseTime = 40
         setup.meshLossPermille = 100
         setup.lanLossPermille = 100
@@ -169,18 +178,18 @@ func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
         sim.at(0) { sim in for i in 0..<8 { sim.startNode(i) } }
         for node in 0..<8 {
             for _ in 0..<2 {
-                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(20)))
-                let t = sim.rng.millis(in: seconds(60)...seconds(200))
+                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(20)))
+                let t = sim.rng.millis(in: simSeconds(60)...simSeconds(200))
                 switch sim.rng.int(in: 0...3) {
                 case 0: sim.at(t) { sim in sim.clientRelease(c) }
-                        sim.at(t + seconds(10)) { sim in sim.clientStart(c) }
+                        sim.at(t + simSeconds(10)) { sim in sim.clientStart(c) }
                 case 1: let target = sim.rng.int(in: 0...7)
                         sim.at(t) { sim in sim.clientRoam(c, to: target) }
                 default: break
                 }
             }
         }
-        runSimulation(sim, until: seconds(300), clientGrace: seconds(90))
+        simRun(sim, until: simSeconds(300), clientGrace: simSeconds(90))
     }
 
     // A node vanishes and comes back with empty state (learning phase on): it must own blocks
@@ -189,31 +198,31 @@ func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
     @Test(arguments: simulationSeeds(6000, 30))
     func nodeRestartsWithEmptyState(seed: UInt64) {
         var setup = SimulationSetup(scenario: "node restart", seed: seed, nodeCount: 6)
-        setup.configuration = fastConfiguration(blocks: 32, learning: true)
+        setup.configuration = simFastConfiguration(blocks: 32, learning: true)
         setup.leaseTime = 40
         let sim = Simulation(setup)
         sim.at(0) { sim in for i in 0..<6 { sim.startNode(i) } }
         for node in 0..<6 {
-            for _ in 0..<2 { sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(20))) }
+            for _ in 0..<2 { sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(20))) }
         }
         let victim = sim.rng.int(in: 0...5)
-        let down = seconds(70)
-        let up = down + [0, seconds(5), seconds(30)][sim.rng.int(in: 0...2)]
+        let down = simSeconds(70)
+        let up = down + [0, simSeconds(5), simSeconds(30)][sim.rng.int(in: 0...2)]
         sim.at(down) { sim in sim.stopNode(victim) }
         sim.at(up) { sim in
             sim.startNode(victim)
             sim.markDisturbance()
         }
-        let end = up + setup.settleMillis + seconds(60)
-        guard runSimulation(sim, until: end, clientGrace: seconds(60)) else { return }
-        expectScenario(sim, sim.ownedCount(victim) >= 1, "restarted node \(victim) owns no block")
+        let end = up + setup.settleMillis + simSeconds(60)
+        guard simRun(sim, until: end, clientGrace: simSeconds(60)) else { return }
+        simExpect(sim, sim.ownedCount(victim) >= 1, "restarted node \(victim) owns no block")
     }
 
     // C nodes with the all-zero node id mixed with ours, starting at the same moment.
     @Test(arguments: simulationSeeds(7000, 30))
     func zeroIDNodesMixedWithOurs(seed: UInt64) {
         var setup = SimulationSetup(scenario: "zero ids mixed", seed: seed, nodeCount: 8)
-        setup.configuration = fastConfiguration(blocks: 32)
+        setup.configuration = simFastConfiguration(blocks: 32)
         setup.leaseTime = 40
         var probe = SimulationRandom(seed: seed ^ 0x5A5A)
         var ids = Array(0..<8)
@@ -223,13 +232,13 @@ func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
         sim.at(0) { sim in for i in 0..<8 { sim.startNode(i) } }
         for node in 0..<8 {
             for _ in 0..<2 {
-                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(15)))
-                let t = sim.rng.millis(in: seconds(40)...seconds(150))
+                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(15)))
+                let t = sim.rng.millis(in: simSeconds(40)...simSeconds(150))
                 let target = sim.rng.int(in: 0...7)
                 sim.at(t) { sim in sim.clientRoam(c, to: target) }
             }
         }
-        runSimulation(sim, until: seconds(240), clientGrace: seconds(60))
+        simRun(sim, until: simSeconds(240), clientGrace: simSeconds(60))
     }
 
     // C's default timers (-B 60 -t 15 -b 5, /24, learning phase, lease 300 s, needless 300 s),
@@ -242,11 +251,11 @@ func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
         sim.at(0) { sim in for i in 0..<4 { sim.startNode(i) } }
         for node in 0..<4 {
             for _ in 0..<3 {
-                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...seconds(120)))
-                let t = sim.rng.millis(in: seconds(200)...seconds(1000))
+                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(120)))
+                let t = sim.rng.millis(in: simSeconds(200)...simSeconds(1000))
                 if sim.rng.chance(permille: 200) {
                     sim.at(t) { sim in sim.clientRelease(c) }
-                    sim.at(t + seconds(60)) { sim in sim.clientStart(c) }
+                    sim.at(t + simSeconds(60)) { sim in sim.clientStart(c) }
                 } else {
                     let target = sim.rng.int(in: 0...3)
                     sim.at(t) { sim in sim.clientRoam(c, to: target) }
@@ -254,11 +263,11 @@ func expectScenario(_ sim: Simulation, _ ok: Bool, _ what: String) {
             }
         }
         let victim = sim.rng.int(in: 0...3)
-        sim.at(seconds(500)) { sim in sim.stopNode(victim) }
-        sim.at(seconds(560)) { sim in
+        sim.at(simSeconds(500)) { sim in sim.stopNode(victim) }
+        sim.at(simSeconds(560)) { sim in
             sim.startNode(victim)
             sim.markDisturbance()
         }
-        runSimulation(sim, until: seconds(1500), clientGrace: seconds(200))
+        simRun(sim, until: simSeconds(1500), clientGrace: simSeconds(200))
     }
 }

@@ -10,7 +10,7 @@ import Synchronization
 
 /// One thing that happened. Kept raw (packet bytes are shared, not copied) and only formatted
 /// when a run fails or live tracing is on, so tracing costs almost nothing per event.
-enum TraceItem {
+enum SimTraceItem {
     case meshIn(to: Int, from: Int, bytes: [UInt8], unicast: Bool)
     case meshOut(from: Int, bytes: [UInt8], to: Int?, lost: Int)  // to == nil: multicast
     case dhcpIn(node: Int, client: Int, bytes: [UInt8])
@@ -44,17 +44,17 @@ enum TraceItem {
             let dest = to.map { "unicast n\($0)" } ?? "mcast"
             return "n\(from) -> \(dest) \(m)\(lost > 0 ? " (lost to \(lost))" : "")"
         case let .dhcpIn(node, client, bytes):
-            return "n\(node) <- c\(client) \(dhcpSummary(bytes, request: true))"
+            return "n\(node) <- c\(client) \(simDHCPSummary(bytes, request: true))"
         case let .dhcpOut(node, bytes, destination):
             let dest: String
             switch destination {
             case .broadcast: dest = "bcast"
-            case .unicast(let a): dest = dotted(a)
-            case .relay(let a): dest = "relay " + dotted(a)
+            case .unicast(let a): dest = simDotted(a)
+            case .relay(let a): dest = "relay " + simDotted(a)
             }
-            return "n\(node) -> \(dest) \(dhcpSummary(bytes, request: false))"
+            return "n\(node) -> \(dest) \(simDHCPSummary(bytes, request: false))"
         case .tick(let n): return "n\(n) tick"
-        case let .hook(n, action, address): return "n\(n) hook \(action) \(dotted(address))"
+        case let .hook(n, action, address): return "n\(n) hook \(action) \(simDotted(address))"
         case let .log(n, level, line): return "n\(n) log[\(level.rawValue)] \(String(decoding: line, as: UTF8.self))"
         case .note(let s): return s
         }
@@ -62,7 +62,7 @@ enum TraceItem {
 }
 
 /// Short human summary of a DHCP packet (either direction).
-func dhcpSummary(_ p: [UInt8], request: Bool) -> String {
+func simDHCPSummary(_ p: [UInt8], request: Bool) -> String {
     guard p.count >= 240 else { return "short DHCP packet (\(p.count) bytes)" }
     var type: UInt8 = 0
     var opt50 = "", opt54 = ""
@@ -72,22 +72,22 @@ func dhcpSummary(_ p: [UInt8], request: Bool) -> String {
         let len = Int(p[i + 1])
         guard i + 2 + len <= p.count else { break }
         if p[i] == 53, len >= 1 { type = p[i + 2] }
-        if p[i] == 50, len == 4 { opt50 = " req=" + dotted(IPv4Address(read32(p, i + 2))) }
-        if p[i] == 54, len == 4 { opt54 = " sid=" + dotted(IPv4Address(read32(p, i + 2))) }
+        if p[i] == 50, len == 4 { opt50 = " req=" + simDotted(IPv4Address(simRead32(p, i + 2))) }
+        if p[i] == 54, len == 4 { opt54 = " sid=" + simDotted(IPv4Address(simRead32(p, i + 2))) }
         i += 2 + len
     }
     let names = ["?", "DISCOVER", "OFFER", "REQUEST", "DECLINE", "ACK", "NAK", "RELEASE", "INFORM"]
     let name = Int(type) < names.count ? names[Int(type)] : "type\(type)"
-    let ci = IPv4Address(read32(p, 12)), yi = IPv4Address(read32(p, 16))
-    var s = "\(name) xid=\(hex8(read32(p, 4))) mac=\(mac(Array(p[28..<44])))"
-    if ci != .zero { s += " ciaddr=\(dotted(ci))" }
-    if yi != .zero { s += " yiaddr=\(dotted(yi))" }
+    let ci = IPv4Address(simRead32(p, 12)), yi = IPv4Address(simRead32(p, 16))
+    var s = "\(name) xid=\(simHex8(simRead32(p, 4))) mac=\(simMAC(Array(p[28..<44])))"
+    if ci != .zero { s += " ciaddr=\(simDotted(ci))" }
+    if yi != .zero { s += " yiaddr=\(simDotted(yi))" }
     return s + opt50 + opt54
 }
 
 /// The last `capacity` trace items; optionally echoed live to stderr (SIM_TRACE=1).
-struct TraceRing {
-    private var items: [(Millis, TraceItem)] = []
+struct SimTraceRing {
+    private var items: [(Millis, SimTraceItem)] = []
     private var head = 0
     let capacity: Int
     let live: Bool
@@ -101,8 +101,8 @@ struct TraceRing {
         items.reserveCapacity(capacity)
     }
 
-    mutating func add(_ time: Millis, _ item: TraceItem) {
-        if live { writeStderr("\(formatTime(time)) \(item.format())\n") }
+    mutating func add(_ time: Millis, _ item: SimTraceItem) {
+        if live { simWriteStderr("\(simTime(time)) \(item.format())\n") }
         if computeDigest { mixDigest(time, item) }
         if items.count < capacity {
             items.append((time, item))
@@ -116,7 +116,7 @@ struct TraceRing {
     func lines(last count: Int, involving nodes: [Int] = []) -> [String] {
         let ordered = Array(items[head...]) + Array(items[..<head])
         let chosen = nodes.isEmpty ? ordered : ordered.filter { e in nodes.contains { e.1.involves($0) } }
-        return chosen.suffix(count).map { "  \(formatTime($0.0)) \($0.1.format())" }
+        return chosen.suffix(count).map { "  \(simTime($0.0)) \($0.1.format())" }
     }
 
     // FNV-1a over everything observable: lets a test prove that a seed reproduces a run.
@@ -132,7 +132,7 @@ struct TraceRing {
         for b in bytes { digest = (digest ^ UInt64(b)) &* 0x100_0000_01B3 }
     }
 
-    private mutating func mixDigest(_ time: Millis, _ item: TraceItem) {
+    private mutating func mixDigest(_ time: Millis, _ item: SimTraceItem) {
         mix(UInt64(bitPattern: time))
         switch item {
         case let .meshIn(to, from, bytes, unicast): mix(1); mix(UInt64(to)); mix(UInt64(from)); mix(unicast ? 1 : 0); mix(bytes)
@@ -147,12 +147,12 @@ struct TraceRing {
     }
 }
 
-func formatTime(_ t: Millis) -> String {
+func simTime(_ t: Millis) -> String {
     let ms = t % 1000
     return "t=\(t / 1000).\(ms < 10 ? "00" : ms < 100 ? "0" : "")\(ms)s"
 }
 
-func writeStderr(_ s: String) {
+func simWriteStderr(_ s: String) {
     var s = s
     s.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
 }

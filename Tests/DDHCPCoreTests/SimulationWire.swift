@@ -40,17 +40,17 @@ struct SimMeshMessage {
             var entries: [(block: UInt32, timeout: UInt16)] = []
             for e in 0..<count {
                 let o = 16 + 7 * e
-                entries.append((read32(d, o), UInt16(d[o + 4]) << 8 | UInt16(d[o + 5])))
+                entries.append((simRead32(d, o), UInt16(d[o + 4]) << 8 | UInt16(d[o + 5])))
             }
             return SimMeshMessage(nodeID: id, kind: .updateClaim(entries))
         case 2:
             guard d.count == 16 + 4 * count else { return nil }
-            return SimMeshMessage(nodeID: id, kind: .inquire((0..<count).map { read32(d, 16 + 4 * $0) }))
+            return SimMeshMessage(nodeID: id, kind: .inquire((0..<count).map { simRead32(d, 16 + 4 * $0) }))
         case 16, 17, 18:
             guard d.count == 44 else { return nil }
             let kind: Kind = command == 16 ? .renewLease : command == 17 ? .leaseAck : .leaseNak
             return SimMeshMessage(
-                nodeID: id, kind: kind, leaseAddressBytes: Array(d[16..<20]), xid: read32(d, 20),
+                nodeID: id, kind: kind, leaseAddressBytes: Array(d[16..<20]), xid: simRead32(d, 20),
                 chaddr: Array(d[28..<44]))
         default:
             return SimMeshMessage(nodeID: id, kind: .other(command))
@@ -67,30 +67,30 @@ struct SimMeshMessage {
     }
 
     var summary: String {
-        let id = hex16(nodeID)
+        let id = simHex16(nodeID)
         switch kind {
         case .updateClaim(let e): return "UPDATECLAIM id=\(id) " + e.map { "\($0.block)/\($0.timeout)s" }.joined(separator: ",")
         case .inquire(let b): return "INQUIRE id=\(id) " + b.map { "\($0)" }.joined(separator: ",")
         case .renewLease, .leaseAck, .leaseNak:
             let name = kind == .renewLease ? "RENEWLEASE" : kind == .leaseAck ? "LEASEACK" : "LEASENAK"
-            let addrs = leaseAddressCandidates.map(dotted).joined(separator: "|")
-            return "\(name) id=\(id) addr=\(addrs) xid=\(hex8(xid)) mac=\(mac(chaddr))"
+            let addrs = leaseAddressCandidates.map(simDotted).joined(separator: "|")
+            return "\(name) id=\(id) addr=\(addrs) xid=\(simHex8(xid)) mac=\(simMAC(chaddr))"
         case .other(let c): return "command \(c) id=\(id)"
         }
     }
 }
 
-func hex16(_ v: UInt64) -> String {
+func simHex16(_ v: UInt64) -> String {
     let s = String(v, radix: 16, uppercase: true)
     return String(repeating: "0", count: max(0, 16 - s.count)) + s
 }
 
-func hex8(_ v: UInt32) -> String {
+func simHex8(_ v: UInt32) -> String {
     let s = String(v, radix: 16)
     return String(repeating: "0", count: max(0, 8 - s.count)) + s
 }
 
-func mac(_ chaddr: [UInt8]) -> String {
+func simMAC(_ chaddr: [UInt8]) -> String {
     chaddr.prefix(6).map { b in
         let s = String(b, radix: 16, uppercase: true)
         return s.count == 1 ? "0" + s : s
