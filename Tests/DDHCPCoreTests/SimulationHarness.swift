@@ -34,11 +34,17 @@ struct SimulationSetup {
     }
     var computeDigest = false
 
-    init(scenario: String, seed: UInt64, nodeCount: Int) {
+    /// `swift test --filter` argument that re-runs this scenario (the calling test's name).
+    var testName: String
+
+    init(scenario: String, seed: UInt64, nodeCount: Int, test: String = #function) {
         self.scenario = scenario
         self.seed = seed
         self.nodeCount = nodeCount
+        testName = String(test.prefix { $0 != "(" })
     }
+
+    var replayHint: String { "SIM_SEED=\(seed) SIM_TRACE=1 swift test --filter \(testName)" }
 
     var blockTimeoutMillis: Millis { Millis(configuration.blockTimeout) * 1000 }
     var tentativeTimeoutMillis: Millis { Millis(configuration.tentativeTimeout) * 1000 }
@@ -525,7 +531,7 @@ final class Simulation {
     func violation(_ message: String, nodes involved: [Int] = []) {
         guard failure == nil else { return }
         var text = "\(setup.scenario) seed \(setup.seed): \(simTime(now)): \(message)\n"
-        text += "replay: SIM_SEED=\(setup.seed) SIM_TRACE=1 swift test --filter Simulation\n"
+        text += "replay: \(setup.replayHint)\n"
         if !involved.isEmpty {
             text += "last events of nodes \(involved):\n"
             text += trace.lines(last: 30, involving: involved).joined(separator: "\n") + "\n"
@@ -681,6 +687,15 @@ final class Simulation {
             c\(x.index) (\(simMAC(x.chaddr)), lease until \(simTime(x.leaseExpiry))): \(x.history.suffix(8).joined(separator: "; "))
             c\(y.index) (\(simMAC(y.chaddr)), lease until \(simTime(y.leaseExpiry))): \(y.history.suffix(8).joined(separator: "; "))
             """, nodes: Array(Set([x.lan, y.lan])).sorted())
+    }
+
+    /// One line of what the run exercised (SIM_STATS=1).
+    var summary: String {
+        let owned = nodes.map { $0.core == nil ? 0 : ownedCount($0.index) }.reduce(0, +)
+        return "events=\(eventCount) leases=\(acquisitions) roams=\(roamsKept)/\(roamsWithLease) lost=\(roamsLost) "
+            + "fwdACK=\(forwardedAcks) LEASENAK=\(leaseNaks) sameBlockInq=\(sameBlockInquiries) "
+            + "conflicts=\(conflictsSeen) maxConflict=\(maxConflictMillis / 1000)s owned=\(owned)/\(blockCount)"
+            + (failure == nil ? "" : " FAILED")
     }
 
     /// End of a run: last audit, and every active client must be served.

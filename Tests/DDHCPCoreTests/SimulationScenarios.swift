@@ -1,5 +1,6 @@
 // Multi-node scenarios run through the simulation harness, each over many seeds.
-// Replay one seed with its live trace: SIM_SEED=<seed> SIM_TRACE=1 swift test --filter Simulation
+// Replay one seed with its live trace: SIM_SEED=<seed> SIM_TRACE=1 swift test --filter <test name>
+// (every failure prints that line). SIM_STATS=1 prints what each run exercised.
 import Testing
 @testable import DDHCPCore
 
@@ -30,10 +31,15 @@ func simFastConfiguration(blocks: Int, learning: Bool = false) -> Configuration 
 @discardableResult
 func simRun(_ sim: Simulation, until end: Millis, clientGrace: Millis) -> Bool {
     let slot = SimulationCrashReporter.begin(
-        "  \(sim.setup.scenario) seed \(sim.setup.seed) — replay: SIM_SEED=\(sim.setup.seed) SIM_TRACE=1 swift test --filter Simulation")
+        "  \(sim.setup.scenario) seed \(sim.setup.seed) — replay: \(sim.setup.replayHint)")
     defer { SimulationCrashReporter.end(slot) }
+    let started = ContinuousClock.now
     sim.run(until: end)
     sim.finish(clientGrace: clientGrace)
+    if simEnvironment("SIM_STATS") == "1" {
+        let wall = ContinuousClock.now - started
+        simWriteStderr("SIMSTATS \(sim.setup.scenario) seed=\(sim.setup.seed) \(sim.summary) wall=\(wall)\n")
+    }
     if let f = sim.failure {
         Issue.record(Comment(rawValue: f))
         return false
@@ -45,7 +51,7 @@ func simRun(_ sim: Simulation, until end: Millis, clientGrace: Millis) -> Bool {
 func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     if !ok {
         Issue.record(Comment(rawValue: "\(sim.setup.scenario) seed \(sim.setup.seed): \(what)\n"
-            + "replay: SIM_SEED=\(sim.setup.seed) SIM_TRACE=1 swift test --filter Simulation"))
+            + "replay: \(sim.setup.replayHint)"))
     }
 }
 
