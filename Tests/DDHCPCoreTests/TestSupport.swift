@@ -174,6 +174,7 @@ extension Node {
     func forceOwn(_ b: Int, now: Millis) {
         var sink = RecordingSink()
         _ = table.attachTable(b)
+        table.blocks[b].claimCounter = 3  // as after three INQUIREs
         own(b, now: now, sink: &sink)
     }
 
@@ -207,5 +208,12 @@ func decodeSent(_ b: [UInt8], pool: MeshPool = testPool) -> Sent? {
             }
         }
         return s
+    }
+}
+
+extension Node {
+    /// Lets time pass as the daemon would: a tick at every wake-up up to `t`.
+    func run(until t: Millis, _ sink: inout RecordingSink) {
+        while nextWakeup <= t { tick(now: nextWakeup, sink: &sink) }
     }
 }
