@@ -52,9 +52,9 @@ struct SimulationSetup {
     var learningMillis: Millis { configuration.learningPhase ? blockTimeoutMillis : 0 }
     /// Longest a connected mesh may take to end a block conflict.
     var conflictToleranceMillis: Millis { conflictToleranceBlockTimeouts * blockTimeoutMillis }
-    /// After a disturbance (partition, merge, restart), leases handed out before it may still
-    /// collide until conflicts are resolved and every such lease was renewed through its real
-    /// owner or has expired.
+    /// After a disturbance (merge, restart) every lease has been re-confirmed by a consistent
+    /// mesh or has expired after this long; scenarios run at least this long past their last
+    /// disturbance so that stale leases are out of the picture when they end.
     var settleMillis: Millis { conflictToleranceMillis + leaseTimeMillis + 10_000 }
     /// A node that is up must own a block this long after it started (learning + claiming).
     var claimDeadlineMillis: Millis {
@@ -230,8 +230,12 @@ final class Simulation {
     let blockCount: Int
     let serverIdentifier: IPv4Address
 
-    // Settling: duplicate leases are tolerated until this time (partitions, merges, restarts).
-    private(set) var unsettledUntil: Millis = 0
+    // Duplicate leases: a lease confirmed (ACKed) before the mesh was consistent may be stale.
+    /// End of the latest disturbance (heal, node stop or restart); nil before the first. The
+    /// start is none: nothing stale exists yet, and a claim race in a connected mesh that
+    /// leases one address twice is a real failure.
+    private(set) var lastDisturbance: Millis?
+    private(set) var partitionActive = false
     /// Last time two groups were joined: conflicts between nodes count from here.
     private(set) var lastMerge: Millis = 0
     private var conflictSince: [Int: Millis] = [:]
@@ -402,32 +406,33 @@ final class Simulation {
     func partition(_ groups: [Int]) {
         for (i, g) in groups.enumerated() { nodes[i].group = g }
         note("partition \(groups)")
-        unsettledUntil = .max
+        partitionActive = true
     }
 
     func heal() {
         for n in nodes { n.group = 0 }
         lastMerge = now
         note("partition healed")
-        unsettledUntil = now + setup.settleMillis
-        scheduleSettleCheck()
+        partitionActive = false
+        lastDisturbance = now
         audit()  // count the conflicts the merge creates before the nodes resolve them
     }
 
+    /// A node stopped or restarted: leases it granted may now be unknown to every node.
     func markDisturbance() {
-        if unsettledUntil != .max { unsettledUntil = max(unsettledUntil, now + setup.settleMillis) }
-        scheduleSettleCheck()
+        lastDisturbance = now
     }
 
-    private func scheduleSettleCheck() {
-        let t = unsettledUntil
-        guard t != .max else { return }
-        at(t) { sim in
-            if sim.now >= sim.unsettledUntil { sim.checkAllLeasesDistinct() }
-        }
+    /// Leases confirmed at or after this time were granted by a consistent mesh: conflicts of
+    /// the last disturbance are over (they must end within the tolerance, see `audit`) and no
+    /// partition is active. Two such leases must never name the same address. A lease confirmed
+    /// earlier may be stale (granted by the other side of a partition, or by a node that has
+    /// since lost its state); its next renewal re-confirms it through the block's real owner.
+    var consistentSince: Millis {
+        if partitionActive { return .max }
+        guard let d = lastDisturbance else { return .min }
+        return d + setup.conflictToleranceMillis
     }
-
-    var settled: Bool { now >= unsettledUntil }
 
     /// After each call into node `i`: act on what it asked for, check the invariants that
     /// concern its output, and keep its timer scheduled.
@@ -655,17 +660,26 @@ final class Simulation {
         }
     }
 
-    /// When the mesh has settled no address may be held by two clients at once.
+    /// No address may be held by two clients whose leases were both confirmed by a consistent
+    /// mesh. Checked at every ACK a client takes (the only moment a pair can start to count)
+    /// and at the end of the run.
     func checkAllLeasesDistinct() {
-        var holder: [UInt32: Int] = [:]
+        var holders: [UInt32: [SimClient]] = [:]
         for c in clients {
-            guard let a = c.heldAddress(now: now) else { continue }
-            if let other = holder[a.value] {
-                duplicateLease(a, clients[other], c)
-                return
-            }
-            holder[a.value] = c.index
+            if let a = c.heldAddress(now: now) { holders[a.value, default: []].append(c) }
         }
+        for (a, list) in holders.sorted(by: { $0.key < $1.key }) where list.count > 1 {
+            for x in 0..<list.count {
+                for y in (x + 1)..<list.count where isDuplicate(list[x], list[y]) {
+                    duplicateLease(IPv4Address(a), list[x], list[y])
+                    return
+                }
+            }
+        }
+    }
+
+    private func isDuplicate(_ x: SimClient, _ y: SimClient) -> Bool {
+        min(x.lastBoundAt, y.lastBoundAt) >= consistentSince
     }
 
     func checkNewLease(_ c: SimClient, _ a: IPv4Address) {
@@ -674,8 +688,7 @@ final class Simulation {
             violation("client \(c.index) got \(simDotted(a)) outside the pool")
             return
         }
-        guard settled else { return }
-        for other in clients where other.index != c.index && other.heldAddress(now: now) == a {
+        for other in clients where other.index != c.index && other.heldAddress(now: now) == a && isDuplicate(other, c) {
             duplicateLease(a, other, c)
             return
         }
@@ -702,7 +715,7 @@ final class Simulation {
     func finish(clientGrace: Millis) {
         guard failure == nil else { return }
         audit()
-        if settled { checkAllLeasesDistinct() }
+        checkAllLeasesDistinct()
         for c in clients where c.state != .idle && failure == nil {
             let since = max(c.activeSince, nodes[c.lan].upSince)
             guard now - since > clientGrace else { continue }
