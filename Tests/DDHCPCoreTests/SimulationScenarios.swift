@@ -59,11 +59,12 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
 
     // Two nodes start at the same moment with identical random seeds and pick the same block
     // of a two-block pool: the larger id must win, the other must back off and take the other
-    // block. Odd seeds make one of them a C node with the all-zero id.
+    // block. Odd seeds make one of them a C node with the all-zero id; half the seeds start
+    // with the learning phase, so both claim when it ends at the same moment.
     @Test(arguments: simulationSeeds(1000, 40))
     func twoNodesClaimTheSameBlock(seed: UInt64) {
         var setup = SimulationSetup(scenario: "two nodes, same block", seed: seed, nodeCount: 2)
-        setup.configuration = simFastConfiguration(blocks: 2)
+        setup.configuration = simFastConfiguration(blocks: 2, learning: seed % 4 >= 2)
         setup.identicalNodeSeeds = true
         setup.meshDelay = 1...5
         if seed % 2 == 1 { setup.zeroIDNodes = [Int(seed / 2 % 2)] }
@@ -74,7 +75,7 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
         }
         sim.addClient(lan: 0, start: simSeconds(1))
         sim.addClient(lan: 1, start: simSeconds(1))
-        guard simRun(sim, until: simSeconds(150), clientGrace: simSeconds(40)) else { return }
+        guard simRun(sim, until: simSeconds(150), clientGrace: simSeconds(60)) else { return }
         simExpect(sim, sim.sameBlockInquiries > 0, "the nodes never inquired the same block at once (scenario not forced)")
         simExpect(sim, sim.ownedCount(0) == 1 && sim.ownedCount(1) == 1,
                        "each node should own one of the two blocks, have \(sim.ownedCount(0)) and \(sim.ownedCount(1))")
@@ -224,7 +225,8 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
         simExpect(sim, sim.ownedCount(victim) >= 1, "restarted node \(victim) owns no block")
     }
 
-    // C nodes with the all-zero node id mixed with ours, starting at the same moment.
+    // C nodes with the all-zero node id mixed with ours, starting at the same moment or
+    // staggered, with roaming between them.
     @Test(arguments: simulationSeeds(7000, 30))
     func zeroIDNodesMixedWithOurs(seed: UInt64) {
         var setup = SimulationSetup(scenario: "zero ids mixed", seed: seed, nodeCount: 8)
@@ -234,8 +236,13 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
         var ids = Array(0..<8)
         probe.shuffle(&ids)
         setup.zeroIDNodes = Set(ids.prefix(probe.int(in: 2...4)))
+        setup.configuration.learningPhase = seed % 2 == 1
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<8 { sim.startNode(i) } }
+        // Even seeds: all start at once; odd seeds: staggered over 30 s with the learning phase.
+        for i in 0..<8 {
+            let start = seed % 2 == 0 ? 0 : sim.rng.millis(in: 0...simSeconds(30))
+            sim.at(start) { sim in sim.startNode(i) }
+        }
         for node in 0..<8 {
             for _ in 0..<2 {
                 let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(15)))
@@ -245,6 +252,31 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
             }
         }
         simRun(sim, until: simSeconds(240), clientGrace: simSeconds(60))
+    }
+
+    // Two nodes with about 145 clients each: each needs more than 32 blocks of 4, so claims
+    // cover several blocks at once and UPDATECLAIMs are split into groups of 32.
+    @Test(arguments: simulationSeeds(9500, 4))
+    func heavyDemand(seed: UInt64) {
+        var setup = SimulationSetup(scenario: "heavy demand", seed: seed, nodeCount: 2)
+        setup.configuration = simFastConfiguration(blocks: 256)
+        setup.leaseTime = 60
+        let sim = Simulation(setup)
+        sim.at(0) { sim in for i in 0..<2 { sim.startNode(i) } }
+        for node in 0..<2 {
+            for _ in 0..<sim.rng.int(in: 140...150) {
+                let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(40)))
+                if sim.rng.chance(permille: 100) {
+                    sim.at(sim.rng.millis(in: simSeconds(60)...simSeconds(120))) { sim in sim.clientRoam(c, to: 1 - node) }
+                }
+            }
+        }
+        guard simRun(sim, until: simSeconds(160), clientGrace: simSeconds(60)) else { return }
+        for i in 0..<2 {
+            simExpect(sim, sim.ownedCount(i) > 32, "node \(i) owns only \(sim.ownedCount(i)) blocks")
+        }
+        simExpect(sim, sim.clients.allSatisfy { $0.heldAddress(now: sim.now) != nil }, "a client has no lease at the end")
+        simExpect(sim, sim.roamsKept == sim.roamsWithLease, "\(sim.roamsWithLease - sim.roamsKept) roaming clients lost their address")
     }
 
     // Everything at once, drawn from the seed: 5–12 nodes (some with zero ids, some sending
