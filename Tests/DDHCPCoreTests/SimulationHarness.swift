@@ -130,15 +130,19 @@ enum SimEvent {
     case audit
 }
 
+/// Binary min-heap on (time, insertion order). The heap holds plain keys; payloads live in a
+/// slab so sifting never retains or releases packet buffers.
 struct SimEventQueue {
-    private struct Entry {
+    private struct Key {
         var time: Millis
         var seq: UInt64
-        var event: SimEvent
-        func before(_ o: Entry) -> Bool { time < o.time || (time == o.time && seq < o.seq) }
+        var slot: Int32
+        @inline(__always) func before(_ o: Key) -> Bool { time < o.time || (time == o.time && seq < o.seq) }
     }
 
-    private var heap: [Entry] = []
+    private var heap: [Key] = []
+    private var slab: [SimEvent?] = []
+    private var freeSlots: [Int32] = []
     private var seq: UInt64 = 0
 
     var nextTime: Millis? { heap.first?.time }
@@ -146,7 +150,15 @@ struct SimEventQueue {
 
     mutating func push(_ time: Millis, _ event: SimEvent) {
         seq += 1
-        heap.append(Entry(time: time, seq: seq, event: event))
+        let slot: Int32
+        if let s = freeSlots.popLast() {
+            slot = s
+            slab[Int(s)] = event
+        } else {
+            slot = Int32(slab.count)
+            slab.append(event)
+        }
+        heap.append(Key(time: time, seq: seq, slot: slot))
         var i = heap.count - 1
         while i > 0 {
             let parent = (i - 1) / 2
@@ -173,7 +185,10 @@ struct SimEventQueue {
                 i = m
             }
         }
-        return (top.time, top.event)
+        let event = slab[Int(top.slot)]!
+        slab[Int(top.slot)] = nil
+        freeSlots.append(top.slot)
+        return (top.time, event)
     }
 }
 
@@ -288,7 +303,8 @@ final class Simulation {
         }
     }
 
-    var auditInterval: Millis { max(1000, setup.blockTimeoutMillis / 4) }
+    /// Conflicts may last 3·B, so B/2 is fine grained enough; merges are audited at the heal.
+    var auditInterval: Millis { max(1000, setup.blockTimeoutMillis / 2) }
 
     // MARK: timeline
 

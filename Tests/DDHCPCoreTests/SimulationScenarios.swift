@@ -82,7 +82,7 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     }
 
     // Twenty nodes boot at the same moment with the learning phase on and clients waiting.
-    @Test(arguments: simulationSeeds(2000, 8))
+    @Test(arguments: simulationSeeds(2000, 6))
     func twentyNodesStartTogether(seed: UInt64) {
         var setup = SimulationSetup(scenario: "20 nodes start together", seed: seed, nodeCount: 20)
         setup.configuration = simFastConfiguration(blocks: 128, learning: true)
@@ -283,7 +283,7 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     // big-endian RENEWLEASE), 0–10% loss, up to 400 ms delay, optional learning phase, and a
     // timeline of roams, releases, new clients, restarts and cascading partitions into 2–3
     // groups. The pool is large enough that no partition can exhaust it.
-    @Test(arguments: simulationSeeds(9000, 30))
+    @Test(arguments: simulationSeeds(9000, 26))
     func chaos(seed: UInt64) {
         var draw = SimulationRandom(seed: seed ^ 0xC4A05)
         let nodeCount = draw.int(in: 5...12)
