@@ -82,16 +82,22 @@ extension Node: SimulatedCore {
 }
 
 /// Records what the core asks for during one call; the simulation acts on it afterwards.
+/// For DHCP replies and unicasts it also notes which blocks the node owned at that very
+/// moment (the node may run housekeeping later in the same call).
 struct SimSink: ActionSink {
     enum Action {
         case multicast([UInt8])
-        case unicast([UInt8], PeerAddress)
-        case dhcp([UInt8], DHCPDestination, HardwareAddress, IPv4Address)
+        case unicast([UInt8], PeerAddress, ownedAtSend: [Int])
+        case dhcp([UInt8], DHCPDestination, ownedAtSend: [Int])
         case hook(HookAction, IPv4Address, HardwareAddress)
         case log(LogLevel, [UInt8])
     }
 
     var actions: [Action] = []
+    /// Reads the node's OURS blocks; nil for calls whose sends are not checked.
+    let ownedBlocks: (() -> [Int])?
+
+    init(ownedBlocks: (() -> [Int])? = nil) { self.ownedBlocks = ownedBlocks }
 
     mutating func sendMulticast(_ datagram: UnsafeRawBufferPointer) -> Bool {
         actions.append(.multicast(Array(datagram)))
@@ -99,7 +105,7 @@ struct SimSink: ActionSink {
     }
 
     mutating func sendUnicast(_ datagram: UnsafeRawBufferPointer, to peer: PeerAddress) -> Bool {
-        actions.append(.unicast(Array(datagram), peer))
+        actions.append(.unicast(Array(datagram), peer, ownedAtSend: ownedBlocks?() ?? []))
         return true
     }
 
@@ -107,7 +113,7 @@ struct SimSink: ActionSink {
         _ packet: UnsafeRawBufferPointer, to destination: DHCPDestination,
         clientHardware: HardwareAddress, yourAddress: IPv4Address
     ) -> Bool {
-        actions.append(.dhcp(Array(packet), destination, clientHardware, yourAddress))
+        actions.append(.dhcp(Array(packet), destination, ownedAtSend: ownedBlocks?() ?? []))
         return true
     }
 
@@ -344,14 +350,14 @@ final class Simulation {
                 return
             }
             trace.add(now, .tick(i))
-            var sink = SimSink()
+            var sink = SimSink(ownedBlocks: { [unowned core] in core.ownedBlockIndices() })
             core.tick(now: now, sink: &sink)
             afterCall(i, sink.actions, .tick)
         case let .meshDelivery(to, from, bytes, unicast):
             let n = nodes[to]
             guard let core = n.core, nodes[from].group == n.group else { return }
             trace.add(now, .meshIn(to: to, from: from, bytes: bytes, unicast: unicast))
-            var sink = SimSink()
+            var sink = SimSink(ownedBlocks: { [unowned core] in core.ownedBlockIndices() })
             let peer = nodes[from].peer
             bytes.withUnsafeBytes { buf in
                 if unicast {
@@ -364,7 +370,7 @@ final class Simulation {
         case let .clientToServer(lan, client, bytes):
             guard let core = nodes[lan].core else { return }
             trace.add(now, .dhcpIn(node: lan, client: client, bytes: bytes))
-            var sink = SimSink()
+            var sink = SimSink(ownedBlocks: { [unowned core] in core.ownedBlockIndices() })
             bytes.withUnsafeBytes { core.handleDHCP($0, now: now, sink: &sink) }
             afterCall(lan, sink.actions, .dhcp(client: client))
         case let .serverToLAN(lan, bytes, destination):
@@ -402,7 +408,7 @@ final class Simulation {
         if simEnvironment("SIM_TRACE") == "1" { core.runtimeLogLevel = .debug }
         n.core = core
         note("n\(i) starts, id \(simHex16(n.configuration.nodeID.value))")
-        var sink = SimSink()
+        var sink = SimSink(ownedBlocks: { [unowned core] in core.ownedBlockIndices() })
         core.start(now: now, sink: &sink)
         afterCall(i, sink.actions, .start)
     }
@@ -478,24 +484,24 @@ final class Simulation {
                 }
                 trace.add(now, .meshOut(from: i, bytes: bytes, to: nil, lost: lost))
                 noteInquiries(i, bytes)
-            case let .unicast(bytes, peer):
+            case let .unicast(bytes, peer, ownedAtSend):
                 guard let j = nodes.firstIndex(where: { $0.peer == peer }) else {
                     violation("node \(i) sent a unicast to an unknown peer \(simHex16(peer.high)):\(simHex16(peer.low))")
                     return
                 }
-                checkLeaseReply(from: i, bytes)
+                checkLeaseReply(from: i, bytes, ownedAtSend)
                 let lost = rng.chance(permille: setup.meshLossPermille)
                 trace.add(now, .meshOut(from: i, bytes: bytes, to: j, lost: lost ? 1 : 0))
                 if !lost {
                     queue.push(now + rng.millis(in: setup.meshDelay), .meshDelivery(to: j, from: i, bytes: bytes, unicast: true))
                 }
-            case let .dhcp(bytes, destination, _, _):
+            case let .dhcp(bytes, destination, ownedAtSend):
                 trace.add(now, .dhcpOut(node: i, bytes: bytes, destination: destination))
                 if case .relay = destination {
                     violation("node \(i) sent a reply to a relay agent; no simulated client sets giaddr")
                     return
                 }
-                checkDHCPReply(from: i, bytes, context)
+                checkDHCPReply(from: i, bytes, context, ownedAtSend)
                 if !rng.chance(permille: setup.lanLossPermille) {
                     queue.push(now + rng.millis(in: setup.lanDelay), .serverToLAN(lan: i, bytes: bytes, destination: destination))
                 }
@@ -538,11 +544,6 @@ final class Simulation {
         return owned
     }
 
-    func owns(_ i: Int, _ a: IPv4Address) -> Bool {
-        guard let b = blockIndex(a) else { return false }
-        return ownedBlocks(i)[b]
-    }
-
     func ownedCount(_ i: Int) -> Int { ownedBlocks(i).reduce(0) { $0 + ($1 ? 1 : 0) } }
 
     // MARK: invariants
@@ -563,7 +564,7 @@ final class Simulation {
 
     /// An OFFER/ACK must hand out an address from a block the node owns, unless it answers a
     /// forwarded request right after the owner's LEASEACK for exactly this client and xid.
-    private func checkDHCPReply(from i: Int, _ bytes: [UInt8], _ context: SimCallContext) {
+    private func checkDHCPReply(from i: Int, _ bytes: [UInt8], _ context: SimCallContext, _ ownedAtSend: [Int]) {
         let (parsed, problem) = SimServerReply.parse(bytes)
         guard let reply = parsed else {
             violation("node \(i) sent a malformed DHCP reply: \(problem ?? "?")")
@@ -579,7 +580,7 @@ final class Simulation {
             violation("node \(i) sent \(reply.type) for its own server identifier \(simDotted(a)) (Q-27)")
             return
         }
-        if owns(i, a) { return }
+        if ownedAtSend.contains(blockIndex(a)!) { return }
         if reply.type == .ack, case let .unicast(_, message?) = context, message.kind == .leaseAck,
             message.xid == reply.xid, message.chaddr == reply.chaddr
         {
@@ -590,7 +591,7 @@ final class Simulation {
     }
 
     /// A LEASEACK may only come from the owner of the address's block (Q-10).
-    private func checkLeaseReply(from i: Int, _ bytes: [UInt8]) {
+    private func checkLeaseReply(from i: Int, _ bytes: [UInt8], _ ownedAtSend: [Int]) {
         guard let m = SimMeshMessage.decode(bytes) else {
             violation("node \(i) sent a malformed unicast (\(bytes.count) bytes)")
             return
@@ -598,7 +599,7 @@ final class Simulation {
         switch m.kind {
         case .leaseAck:
             let candidates = m.leaseAddressCandidates.filter { blockIndex($0) != nil }
-            if !candidates.contains(where: { owns(i, $0) }) {
+            if !candidates.contains(where: { ownedAtSend.contains(blockIndex($0)!) }) {
                 violation("node \(i) sent LEASEACK for \(candidates.map(simDotted)) without owning the block", nodes: [i])
             }
         case .leaseNak:

@@ -5,9 +5,12 @@ import Testing
 @testable import DDHCPCore
 
 /// Seeds for a scenario: `count` consecutive ones from `base`, or just $SIM_SEED.
+/// SIM_SOAK=k runs k times as many (the extra ones far from the normal range) to hunt bugs.
 func simulationSeeds(_ base: UInt64, _ count: Int) -> [UInt64] {
     if let s = simEnvironment("SIM_SEED"), let seed = UInt64(s) { return [seed] }
-    return (0..<UInt64(count)).map { base + $0 }
+    let normal = (0..<UInt64(count)).map { base + $0 }
+    guard let k = simEnvironment("SIM_SOAK").flatMap({ Int($0) }), k > 1 else { return normal }
+    return normal + (0..<UInt64(count * (k - 1))).map { base * 1000 + $0 }
 }
 
 func simSeconds(_ s: Double) -> Millis { Millis(s * 1000) }
