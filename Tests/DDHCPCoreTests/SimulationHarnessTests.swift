@@ -140,6 +140,8 @@ final class SimFakeNode: SimulatedCore {
     let offerBlock: Int
     let blockStart: (Int) -> UInt32
     var nextLease: UInt32 = 2  // skip .0 and .1 (server id) of block 0
+    /// Answer renewals (ciaddr set) with NAK instead of ACK.
+    var nakRenewals = false
 
     init(ownedBlock: Int?, offerBlock: Int, blockStart: @escaping (Int) -> UInt32) {
         self.ownedBlock = ownedBlock
@@ -175,15 +177,18 @@ final class SimFakeNode: SimulatedCore {
         case 3: yiaddr = requested != 0 ? requested : ciaddr
         default: return
         }
+        let nak = type == 3 && ciaddr != 0 && nakRenewals
         var r = [UInt8](repeating: 0, count: 240)
         r[0] = 2; r[1] = 1; r[2] = 6
         for k in 4..<8 { r[k] = p[k] }  // xid
         for k in 12..<16 { r[k] = p[k] }  // ciaddr
-        r[16] = UInt8(yiaddr >> 24); r[17] = UInt8(truncatingIfNeeded: yiaddr >> 16)
-        r[18] = UInt8(truncatingIfNeeded: yiaddr >> 8); r[19] = UInt8(truncatingIfNeeded: yiaddr)
+        if !nak {
+            r[16] = UInt8(yiaddr >> 24); r[17] = UInt8(truncatingIfNeeded: yiaddr >> 16)
+            r[18] = UInt8(truncatingIfNeeded: yiaddr >> 8); r[19] = UInt8(truncatingIfNeeded: yiaddr)
+        }
         for k in 28..<44 { r[k] = p[k] }
         r[236] = 99; r[237] = 130; r[238] = 83; r[239] = 99
-        r += [53, 1, type == 1 ? 2 : 5, 54, 4, 10, 0, 0, 1, 51, 4, 0, 0, 0, 40, 255]
+        r += nak ? [53, 1, 6, 54, 4, 10, 0, 0, 1, 255] : [53, 1, type == 1 ? 2 : 5, 54, 4, 10, 0, 0, 1, 51, 4, 0, 0, 0, 40, 255]
         let dest: DHCPDestination = ciaddr != 0 ? .unicast(IPv4Address(ciaddr)) : .broadcast
         _ = r.withUnsafeBytes {
             sink.sendDHCP($0, to: dest, clientHardware: simHardwareAddress(Array(p[28..<44])), yourAddress: IPv4Address(yiaddr))
@@ -196,7 +201,7 @@ final class SimFakeNode: SimulatedCore {
     /// Two fake nodes; `owned[i]`/`offered[i]` are node i's reported and served blocks.
     private func run(
         owned: [Int?], offered: [Int], clientsPerNode: Int = 2, seconds duration: Double = 90,
-        conflictTolerance: Int64 = 3, timeline: (Simulation) -> Void = { _ in }
+        conflictTolerance: Int64 = 3, nakRenewals: Bool = false, timeline: (Simulation) -> Void = { _ in }
     ) -> Simulation {
         var setup = SimulationSetup(scenario: "fake", seed: 1, nodeCount: owned.count)
         setup.configuration = simFastConfiguration(blocks: 16)
@@ -205,7 +210,9 @@ final class SimFakeNode: SimulatedCore {
         let start: (Int) -> UInt32 = { IPv4Address(10, 0, 0, 0).value + UInt32($0) * 4 }
         setup.makeCore = { _, _, _ in
             defer { index += 1 }
-            return SimFakeNode(ownedBlock: owned[index], offerBlock: offered[index], blockStart: start)
+            let node = SimFakeNode(ownedBlock: owned[index], offerBlock: offered[index], blockStart: start)
+            node.nakRenewals = nakRenewals
+            return node
         }
         let sim = Simulation(setup)
         sim.at(0) { sim in for i in 0..<owned.count { sim.startNode(i) } }
@@ -254,6 +261,11 @@ final class SimFakeNode: SimulatedCore {
                 Comment(rawValue: sim.failure ?? "no failure"))
         // Leased at ~1 s (excused: partition), renewed at ~21 s (T1 of a 40 s lease): caught then.
         #expect(sim.failure?.contains("t=21.") == true, Comment(rawValue: sim.failure ?? ""))
+    }
+
+    @Test func nakForAValidLeaseIsCaught() {
+        let sim = run(owned: [1], offered: [1], clientsPerNode: 1, seconds: 60, nakRenewals: true)
+        #expect(sim.failure?.contains("c0 was NAKed on n0 for 10.0.0.6") == true, Comment(rawValue: sim.failure ?? "no failure"))
     }
 
     @Test func nodeWithoutBlocksIsCaught() {
