@@ -2,6 +2,25 @@
 // (loss, delay, partitions), each with its own client LAN of simulated DHCP clients, driven by a
 // virtual clock and one seeded PRNG. Invariants are checked while the run proceeds; the first
 // violation stops the run and is reported with the seed and the recent event trace.
+//
+// Mesh: a multicast reaches every other node, a unicast the node with that PeerAddress; each
+// copy is lost with the configured probability and delayed uniformly within bounds, and is
+// delivered only if sender and receiver are in the same partition group at delivery time.
+// A node's `tick` runs at its `nextWakeup`. Replies of node i reach the clients on LAN i.
+//
+// Invariants (each one proven able to fail by SimulationHarnessCatchesViolations):
+//  * an OFFER/ACK names an address in a block the node owns at that moment, unless it is the
+//    ACK of a forwarded request right after the owner's LEASEACK for that xid and chaddr; a
+//    LEASEACK comes only from the owner of the address's block; replies parse, stay in the
+//    pool, never hand out the server identifier, never go to a relay;
+//  * two nodes that can hear each other own one block at most 3·B (conflictTolerance);
+//  * every running node owns a block within learning + max(10·T, 2·B) + 5 s of starting, and
+//    regains one within that (+ scenario grace) after losing all;
+//  * no address is held by two clients whose leases were both confirmed after the last
+//    disturbance + 3·B with no partition active (`consistentSince`);
+//  * in a lossless mesh, no NAK for such a lease; every active client holds a lease at the end;
+//  * no node traps (SimulationCrashReporter names the seed), no multicast storm, no runaway
+//    timers.
 @testable import DDHCPCore
 
 /// Everything that decides a run besides the scenario's own timeline.
