@@ -40,6 +40,8 @@ struct SimulationSetup {
     var bigEndianRenewNodes: Set<Int> = []
     /// Give every node the same random seed (forces identical block choices).
     var identicalNodeSeeds = false
+    /// Give only these nodes one shared random seed (the others get their own).
+    var sharedSeedNodes: Set<Int> = []
     /// Two connected nodes may both own one block for at most this many block timeouts.
     var conflictToleranceBlockTimeouts: Int64 = 3
     /// Extra time a node may stay without blocks after losing them (waiting for needless drops).
@@ -292,6 +294,8 @@ final class Simulation {
     var conflictsSeen = 0  // blocks seen OURS at two connected nodes by an audit
     var maxConflictMillis: Millis = 0
     private var lastInquiry: [UInt32: (node: Int, time: Millis)] = [:]
+    /// Last node that announced each block (UPDATECLAIM).
+    private var lastAnnouncer: [UInt32: Int] = [:]
 
     init(_ setup: SimulationSetup) {
         self.setup = setup
@@ -416,7 +420,7 @@ final class Simulation {
         n.upSince = now
         n.ownerlessSince = nil
         n.everOwned = false
-        let seed = setup.identicalNodeSeeds ? nodeSeedForAll : rng.next()
+        let seed = setup.identicalNodeSeeds || setup.sharedSeedNodes.contains(i) ? nodeSeedForAll : rng.next()
         let core: any SimulatedCore
         do {
             core = try setup.makeCore(n.configuration, seed, now)
@@ -503,6 +507,7 @@ final class Simulation {
                 }
                 trace.add(now, .meshOut(from: i, bytes: bytes, to: nil, lost: lost))
                 noteInquiries(i, bytes)
+                checkExclusiveAnnouncement(i, bytes)
             case let .unicast(bytes, peer, ownedAtSend):
                 guard let j = nodes.firstIndex(where: { $0.peer == peer }) else {
                     violation("node \(i) sent a unicast to an unknown peer \(simHex16(peer.high)):\(simHex16(peer.low))")
@@ -627,6 +632,27 @@ final class Simulation {
             break
         default:
             violation("node \(i) sent \(m.summary) by unicast")
+        }
+    }
+
+    /// In a lossless mesh two connected nodes with different ids never own one block at the
+    /// same moment, except while a merge is being resolved: the three INQUIREs exist so that
+    /// every other node can object before anyone owns. Checked when a node announces a block
+    /// that another node announced last (new owners announce at once, Q-5). Equal ids (C's
+    /// all-zero nodes, Q-1) cannot tell each other apart and are excused.
+    private func checkExclusiveAnnouncement(_ i: Int, _ bytes: [UInt8]) {
+        guard let m = SimMeshMessage.decode(bytes), case .updateClaim(let entries) = m.kind else { return }
+        let resolvingMerge = lastMerge > 0 && now < lastMerge + setup.conflictToleranceMillis
+        let strict = setup.meshLossPermille == 0 && !resolvingMerge
+        for e in entries {
+            defer { lastAnnouncer[e.block] = i }
+            guard strict, let j = lastAnnouncer[e.block], j != i, nodes[j].core != nil,
+                nodes[j].group == nodes[i].group,
+                nodes[j].configuration.nodeID != nodes[i].configuration.nodeID,
+                Int(e.block) < blockCount, ownedBlocks(j)[Int(e.block)]
+            else { continue }
+            violation("nodes \(j) and \(i) both own block \(e.block) in a connected, lossless mesh", nodes: [j, i])
+            return
         }
     }
 

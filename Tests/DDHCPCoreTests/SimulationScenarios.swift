@@ -61,27 +61,37 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
 @Suite struct SimulationScenarios {
 
     // Two nodes start at the same moment with identical random seeds and pick the same block
-    // of a two-block pool: the larger id must win, the other must back off and take the other
+    // of a small pool: the larger id must win, the other must back off and take another
     // block. Odd seeds make one of them a C node with the all-zero id; half the seeds start
-    // with the learning phase, so both claim when it ends at the same moment.
+    // with the learning phase, so both claim when it ends at the same moment. Seeds with
+    // bystanders add four nodes claiming other blocks: their INQUIREs trigger housekeeping in
+    // the two contenders, which must not rush the contenders' own INQUIRE rounds.
     @Test(arguments: simulationSeeds(1000, 40))
     func twoNodesClaimTheSameBlock(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "two nodes, same block", seed: seed, nodeCount: 2)
-        setup.configuration = simFastConfiguration(blocks: 2, learning: seed % 4 >= 2)
-        setup.identicalNodeSeeds = true
-        setup.meshDelay = 1...5
+        let bystanders = seed % 8 >= 4 ? 4 : 0
+        var setup = SimulationSetup(scenario: "two nodes, same block", seed: seed, nodeCount: 2 + bystanders)
+        setup.configuration = simFastConfiguration(blocks: bystanders > 0 ? 16 : 2, learning: seed % 4 >= 2)
+        setup.sharedSeedNodes = [0, 1]
+        setup.meshDelay = bystanders > 0 ? 1...40 : 1...5
         if seed % 2 == 1 { setup.zeroIDNodes = [Int(seed / 2 % 2)] }
         let sim = Simulation(setup)
-        sim.at(0) { sim in
-            sim.startNode(0)
-            sim.startNode(1)
-        }
-        sim.addClient(lan: 0, start: simSeconds(1))
-        sim.addClient(lan: 1, start: simSeconds(1))
+        sim.at(0) { sim in for i in 0..<(2 + bystanders) { sim.startNode(i) } }
+        for node in 0..<(2 + bystanders) { sim.addClient(lan: node, start: simSeconds(1)) }
         guard simRun(sim, until: simSeconds(150), clientGrace: simSeconds(60)) else { return }
         simExpect(sim, sim.sameBlockInquiries > 0, "the nodes never inquired the same block at once (scenario not forced)")
-        simExpect(sim, sim.ownedCount(0) == 1 && sim.ownedCount(1) == 1,
-                       "each node should own one of the two blocks, have \(sim.ownedCount(0)) and \(sim.ownedCount(1))")
+        simExpect(sim, sim.ownedCount(0) >= 1 && sim.ownedCount(1) >= 1,
+                  "each contender should own a block, have \(sim.ownedCount(0)) and \(sim.ownedCount(1))")
+    }
+
+    // Seeds that once failed in a soak run (SIM_SOAK=10), kept in the normal run.
+    //  4000234 roaming: two nodes owned block 20 after INQUIRE rounds driven by others' traffic
+    //  9000161 chaos: the same at start-up; 9000140 chaos: the same when the learning phase ended
+    @Test func roamingRegressionSeeds() {
+        for seed: UInt64 in [4_000_234] { SimulationScenarios().roamingClientsKeepTheirAddress(seed: seed) }
+    }
+
+    @Test func chaosRegressionSeeds() {
+        for seed: UInt64 in [9_000_161, 9_000_140] { SimulationScenarios().chaos(seed: seed) }
     }
 
     // Twenty nodes boot at the same moment with the learning phase on and clients waiting.
