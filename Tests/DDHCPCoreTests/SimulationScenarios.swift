@@ -267,12 +267,16 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
         simRun(sim, until: simSeconds(240), clientGrace: simSeconds(60))
     }
 
-    // Two nodes with about 145 clients each: each needs more than 32 blocks of 4, so claims
-    // cover several blocks at once and UPDATECLAIMs are split into groups of 32.
+    // Two busy nodes (-s 40) with about 145 clients each arriving within 40 s: each needs more
+    // than 32 blocks of 4, so claims cover ten blocks at once and UPDATECLAIMs are split into
+    // groups of 32. (With the default -s 2 a node claims one block per claim cycle, four
+    // rounds of floor(T/2) s, whatever the number of waiting clients: -s is the knob for
+    // bursty demand.)
     @Test(arguments: simulationSeeds(9500, 4))
     func heavyDemand(seed: UInt64) {
         var setup = SimulationSetup(scenario: "heavy demand", seed: seed, nodeCount: 2)
         setup.configuration = simFastConfiguration(blocks: 256)
+        setup.configuration.spareLeases = 40
         setup.leaseTime = 60
         let sim = Simulation(setup)
         sim.at(0) { sim in for i in 0..<2 { sim.startNode(i) } }
