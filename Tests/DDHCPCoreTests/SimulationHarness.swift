@@ -38,9 +38,8 @@ struct SimulationSetup {
     var zeroIDNodes: Set<Int> = []
     /// Nodes that send the RENEWLEASE address in network order (big-endian C nodes, Q-2).
     var bigEndianRenewNodes: Set<Int> = []
-    /// Give every node the same random seed (forces identical block choices).
-    var identicalNodeSeeds = false
-    /// Give only these nodes one shared random seed (the others get their own).
+    /// These nodes get one shared random seed (forces identical block choices); the others
+    /// get their own.
     var sharedSeedNodes: Set<Int> = []
     /// Two connected nodes may both own one block for at most this many block timeouts.
     var conflictToleranceBlockTimeouts: Int64 = 3
@@ -250,7 +249,7 @@ final class SimNode {
 
 /// Why a node is handling something; decides which DHCP replies are legitimate.
 enum SimCallContext {
-    case start, tick, control, multicast(from: Int)
+    case start, tick, multicast(from: Int)
     case unicast(from: Int, message: SimMeshMessage?)
     case dhcp(client: Int)
 }
@@ -420,7 +419,7 @@ final class Simulation {
         n.upSince = now
         n.ownerlessSince = nil
         n.everOwned = false
-        let seed = setup.identicalNodeSeeds || setup.sharedSeedNodes.contains(i) ? nodeSeedForAll : rng.next()
+        let seed = setup.sharedSeedNodes.contains(i) ? nodeSeedForAll : rng.next()
         let core: any SimulatedCore
         do {
             core = try setup.makeCore(n.configuration, seed, now)

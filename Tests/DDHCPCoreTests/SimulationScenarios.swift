@@ -1,6 +1,7 @@
 // Multi-node scenarios run through the simulation harness, each over many seeds.
 // Replay one seed with its live trace: SIM_SEED=<seed> SIM_TRACE=1 swift test --filter <test name>
-// (every failure prints that line). SIM_STATS=1 prints what each run exercised.
+// (every failure prints that line). SIM_STATS=1 prints what each run exercised; SIM_SOAK=k
+// runs k times as many seeds (bug hunting, not for CI).
 import Testing
 @testable import DDHCPCore
 
