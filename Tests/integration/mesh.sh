@@ -2,6 +2,7 @@
 # Three daemons on one mesh link, each with its own client LAN, real DHCP clients (busybox
 # udhcpc, ISC dhclient, dhcpcd): leases, uniqueness, block tables, renewals, roaming, release,
 # INFORM, hooks.
+# shellcheck source=Tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 HOOK=$(hook_script)
@@ -11,13 +12,17 @@ ARGS=(-L -b 2 -B 8 -t 2 -N 10.0.0.0/24 -o 51:4:0.0.0.20 -H "$HOOK" -v)
 
 mesh_create
 for i in 0 1 2; do node_create "$i"; done
-for i in 0 1 2; do daemon_start "$i" "${ARGS[@]}"; done
+# Node 2 sends RENEWLEASE addresses big-endian (-E be, like ath79 C nodes); the others use the
+# default little-endian order and must accept both (Q-2).
+daemon_start 0 "${ARGS[@]}"
+daemon_start 1 "${ARGS[@]}"
+daemon_start 2 "${ARGS[@]}" -E be
 for i in 0 1 2; do
-    wait_for 15 test -n "$(owned "$i")" || fail "node $i owns no block"
+    wait_for 15 owns_block "$i" || fail "node $i owns no block"
 done
 declare -A ID=()
 for i in 0 1 2; do ID[$i]=$(node_id "$i"); done
-[ "${ID[0]}" != "${ID[1]}" ] && [ "${ID[1]}" != "${ID[2]}" ] && [ "${ID[0]}" != "${ID[2]}" ] \
+{ [ "${ID[0]}" != "${ID[1]}" ] && [ "${ID[1]}" != "${ID[2]}" ] && [ "${ID[0]}" != "${ID[2]}" ]; } \
     || fail "node ids not distinct: ${ID[*]}"
 grep -q "node=0 endlearning" "$WORK/hooks.log" || fail "no endlearning hook at start with -L"
 pass "3 nodes own blocks; ids ${ID[*]}; endlearning hook ran"
@@ -43,23 +48,13 @@ for c in "${CLIENTS[@]}"; do
     owned "$n" | grep -qx "$(block_of "$a")" || fail "$c's address $a is not in a block of node $n"
     grep -q "node=$n lease $a $(client_mac "$c")" "$WORK/hooks.log" \
         || fail "no 'lease $a $(client_mac "$c")' hook on node $n"
+    [ "$(lease_state "$n" "$a")" = "leased $(client_mac "$c")" ] \
+        || fail "node $n lists $a as '$(lease_state "$n" "$a")', want leased to $(client_mac "$c")"
 done
 pass "6 clients (udhcpc, dhclient, dhcpcd) got unique addresses from their node's blocks; lease hooks"
 
 # Every node sees every other node's blocks as CLAIMED (2) with the right owner id.
-check_tables() {
-    local i j b
-    for i in 0 1 2; do
-        local table; table=$(blocks "$i")
-        for j in 0 1 2; do
-            [ "$i" = "$j" ] && continue
-            for b in $(owned "$j"); do
-                grep -qx "$b 2 ${ID[$j]}" <<<"$table" || { echo "node $i: block $b of node $j not '2 ${ID[$j]}'"; return 1; }
-            done
-        done
-    done
-}
-wait_for 10 check_tables || fail "block tables disagree: $(check_tables)"
+wait_for 10 tables_agree 0 1 2 || fail "block tables disagree: $(tables_agree 0 1 2)"
 pass "each node shows the others' blocks as claimed (state 2) by the right owner"
 
 # Renewals keep the address (dhclient renews by itself at T1 = 10 s).
@@ -80,10 +75,15 @@ for c in ua pc; do
     client_move "$c" 2
     : >"$WORK/$c.events.before"; cp "$WORK/$c.events" "$WORK/$c.events.before"
 done
-roamed_count() { grep -c "node=2 lease ${ADDR[$1]} $(client_mac "$1")" "$WORK/hooks.log" || true; }
+roamed() { grep -q "node=2 lease ${ADDR[$1]} $(client_mac "$1")" "$WORK/hooks.log"; }
+ip netns exec "$HUB" tcpdump --immediate-mode -U -n -i s2 -w "$WORK/mesh.pcap" udp port 1235 >"$WORK/tcpdump.log" 2>&1 &
+BG_PIDS+=($!)
+wait_for 5 grep -q listening "$WORK/tcpdump.log" || fail "tcpdump did not start"
+renewlease_sent=$(counter 2 direct.send_renewlease)
+leaseack_sent=$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))
 for c in ua pc; do
     client_renew "$c"
-    wait_for 15 test "$(roamed_count "$c")" -ge 1 || fail "node 2 did not ACK roaming client $c (${ADDR[$c]})"
+    wait_for 15 roamed "$c" || fail "node 2 did not ACK roaming client $c (${ADDR[$c]})"
     [ "$(client_address "$c")" = "${ADDR[$c]}" ] || fail "roaming client $c lost its address"
 done
 # Node 2 now has a lease table for the foreign blocks it forwarded for (leases column not "-").
@@ -92,7 +92,14 @@ for c in ua pc; do
     ctl 2 -b | awk -F'\t' -v b="$b" '$1 == b && $2 == 2 && $5 != "-" {found=1} END {exit !found}' \
         || fail "node 2 has no forwarded lease for block $b: $(ctl 2 -b | grep "^$b	")"
 done
-pass "roaming udhcpc and dhcpcd clients renewed through node 2 and kept their addresses"
+[ "$(counter 2 direct.send_renewlease)" -ge $((renewlease_sent + 2)) ] || fail "node 2 sent no RENEWLEASE for the roaming clients"
+[ "$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))" -ge $((leaseack_sent + 2)) ] \
+    || fail "the owners sent no LEASEACK"
+[ "$(lease_state 0 "${ADDR[ua]}")" = "leased $(client_mac ua)" ] || fail "owner node 0 does not keep ua's lease (Q-10)"
+be=$(python3 -c 'import socket, sys; print(socket.inet_aton(sys.argv[1]).hex())' "${ADDR[ua]}")
+captured_be() { python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap" | grep -qx "$be"; }
+wait_for 3 captured_be || fail "no big-endian RENEWLEASE for ${ADDR[ua]} ($be) from node 2: $(python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap" | tr '\n' ' ')"
+pass "roaming udhcpc and dhcpcd clients renewed through node 2 (RENEWLEASE big-endian with -E be, LEASEACK) and kept their addresses"
 
 # INFORM: answered with an ACK, inform hook with the client's address.
 client_create in 2
@@ -115,9 +122,20 @@ for c in xb ud pf; do
     n=${HOME_NODE[$c]}
     wait_for 5 grep -q "node=$n release ${ADDR[$c]} $(client_mac "$c")" "$WORK/hooks.log" \
         || fail "no 'release ${ADDR[$c]}' hook on node $n for $c (${KIND[$c]})"
+    [ "$(lease_state "$n" "${ADDR[$c]}")" = free ] || fail "${ADDR[$c]} still listed on node $n after release"
 done
 pass "dhclient, udhcpc and dhcpcd releases freed their leases; release hooks carry the address"
 
+# Hooks ran with stdin from /dev/null and no blocked signals, and left no zombies (Q-32).
+[ "$(sort -u "$WORK/hookenv.log")" = "stdin=/dev/null SigBlk:0000000000000000" ] \
+    || fail "hook environment: $(sort -u "$WORK/hookenv.log")"
+sleep 0.5
+for i in 0 1 2; do
+    zombies=$(ps --ppid "${DAEMON_PID[$i]}" -o stat= | grep -c '^Z' || true)
+    [ "$zombies" -eq 0 ] || fail "daemon $i has $zombies zombie children"
+done
+pass "$(wc -l <"$WORK/hookenv.log") hook runs: stdin /dev/null, no blocked signals, no zombies"
+
 for i in 0 1 2; do kill -0 "${DAEMON_PID[$i]}" || fail "daemon $i died"; done
-[ -z "$(grep -E 'FATAL|ERROR' "$WORK"/d*.log)" ] || fail "errors logged: $(grep -E 'FATAL|ERROR' "$WORK"/d*.log)"
+! grep -qE 'FATAL|ERROR' "$WORK"/d*.log || fail "errors logged: $(grep -E 'FATAL|ERROR' "$WORK"/d*.log)"
 pass "daemons alive, no errors logged"
