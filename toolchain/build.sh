@@ -91,39 +91,57 @@ esac
 [ -n "${DDHCPD_EXTRA_CFLAGS:-}" ] && arch_flags+=(${DDHCPD_EXTRA_CFLAGS})
 
 # --- locate headers, crt files, libc.a and libgcc.a --------------------------------------
-tcc=()
+# lib_beside INCDIR: the library dir that belongs to a header dir (X/include → X/lib,
+# /usr/include/TRIPLE → /usr/lib/TRIPLE), if it holds libc.a and crt1.o.
+lib_beside() {
+    local d
+    for d in "${1%/include}/lib" "${1/\/include\///lib/}"; do
+        [ "$d" != "$1" ] && [ -f "$d/libc.a" ] && [ -f "$d/crt1.o" ] && { echo "$d"; return; }
+    done
+}
+# sysroot_dirs DIR: sets inc_dir and lib_dir from a sysroot ({usr/,}include, {usr/,}lib).
+sysroot_dirs() {
+    local d
+    inc_dir="" lib_dir=""
+    for d in "$1/usr/include" "$1/include"; do [ -f "$d/stdio.h" ] && { inc_dir=$d; break; }; done
+    for d in "$1/usr/lib" "$1/lib"; do
+        [ -f "$d/libc.a" ] && [ -f "$d/crt1.o" ] && { lib_dir=$d; break; }
+    done
+    [ -n "$inc_dir" ] || die "no stdio.h under $1/{usr/,}include"
+    [ -n "$lib_dir" ] || die "no libc.a + crt1.o under $1/{usr/,}lib"
+}
+
+if [ -n "$sysroot" ]; then
+    [ -d "$sysroot" ] || die "--sysroot '$sysroot' is not a directory"
+    sysroot=$(cd "$sysroot" && pwd)
+    sysroot_dirs "$sysroot"
+fi
 if [ -n "$target_cc" ]; then
+    # The target's gcc is only asked where things are: its C library headers (the include
+    # search dir that has stdio.h), the libc.a beside them, and its libgcc.a.
     read -ra tcc <<<"$target_cc"
     command -v "${tcc[0]}" >/dev/null || die "--target-cc: '${tcc[0]}' not found"
     machine=$("${tcc[@]}" -dumpmachine 2>/dev/null || true)
     [[ "$machine" =~ $dumpmachine_re ]] || die "--target-cc targets '$machine', not $target"
     if [ -z "$sysroot" ]; then
-        sysroot=$("${tcc[@]}" -print-sysroot 2>/dev/null || true)
-        if [ -z "$sysroot" ]; then   # gcc without --with-sysroot (OpenWrt): derive from libc.a
+        inc_dir="" lib_dir=""
+        while read -r d; do
+            [ -f "$d/stdio.h" ] && { inc_dir=$(cd "$d" && pwd); break; }
+        done < <("${tcc[@]}" -E -Wp,-v -x c /dev/null 2>&1 >/dev/null | sed -n 's/^ \(\/.*\)/\1/p')
+        [ -n "$inc_dir" ] || die "--target-cc: no include dir with stdio.h, pass --sysroot"
+        lib_dir=$(lib_beside "$inc_dir")
+        if [ -z "$lib_dir" ]; then
             libc=$("${tcc[@]}" -print-file-name=libc.a)
-            [ -f "$libc" ] && sysroot=$(cd "$(dirname "$libc")/.." && pwd)
+            [ -f "$libc" ] && [ -f "$(dirname "$libc")/crt1.o" ] && lib_dir=$(cd "$(dirname "$libc")" && pwd)
         fi
-        [ -n "$sysroot" ] || die "--target-cc: cannot find the sysroot, pass --sysroot"
+        [ -n "$lib_dir" ] || die "--target-cc: cannot find libc.a + crt1.o, pass --sysroot"
     fi
     if [ -z "$libgcc_dir" ]; then
         lg=$("${tcc[@]}" -print-libgcc-file-name 2>/dev/null || true)
         [ -f "$lg" ] && libgcc_dir=$(dirname "$lg")
     fi
 fi
-
-if [ -n "$sysroot" ]; then
-    [ -d "$sysroot" ] || die "--sysroot '$sysroot' is not a directory"
-    sysroot=$(cd "$sysroot" && pwd)
-    inc_dir="" lib_dir=""
-    for d in "$sysroot/usr/include" "$sysroot/include"; do
-        [ -f "$d/stdio.h" ] && { inc_dir=$d; break; }
-    done
-    for d in "$sysroot/usr/lib" "$sysroot/lib"; do
-        [ -f "$d/libc.a" ] && [ -f "$d/crt1.o" ] && { lib_dir=$d; break; }
-    done
-    [ -n "$inc_dir" ] || die "no stdio.h under $sysroot/{usr/,}include"
-    [ -n "$lib_dir" ] || die "no libc.a + crt1.o under $sysroot/{usr/,}lib"
-else
+if [ -z "${inc_dir:-}" ]; then
     inc_dir=/usr/include/$deb_multiarch
     lib_dir=/usr/lib/$deb_multiarch
     { [ -f "$inc_dir/stdio.h" ] && [ -f "$lib_dir/libc.a" ]; } \
@@ -133,6 +151,7 @@ fi
 { [ -n "$libgcc_dir" ] && [ -f "$libgcc_dir/libgcc.a" ]; } \
     || die "libgcc.a not found (${libgcc_dir:-no dir}): pass --libgcc-dir or run toolchain/install-deps.sh"
 libgcc_dir=$(cd "$libgcc_dir" && pwd)
+echo "build.sh: $target: headers $inc_dir, libc $lib_dir, libgcc $libgcc_dir" >&2
 
 swift_bin=$(dirname "$(command -v swiftc)")
 clang=$swift_bin/clang
@@ -142,7 +161,8 @@ unicode_lib=$swift_bin/../lib/swift/embedded/$swift_triple/libswiftUnicodeDataTa
 config="$inc_dir|$lib_dir|$libgcc_dir|${arch_flags[*]}"
 scratch_name=.build-$target
 [ -n "$log_limit" ] && scratch_name+=-log$log_limit
-if [ -n "$sysroot" ] || [ "$libgcc_dir" != "$deb_libgcc" ] || [ -n "${DDHCPD_EXTRA_CFLAGS:-}" ]; then
+if [ "$inc_dir|$lib_dir|$libgcc_dir" != "/usr/include/$deb_multiarch|/usr/lib/$deb_multiarch|$deb_libgcc" ] \
+   || [ -n "${DDHCPD_EXTRA_CFLAGS:-}" ]; then
     scratch_name+=-$(printf '%s' "$config" | sha1sum | cut -c1-8)
 fi
 scratch=$root/$scratch_name
