@@ -159,6 +159,9 @@ unicode_lib=$swift_bin/../lib/swift/embedded/$swift_triple/libswiftUnicodeDataTa
 
 # --- scratch dir: one per target; other sysroots / log limits get their own -----------------
 config="$inc_dir|$lib_dir|$libgcc_dir|${arch_flags[*]}"
+# A log limit equal to Package.swift's default is the default build (same scratch, no rebuild).
+pkg_log_default=$(sed -n 's/.*"DDHCPD_LOG_LIMIT"\] ?? "\([0-4]\)".*/\1/p' "$root/Package.swift")
+[ "$log_limit" = "$pkg_log_default" ] && log_limit=""
 scratch_name=.build-$target
 [ -n "$log_limit" ] && scratch_name+=-log$log_limit
 if [ "$inc_dir|$lib_dir|$libgcc_dir" != "/usr/include/$deb_multiarch|/usr/lib/$deb_multiarch|$deb_libgcc" ] \

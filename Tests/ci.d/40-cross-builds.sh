@@ -7,4 +7,6 @@ start=$(date +%s)
 ./size-report.sh
 echo "cross-builds: size report took $(( $(date +%s) - start )) s"
 bash toolchain/smoke-test.sh
+# The OpenWrt SDK route (--sysroot/--libgcc-dir/--target-cc) must give the identical binaries.
+bash toolchain/sdk-layout-test.sh
 echo "cross-builds: total $(( $(date +%s) - start )) s"
