@@ -184,6 +184,7 @@ if [ ! -f "$support_lib" ] || [ "$(cat "$stamp" 2>/dev/null)" != "${c_flags[*]}"
    || [ -n "$(find "$here/support" -newer "$support_lib" -name '*.c' 2>/dev/null)" ]; then
     rm -f "$support"/*.o "$support_lib"
     for src in "$here"/support/*.c; do
+        [[ "$src" == *-test.c ]] && continue   # host-side tests of the support code
         "$clang" "${c_flags[@]}" -flto=full -c "$src" -o "$support/$(basename "$src" .c).o"
     done
     "$swift_bin/llvm-ar" rcs "$support_lib" "$support"/*.o
