@@ -14,16 +14,22 @@
 # that LTO sees the C and Swift code as one module).
 # --log-limit N (0..4) sets DDHCPD_LOG_LIMIT: log calls above level N are compiled out.
 # DDHCPD_EXTRA_CFLAGS (env) adds C/clang-importer flags, e.g. "-mcpu=cortex-a7".
+# SWIFT_TOOLCHAIN (env) selects the Swift toolchain (default: swiftc on PATH, else /opt/swift).
 #
 # What it does: writes a SwiftPM toolset (JSON) for the target into the scratch dir, builds a
-# tiny support archive (what musl lacks), runs `swift build --triple … --toolset …
+# small support archive (toolchain/support: arc4random_buf, which musl lacks, and a compact
+# malloc instead of mallocng), runs `swift build --triple … --toolset …
 # --experimental-lto-mode=full`, strips the result and checks it (static, right machine, ARM
 # hard-float ABI). Scratch: .build-TARGET (plus a suffix for non-default configurations).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-export PATH=/opt/swift/usr/bin:$PATH
+# The Swift toolchain: $SWIFT_TOOLCHAIN/usr/bin, else the swiftc on PATH (an OpenWrt build
+# puts its own there), else /opt/swift.
+if [ -n "${SWIFT_TOOLCHAIN:-}" ]; then export PATH=$SWIFT_TOOLCHAIN/usr/bin:$PATH
+elif ! command -v swiftc >/dev/null; then export PATH=/opt/swift/usr/bin:$PATH
+fi
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -233,7 +239,7 @@ fi
 
 # --- build -----------------------------------------------------------------------------------
 export CC=$clang   # SwiftPM ignores cCompiler.path; an OpenWrt environment's CC must not leak in
-unset CFLAGS CPPFLAGS LDFLAGS
+unset CFLAGS CPPFLAGS LDFLAGS CXX CXXFLAGS LD AR
 if [ -n "$log_limit" ]; then export DDHCPD_LOG_LIMIT=$log_limit; else unset DDHCPD_LOG_LIMIT; fi
 build_cmd=(swift build -c release --product ddhcpd --triple "$swift_triple" --toolset "$toolset"
            --experimental-lto-mode=full -debug-info-format none --scratch-path "$scratch")
