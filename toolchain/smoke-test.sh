@@ -167,7 +167,7 @@ EOF
     local client_pids=() crc lease ip block row
     for i in "${!arches[@]}"; do
         LEASE_FILE=$tmp/lease$i ip netns exec "$prefix-c$i" timeout 40 \
-            busybox udhcpc -f -q -n -i eth0 -t 15 -T 2 -A 1 -s "$tmp/udhcpc.sh" >"$tmp/udhcpc$i.log" 2>&1 &
+            busybox udhcpc -f -q -n -i eth0 -t 15 -T 2 -A 1 -r 200.0.0.1 -s "$tmp/udhcpc.sh" >"$tmp/udhcpc$i.log" 2>&1 &
         client_pids[i]=$!; pids+=($!)
     done
     for i in "${!arches[@]}"; do
