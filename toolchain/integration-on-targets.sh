@@ -37,7 +37,8 @@ for a in "${arches[@]}"; do
             passed=$((passed + 1)); echo "--- $a $s: ok ($(( $(date +%s) - start )) s)"
         else
             failed=$((failed + 1)); echo "--- $a $s: FAILED ($(( $(date +%s) - start )) s)"
-            tail -n 30 "$wrappers/$a-$s.log" | sed 's/^/    /'
+            grep -E '\] FAIL|uncaught target signal|Illegal instruction' "$wrappers/$a-$s.log" | sed 's/^/    /'
+            tail -n 30 "$wrappers/$a-$s.log" | sed 's/^/    | /'
         fi
     done
 done
