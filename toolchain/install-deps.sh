@@ -10,7 +10,7 @@ set -euo pipefail
 foreign_archs=(arm64 armhf)
 pkgs=(
     musl-dev musl-dev:arm64 musl-dev:armhf
-    libgcc-12-dev-arm64-cross libgcc-12-dev-armhf-cross
+    libgcc-12-dev libgcc-12-dev-arm64-cross libgcc-12-dev-armhf-cross
     qemu-user-static binutils xz-utils busybox iproute2
 )
 
