@@ -15,8 +15,10 @@ pkgs=(
 )
 
 need_update=0
+# Read the list first: `dpkg … | grep -q` under pipefail fails when grep exits before dpkg writes.
+known_archs=$(dpkg --print-foreign-architectures)
 for a in "${foreign_archs[@]}"; do
-    if ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+    if ! grep -qx "$a" <<<"$known_archs"; then
         echo "install-deps: adding dpkg architecture $a"
         dpkg --add-architecture "$a"
         need_update=1
@@ -25,7 +27,7 @@ done
 
 missing=()
 for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && [ $need_update -eq 0 ] && { echo "install-deps: ok (nothing to do)"; exit 0; }
 
