@@ -8,9 +8,12 @@ set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "install-deps: must run as root" >&2; exit 1; }
 
 foreign_archs=(arm64 armhf)
+native=$(dpkg --print-architecture)
+# Multi-arch packages carry their architecture: dpkg-query on a bare name that is installed
+# for several architectures prints one status per architecture.
 pkgs=(
-    musl-dev musl-dev:arm64 musl-dev:armhf
-    libgcc-12-dev libgcc-12-dev-arm64-cross libgcc-12-dev-armhf-cross
+    "musl-dev:$native" musl-dev:arm64 musl-dev:armhf
+    "libgcc-12-dev:$native" libgcc-12-dev-arm64-cross libgcc-12-dev-armhf-cross
     qemu-user-static binutils xz-utils busybox iproute2
 )
 
