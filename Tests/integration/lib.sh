@@ -18,7 +18,9 @@ TEST_NAME=$(basename "$0" .sh)
 RUN_ID=$(printf '%04x' $(( ($$ ^ RANDOM) % 65536 )))
 NS="ddt$RUN_ID"           # namespace prefix
 IFP="d$RUN_ID"            # prefix of client interface names (dhcpcd keys its files by name)
-WORK=$(mktemp -d "/tmp/ddhcpd-$TEST_NAME.XXXXXX")
+# Not under /tmp: hand-run clean-ups of /tmp/ddhcpd-* on a shared machine removed it mid-run.
+mkdir -p /var/tmp/ddhcpd-tests
+WORK=$(mktemp -d "/var/tmp/ddhcpd-tests/$TEST_NAME.XXXXXX")
 CTL="$WORK/ddhcpdctl"
 ln -s "$DDHCPD" "$CTL"
 HUB="$NS-hub"
@@ -28,6 +30,7 @@ BG_PIDS=()
 log() { printf '[%s %s] %s\n' "$TEST_NAME" "$(date +%T)" "$*"; }
 fail() {
     printf '[%s] FAIL: %s\n' "$TEST_NAME" "$*" >&2
+    [ -d "$WORK" ] || printf '[%s] (the work directory %s was removed by someone else during the run)\n' "$TEST_NAME" "$WORK" >&2
     dump_logs >&2
     exit 1
 }
