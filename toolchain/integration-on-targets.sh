@@ -11,7 +11,8 @@ read -ra arches <<<"${*:-x86_64 armv7}"
 suites=(cli control mesh restart)
 [ "$(id -u)" -eq 0 ] || { echo "integration-on-targets: needs root" >&2; exit 1; }
 [ -f "$root/Tests/integration/lib.sh" ] || { echo "integration-on-targets: Tests/integration missing" >&2; exit 1; }
-wrappers=$(mktemp -d /tmp/ddhcpd-qemu-wrap.XXXXXX)
+mkdir -p /var/tmp/ddhcpd-tests   # not /tmp/ddhcpd-*: hand-run clean-ups there hit live runs
+wrappers=$(mktemp -d /var/tmp/ddhcpd-tests/qemu-wrap.XXXXXX)
 trap 'rm -rf "$wrappers"' EXIT
 
 passed=0 failed=0

@@ -42,7 +42,8 @@ for a in "${arches[@]}"; do
 done
 
 # --- cleanup and time bound -------------------------------------------------------------------
-tmp=$(mktemp -d /tmp/ddhcpd-smoke.XXXXXX)
+mkdir -p /var/tmp/ddhcpd-tests   # not /tmp/ddhcpd-*: hand-run clean-ups there hit live runs
+tmp=$(mktemp -d /var/tmp/ddhcpd-tests/smoke.XXXXXX)
 prefix=ddsm$$
 namespaces=() pids=()
 cleanup() {
