@@ -287,6 +287,8 @@ static int32_t unix_address(const uint8_t *path, struct sockaddr_un *sa) {
     return 0;
 }
 
+static int put_decimal(char *out, unsigned value);
+
 int32_t ddhcp_unix_listen(const uint8_t *path) {
     struct sockaddr_un sa;
     int32_t rc = unix_address(path, &sa);
@@ -296,9 +298,16 @@ int32_t ddhcp_unix_listen(const uint8_t *path) {
     unlink(sa.sun_path); /* a stale socket file of an earlier run */
     /* Bind under a temporary name and rename once listening: whoever sees the file (scripts
      * that wait for it, then run ddhcpdctl) can connect at once. */
+    /* "<path>.<pid>", built by hand: snprintf would link printf (10-20 KB, see ddhcp_syslog). */
     struct sockaddr_un tmp = sa;
-    int n = snprintf(tmp.sun_path, sizeof tmp.sun_path, "%s.%ld", sa.sun_path, (long)getpid());
-    int use_tmp = n > 0 && (size_t)n < sizeof tmp.sun_path;
+    char pid[10];
+    size_t len = strlen(sa.sun_path), digits = (size_t)put_decimal(pid, (unsigned)getpid());
+    int use_tmp = len + 1 + digits < sizeof tmp.sun_path;
+    if (use_tmp) {
+        tmp.sun_path[len] = '.';
+        memcpy(tmp.sun_path + len + 1, pid, digits);
+        tmp.sun_path[len + 1 + digits] = 0;
+    }
     const struct sockaddr_un *bound = use_tmp ? &tmp : &sa;
     if (use_tmp) unlink(tmp.sun_path);
     /* Create the file owner-only from the start (no window with wider permissions). */
