@@ -274,4 +274,22 @@ fi
 unicode_syms=$("$swift_bin/llvm-nm" --defined-only -g "$unicode_lib" 2>/dev/null | awk 'NF==3{print $3}' | sort -u)
 pulled=$(comm -12 <(printf '%s\n' "$unicode_syms") <("$swift_bin/llvm-nm" --defined-only "$linked" | awk 'NF==3{print $3}' | sort -u))
 [ -z "$pulled" ] || echo "build.sh: $target: WARNING: Unicode data tables linked in: ${pulled//$'\n'/ }" >&2
+# libc pieces that cost a lot of flash for what the daemon needs (measured, see README):
+# printf (10 KB, plus 10 KB of soft-float long double from libgcc on aarch64), the time-zone code.
+why=$scratch/why-extract.txt
+# chain SYMBOL: "a.o -> libc.a(x.lo) -> …", following why-extract back to our own object.
+chain() {
+    awk -F'\t' -v s="$1" '
+        NR > 1 { by[$2] = by[$2] ? by[$2] : $1; if ($3 == s && !m) m = $2 }
+        END {
+            if (!m) exit
+            c = m
+            for (i = 0; i < 12 && (m in by); i++) { m = by[m]; c = m " -> " c; if (m !~ /\.a\(/) break }
+            gsub(/[^ ]*\//, "", c); print c
+        }' "$why"
+}
+for heavy in vfprintf __tz strftime; do
+    c=$(chain "$heavy" 2>/dev/null)
+    [ -z "$c" ] || echo "build.sh: $target: WARNING: libc's $heavy is linked (10-20 KB of flash): $c" >&2
+done
 echo "build.sh: $target: $bin ($(stat -c %s "$bin") bytes)" >&2
