@@ -47,8 +47,8 @@ dump_logs() {
 cleanup() {
     local rc=$?
     set +e
+    disown -a 2>/dev/null  # no "Killed" job notices for what we stop here
     for pid in "${DAEMON_PID[@]}" "${BG_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-    wait 2>/dev/null
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NS-"); do
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
         ip netns del "$ns" 2>/dev/null
