@@ -242,7 +242,8 @@ export CC=$clang   # SwiftPM ignores cCompiler.path; an OpenWrt environment's CC
 unset CFLAGS CPPFLAGS LDFLAGS CXX CXXFLAGS LD AR
 if [ -n "$log_limit" ]; then export DDHCPD_LOG_LIMIT=$log_limit; else unset DDHCPD_LOG_LIMIT; fi
 build_cmd=(swift build -c release --product ddhcpd --triple "$swift_triple" --toolset "$toolset"
-           --experimental-lto-mode=full -debug-info-format none --scratch-path "$scratch")
+           --experimental-lto-mode=full -debug-info-format none --scratch-path "$scratch"
+           --manifest-cache none)   # a cached manifest keeps an old Context.gitInformation (-V)
 echo "build.sh: $target: ${build_cmd[*]}" >&2
 (cd "$root" && "${build_cmd[@]}") >"$scratch/build.log" 2>&1 || {
     grep -E 'error|undefined' "$scratch/build.log" | head -40 >&2 || tail -40 "$scratch/build.log" >&2
