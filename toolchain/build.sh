@@ -229,13 +229,12 @@ new_toolset=$(cat <<EOF
 }
 EOF
 )
-# SwiftPM does not notice a changed toolset (it reuses its cached build plan and relinks
-# nothing), so on a change drop the plan: llbuild then reruns exactly the commands whose
-# command lines changed. Unchanged → untouched, so incremental builds stay incremental.
-if [ ! -f "$toolset" ] || [ "$(cat "$toolset")" != "$new_toolset" ]; then
-    printf '%s\n' "$new_toolset" >"$toolset"
-    rm -f "$scratch/release.yaml" "$scratch/$swift_triple/release/description.json"
-fi
+[ -f "$toolset" ] && [ "$(cat "$toolset")" = "$new_toolset" ] || printf '%s\n' "$new_toolset" >"$toolset"
+# SwiftPM reuses its cached build plan as long as Package.swift is unchanged: it notices
+# neither a changed toolset nor a new Context.gitInformation (the revision -V prints). So the
+# plan is always dropped (re-planning costs a second or two); llbuild then reruns exactly the
+# commands whose command lines changed, and nothing else.
+rm -f "$scratch/release.yaml" "$scratch/$swift_triple/release/description.json"
 
 # --- build -----------------------------------------------------------------------------------
 export CC=$clang   # SwiftPM ignores cCompiler.path; an OpenWrt environment's CC must not leak in
