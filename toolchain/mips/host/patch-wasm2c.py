@@ -1,0 +1,16 @@
+#!/usr/bin/env python3
+"""Replaces wasm2c 1.0.32's linear-memory prelude in the generated C with host/wasm-mem.h
+(little-endian memory on every host, byte swaps on big-endian, masking bounds check).
+Fails loudly if the expected text is not there (another wasm2c version)."""
+import sys
+
+path = sys.argv[1]
+src = open(path, encoding="utf-8").read()
+start = src.find("#define RANGE_CHECK(mem, offset, len)")
+last = "DEFINE_STORE(i64_store32, u32, u64)\n"
+end = src.find(last)
+if start < 0 or end < start or src.count(last) != 1:
+    sys.exit("patch-wasm2c.py: %s does not have wasm2c 1.0.32's memory prelude" % path)
+src = src[:start] + '#include "wasm-mem.h"\n' + src[end + len(last):]
+src = '#include "ddhcpd_wasm_config.h"\n' + src
+open(path, "w", encoding="utf-8").write(src)

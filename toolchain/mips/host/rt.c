@@ -1,0 +1,167 @@
+// Host runtime for the wasm2c-generated ddhcpd module: the part of wasm2c's runtime API the
+// generated code uses (memory, function table, function types, traps), the host side of
+// wasm/host_extra.h, and the start of the module (argv copied into linear memory). Small on
+// purpose: no stdio, no exceptions, no signal handler (32-bit targets have no guard pages; see
+// wasm-mem.h for the bounds modes).
+#include "ddhcpd_wasm_config.h"
+#include "wasm-mem.h"
+#include "ddhcpd_wasm.h"
+#include "host_extra.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#define PAGE_BYTES 65536u
+
+#if WASM_RT_USE_STACK_DEPTH_COUNT
+uint32_t wasm_rt_call_stack_depth;
+#endif
+
+static void say(const char *text) {
+    ssize_t ignored = write(2, text, strlen(text));
+    (void)ignored;
+}
+
+void wasm_rt_trap(wasm_rt_trap_t code) {
+    static const char *const names[] = {"none", "out of bounds", "integer overflow", "division by zero",
+                                        "invalid conversion", "unreachable", "bad indirect call",
+                                        "exception", "stack exhausted"};
+    say("ddhcpd: fatal: wasm trap: ");
+    say((unsigned)code < sizeof names / sizeof names[0] ? names[code] : "?");
+    say("\n");
+    abort();
+}
+
+// Function types as small integers: equal signatures get equal numbers (CALL_INDIRECT compares
+// them). A signature is packed into 64 bits: counts, then 3 bits per type.
+static uint64_t func_types[128];
+static uint32_t func_type_count;
+
+uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
+    uint64_t sig = (uint64_t)params << 56 | (uint64_t)results << 48;
+    va_list ap;
+    va_start(ap, results);
+    for (uint32_t i = 0; i < params + results; i++) {
+        uint64_t t = (uint64_t)va_arg(ap, int) + 1;
+        if (i < 16) sig ^= t << (3 * i);
+        else sig = sig * 31 + t;  // more than 16 values: still distinct in practice, checked below
+    }
+    va_end(ap);
+    if (params + results > 16) {
+        say("ddhcpd: fatal: function signature too long\n");
+        abort();
+    }
+    for (uint32_t i = 0; i < func_type_count; i++)
+        if (func_types[i] == sig) return i + 1;
+    if (func_type_count == sizeof func_types / sizeof func_types[0]) {
+        say("ddhcpd: fatal: too many function types\n");
+        abort();
+    }
+    func_types[func_type_count++] = sig;
+    return func_type_count;
+}
+
+bool wasm_rt_is_initialized(void) { return true; }
+
+void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, uint32_t max_pages) {
+    // Reserve the maximum at once (pages are committed when first touched), so the data never
+    // moves and, in mask mode, every masked address plus the widest access stays inside.
+    if ((uint64_t)max_pages * PAGE_BYTES != DDHCP_WASM_MEM_BYTES || initial_pages > max_pages) {
+        say("ddhcpd: fatal: module memory does not match DDHCP_WASM_MEM_BYTES\n");
+        abort();
+    }
+    void *data = mmap(NULL, DDHCP_WASM_MEM_BYTES + DDHCP_WASM_MEM_SLACK, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (data == MAP_FAILED) {
+        say("ddhcpd: fatal: cannot reserve module memory\n");
+        abort();
+    }
+    memory->data = data;
+    memory->pages = initial_pages;
+    memory->max_pages = max_pages;
+    memory->size = initial_pages * PAGE_BYTES;
+}
+
+uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t delta) {
+    uint32_t old_pages = memory->pages;
+    if (delta > memory->max_pages - old_pages) return UINT32_MAX;
+    memory->pages += delta;
+    memory->size = memory->pages * PAGE_BYTES;
+    return old_pages;
+}
+
+void wasm_rt_free_memory(wasm_rt_memory_t *memory) {
+    munmap(memory->data, DDHCP_WASM_MEM_BYTES + DDHCP_WASM_MEM_SLACK);
+}
+
+void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *table, uint32_t elements, uint32_t max_elements) {
+    table->size = elements;
+    table->max_size = max_elements;
+    table->data = calloc(elements ? elements : 1, sizeof(wasm_rt_funcref_t));
+    if (!table->data) {
+        say("ddhcpd: fatal: out of memory\n");
+        abort();
+    }
+}
+
+void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *table) { free(table->data); }
+
+// host_extra.h
+void ddhcp_host_putchar(int32_t c) {
+    unsigned char b = (unsigned char)c;
+    ssize_t ignored = write(1, &b, 1);
+    (void)ignored;
+}
+
+void ddhcp_host_random(uint8_t *buf, int32_t len) {
+    while (len > 0) {
+        ssize_t n = getrandom(buf, (size_t)len, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            say("ddhcpd: fatal: getrandom failed\n");
+            abort();
+        }
+        buf += n;
+        len -= (int32_t)n;
+    }
+}
+
+// The module, its memory for the import wrappers (imports.c), and the start.
+static Z_ddhcpd_instance_t module;
+wasm_rt_memory_t *ddhcp_wasm_memory = &module.w2c_memory;
+
+int32_t ddhcp_wasm_run(int32_t argc, char **argv) {
+    // Catch a host build whose byte order disagrees with the load/store layer.
+    const uint32_t probe = 0x01020304u;
+    uint8_t bytes[4];
+    ddhcp_st32(bytes, probe);
+    if (bytes[0] != 4 || ddhcp_ld32(bytes) != probe) {
+        say("ddhcpd: fatal: host byte order misconfigured\n");
+        abort();
+    }
+    Z_ddhcpd_init_module();
+    Z_ddhcpd_instantiate(&module, (struct Z_env_instance_t *)&module);
+
+    // argv: an array of argc + 1 little-endian 32-bit offsets, then the strings.
+    uint32_t total = 4u * ((uint32_t)argc + 1u);
+    for (int32_t i = 0; i < argc; i++) total += (uint32_t)strlen(argv[i]) + 1u;
+    uint32_t base = Z_ddhcpdZ_ddhcp_wasm_alloc(&module, total);
+    if (base == 0 || (uint64_t)base + total > module.w2c_memory.size) {
+        say("ddhcpd: fatal: no memory for arguments\n");
+        abort();
+    }
+    uint8_t *mem = module.w2c_memory.data;
+    uint32_t text = base + 4u * ((uint32_t)argc + 1u);
+    for (int32_t i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]) + 1;
+        ddhcp_st32(mem + base + 4u * (uint32_t)i, text);
+        memcpy(mem + text, argv[i], n);
+        text += (uint32_t)n;
+    }
+    ddhcp_st32(mem + base + 4u * (uint32_t)argc, 0);
+    return (int32_t)Z_ddhcpdZ_ddhcpd_main(&module, (uint32_t)argc, base);
+}
