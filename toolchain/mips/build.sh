@@ -89,7 +89,7 @@ if [ "$(cat "$gen/stamp" 2>/dev/null)" != "$stamp" ]; then
     wasm2c -n ddhcpd "$gen/module.opt.wasm" -o "$gen/ddhcpd_wasm.c"
     python3 "$here/host/patch-wasm2c.py" "$gen/ddhcpd_wasm.c"
     python3 "$here/host/gen-host.py" --clang "$(command -v clang)" --wasm-header "$gen/ddhcpd_wasm.h" \
-        --header "$header" --header "$here/wasm/host_extra.h" -o "$gen/imports.c"
+        --header "$header" --header "$here/wasm/host_extra.h" --entry-source "$sys_dir"/*.c -o "$gen/imports.c"
     cat >"$gen/ddhcpd_wasm_config.h" <<EOF
 // Build settings of the generated module (toolchain/mips/build.sh). Override with -D.
 #ifndef DDHCPD_WASM_CONFIG_H
@@ -116,6 +116,8 @@ cflags=(-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables 
 ldflags=(-static -Wl,--gc-sections -s)
 libs=(-lm)
 host_srcs=("$here/host/rt.c" "$gen/imports.c" "$sys_dir"/*.c)
+revision=$(git -C "$repo" rev-parse HEAD 2>/dev/null || true)
+cflags+=("-DDDHCPD_REVISION=\"$revision\"")
 if [ -n "$target_cc" ]; then
     # An SDK's compiler and sysroot for everything.
     [ -n "$sysroot" ] && cflags+=("--sysroot=$sysroot") && ldflags+=("--sysroot=$sysroot")

@@ -10,10 +10,15 @@ Parameter rules (ddhcp_system.h: integers and byte pointers only):
   integer / float            passed through with a cast
   byte pointer + length      a pointer to bytes followed by a length parameter (len, size, cap,
                              count, n, *_len, ...) spans that many bytes
-  byte array  T name[N]      spans N bytes
-  const char *               a NUL-terminated string (the NUL must lie inside memory)
+  byte array  T name[N]      spans N bytes; so does a byte pointer whose name ends in N
+                             (addr16, from16) or that SPANS below lists
+  const byte pointer         otherwise a NUL-terminated string (the NUL must lie inside memory)
+  integer array + length     (int32_t *tokens, int32_t cap) byte-swapped in place on big-endian
   pointer to one integer     (int32_t *, uint16_t *, ...) copied in and out little-endian
-Anything else (pointer returns, pointers to pointers, variadics) stops the build with a message
+  pointer to pointers        only the argv the module was started with (-> the native argv)
+  returned byte pointer      a string: argv strings map to their copies in linear memory,
+                             others are copied into linear memory
+Anything else (variadics, structs, other pointer returns) stops the build with a message
 naming the function: extend these rules rather than guess.
 """
 import json
@@ -26,6 +31,8 @@ SCALAR_SIZES = {"short": 2, "unsigned short": 2, "int": 4, "unsigned int": 4,
                 "long long": 8, "unsigned long long": 8, "signed char": 1, "unsigned char": 1,
                 "char": 1, "_Bool": 1}
 INT_TYPES = set(SCALAR_SIZES) | {"long", "unsigned long"}
+# Byte pointers whose size only the header's comment states: (function, parameter) -> bytes.
+SPANS = {("ddhcp_if_mac", "mac"): 6}
 LENGTH_NAME = re.compile(r"^(len|length|size|cap|capacity|count|n|max|buflen|bufsize)$|_(len|length|size|cap|count|max)$|len$")
 
 
@@ -124,22 +131,40 @@ def wrapper(name, wret, wparams, decl, header_of):
             args.append("(%s)%s" % (q, a))
             continue
         pointee = t[:-1].strip()
-        if pointee.endswith("*"):
-            fail("%s: parameter %s is a pointer to a pointer (%s): not supported" % (name, p["name"], q))
         nxt = params[i + 1] if i + 1 < len(params) else None
-        if pointee in BYTE_TYPES:
+        length_next = (nxt is not None and LENGTH_NAME.search(nxt["name"]) is not None
+                       and desugar(nxt["type"]) in INT_TYPES)
+        if pointee.endswith("*"):
+            if not pointee[:-1].strip() in BYTE_TYPES:
+                fail("%s: parameter %s (%s): only argv-style pointer arrays are supported" % (name, p["name"], q))
+            args.append("(%s)ddhcp_wasm_native_argv(%s)" % (q, a))
+        elif pointee in BYTE_TYPES:
+            digits = re.search(r"[a-z_]([0-9]+)$", p["name"])
             if p["array"]:
                 span = "(uint32_t)(%s)" % p["array"]
-            elif nxt and LENGTH_NAME.search(nxt["name"]) and desugar(nxt["type"]) in INT_TYPES:
+            elif (name, p["name"]) in SPANS:
+                span = "%du" % SPANS[(name, p["name"])]
+            elif length_next:
                 span = "(uint32_t)a%d" % (i + 1)
-            elif pointee == "char" and "const" in q:
+            elif digits:
+                span = "%su" % digits.group(1)
+            elif "const" in q:
                 args.append("(%s)ddhcp_host_string(%s)" % (q, a))
                 continue
             else:
                 fail("%s: cannot bound byte pointer %s (%s): follow it with a length parameter "
-                     "(len/size/cap/...) or declare it as an array [N]" % (name, p["name"], q))
+                     "(len/size/cap/...), declare it as an array [N], or add it to SPANS" % (name, p["name"], q))
             args.append("(%s)ddhcp_host_span(%s, %s)" % (q, a, span))
-        elif pointee in SCALAR_SIZES and not p["array"]:
+        elif pointee in SCALAR_SIZES and (length_next or p["array"]):
+            # An array of integers: the C side works on linear memory directly (aligned), in
+            # host byte order; swap the whole span in and out on big-endian.
+            bits = 8 * SCALAR_SIZES[pointee]
+            count = "(uint32_t)(%s)" % p["array"] if p["array"] else "(uint32_t)a%d" % (i + 1)
+            lines.append("    uint8_t *s%d = ddhcp_host_array(%s, %s, %d);" % (i, a, count, bits // 8))
+            lines.append("    ddhcp_swap_array%d(s%d, %s);" % (bits, i, count))
+            args.append("(%s)(void *)s%d" % (q, i))
+            after.append("    ddhcp_swap_array%d(s%d, %s);" % (bits, i, count))
+        elif pointee in SCALAR_SIZES:
             bits = 8 * SCALAR_SIZES[pointee]
             vt = re.sub(r"\s*\*\s*$", "", q.replace("const ", "")).strip()
             lines.append("    %s v%d = 0;" % (vt, i))
@@ -150,8 +175,9 @@ def wrapper(name, wret, wparams, decl, header_of):
         else:
             fail("%s: parameter %s (%s) is neither bytes nor one fixed-size integer" % (name, p["name"], q))
     rtype = decl["ret"]
-    if rtype.endswith("*"):
-        fail("%s returns a pointer: not supported across the module boundary" % name)
+    returns_string = rtype.endswith("*")
+    if returns_string and resolve(rtype.replace("const ", "").rstrip("* ").strip()) not in BYTE_TYPES:
+        fail("%s returns %s: only byte strings can be returned across the module boundary" % (name, rtype))
     sig = ", ".join(["struct Z_env_instance_t *instance"] + ["%s a%d" % (w, i) for i, w in enumerate(wparams)])
     out = ["%s Z_envZ_%s(%s) {" % (wret, mangle(name), sig), "    (void)instance;"] + lines
     call = "%s(%s)" % (name, ", ".join(args))
@@ -161,9 +187,23 @@ def wrapper(name, wret, wparams, decl, header_of):
     else:
         out.append("    %s r = %s;" % (rtype, call))
         out += after
-        out.append("    return (%s)r;" % wret)
+        out.append("    return ddhcp_wasm_export_string(r);" if returns_string else "    return (%s)r;" % wret)
     out.append("}")
     return "\n".join(out)
+
+
+def entry_from_source(name, paths):
+    """The entry's prototype as the C main declares it (when no header does)."""
+    for path in paths:
+        m = re.search(r"^([A-Za-z_][\w \t]*?)\s*\b%s\s*\(([^)]*)\)\s*;" % name,
+                      open(path, encoding="utf-8").read(), re.M)
+        if m:
+            params = []
+            for part in m.group(2).split(","):
+                pm = re.match(r"^(.*?)(\w+)\s*$", part.strip())
+                params.append({"name": pm.group(2), "type": {"qualType": pm.group(1).strip()}, "array": None})
+            return {"ret": m.group(1).strip(), "params": params}
+    return None
 
 
 def entry(name, decl):
@@ -182,6 +222,7 @@ def main():
     ap.add_argument("--wasm-header", required=True)
     ap.add_argument("--entry", default="ddhcpd_main")
     ap.add_argument("--header", action="append", required=True, help="header to implement (repeat)")
+    ap.add_argument("--entry-source", action="append", default=[], help="C file declaring the entry")
     ap.add_argument("-I", dest="includes", action="append", default=[])
     ap.add_argument("-o", dest="out", required=True)
     a = ap.parse_args()
@@ -189,6 +230,8 @@ def main():
     for h in a.header:
         for n, d in function_decls(a.clang, h, a.includes).items():
             decls[n], origin[n] = d, h
+    if a.entry not in decls and entry_from_source(a.entry, a.entry_source):
+        decls[a.entry] = entry_from_source(a.entry, a.entry_source)
     if a.entry not in decls:
         fail("entry point %s is not declared in %s" % (a.entry, " ".join(a.header)))
     parts = ["// GENERATED by toolchain/mips/host/gen-host.py from %s: do not edit." % ", ".join(a.header),
@@ -197,15 +240,38 @@ def main():
     parts += ["#include <stddef.h>", "#include <string.h>", "",
               "extern wasm_rt_memory_t *ddhcp_wasm_memory;",
               "int32_t ddhcp_wasm_run(int32_t argc, char **argv);",
+              "char **ddhcp_wasm_native_argv(uint32_t offset);",
+              "uint32_t ddhcp_wasm_export_string(const void *p);",
               "",
               "// A module address range as a host pointer; 0 stays NULL (Swift's nil).",
-              "static uint8_t *ddhcp_host_span(uint32_t offset, uint32_t length) {",
+              "static inline uint8_t *ddhcp_host_span(uint32_t offset, uint32_t length) {",
               "    if (offset == 0) return NULL;",
               "    if ((uint64_t)offset + length > ddhcp_wasm_memory->size) wasm_rt_trap(WASM_RT_TRAP_OOB);",
               "    return ddhcp_wasm_memory->data + offset;",
               "}",
               "",
-              "static const char *ddhcp_host_string(uint32_t offset) {",
+              "// An array of n integers of `width` bytes, aligned as the C side expects.",
+              "static inline uint8_t *ddhcp_host_array(uint32_t offset, uint32_t n, uint32_t width) {",
+              "    if (offset == 0) return NULL;",
+              "    if ((offset & (width - 1)) || n > ddhcp_wasm_memory->size / width) wasm_rt_trap(WASM_RT_TRAP_OOB);",
+              "    return ddhcp_host_span(offset, n * width);",
+              "}",
+              "",
+              "#define DDHCP_SWAP_ARRAY(bits)                                                   \\",
+              "    static inline void ddhcp_swap_array##bits(uint8_t *p, uint32_t n) {                 \\",
+              "        if (!DDHCP_WASM_SWAP || !p) return;                                      \\",
+              "        for (uint32_t i = 0; i < n; i++) {                                       \\",
+              "            uint##bits##_t v;                                                    \\",
+              "            memcpy(&v, p + i * (bits / 8), sizeof v);                            \\",
+              "            v = ddhcp_ld##bits((const uint8_t *)&v);                             \\",
+              "            memcpy(p + i * (bits / 8), &v, sizeof v);                            \\",
+              "        }                                                                        \\",
+              "    }",
+              "DDHCP_SWAP_ARRAY(16)",
+              "DDHCP_SWAP_ARRAY(32)",
+              "DDHCP_SWAP_ARRAY(64)",
+              "",
+              "static inline const char *ddhcp_host_string(uint32_t offset) {",
               "    if (offset == 0) return NULL;",
               "    if (offset >= ddhcp_wasm_memory->size ||",
               "        !memchr(ddhcp_wasm_memory->data + offset, 0, ddhcp_wasm_memory->size - offset))",

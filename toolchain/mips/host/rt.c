@@ -133,6 +133,42 @@ void ddhcp_host_random(uint8_t *buf, int32_t len) {
 // The module, its memory for the import wrappers (imports.c), and the start.
 static Z_ddhcpd_instance_t module;
 wasm_rt_memory_t *ddhcp_wasm_memory = &module.w2c_memory;
+static int32_t native_argc;
+static char **native_argv;
+static uint32_t module_argv;  // where the copy of argv lives in linear memory
+
+// The module passes its argv back (getopt): the C side gets the real one.
+char **ddhcp_wasm_native_argv(uint32_t offset) {
+    if (offset == 0) return NULL;
+    if (offset != module_argv) wasm_rt_trap(WASM_RT_TRAP_OOB);
+    return native_argv;
+}
+
+// A C string returned to the module (getopt's optarg, a version text) as a module address:
+// inside an argv string it is the same place in the copy; anything else is copied into linear
+// memory, reusing the copy made the last time the same pointer came back.
+uint32_t ddhcp_wasm_export_string(const void *p) {
+    static struct { const void *native; uint32_t offset, capacity; } copies[16];
+    static uint32_t next;
+    if (!p) return 0;
+    const uint8_t *mem = module.w2c_memory.data;
+    for (int32_t i = 0; i < native_argc; i++) {
+        const char *a = native_argv[i];
+        if ((const char *)p >= a && (const char *)p <= a + strlen(a))
+            return ddhcp_ld32(mem + module_argv + 4u * (uint32_t)i) + (uint32_t)((const char *)p - a);
+    }
+    uint32_t n = (uint32_t)strlen(p) + 1u, slot = 0;
+    while (slot < next && copies[slot].native != p) slot++;
+    if (slot == next || copies[slot].capacity < n) {
+        if (slot == next) slot = next < 16 ? next++ : 15;
+        copies[slot].native = p;
+        copies[slot].capacity = n;
+        copies[slot].offset = Z_ddhcpdZ_ddhcp_wasm_alloc(&module, n);
+        if (copies[slot].offset == 0) wasm_rt_trap(WASM_RT_TRAP_OOB);
+    }
+    memcpy(module.w2c_memory.data + copies[slot].offset, p, n);
+    return copies[slot].offset;
+}
 
 int32_t ddhcp_wasm_run(int32_t argc, char **argv) {
     // Catch a host build whose byte order disagrees with the load/store layer.
@@ -163,5 +199,8 @@ int32_t ddhcp_wasm_run(int32_t argc, char **argv) {
         text += (uint32_t)n;
     }
     ddhcp_st32(mem + base + 4u * (uint32_t)argc, 0);
+    native_argc = argc;
+    native_argv = argv;
+    module_argv = base;
     return (int32_t)Z_ddhcpdZ_ddhcpd_main(&module, (uint32_t)argc, base);
 }

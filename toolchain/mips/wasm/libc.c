@@ -118,3 +118,16 @@ void free(void *p) {
 __attribute__((export_name("ddhcp_wasm_alloc"))) void *ddhcp_wasm_alloc(int32_t size) {
     return allocate((size_t)size, 16);
 }
+
+// Compiler runtime: 128-bit multiply (Swift's overflow-checked 64-bit arithmetic, the PRNG).
+// wasm32 has no compiler-rt here; the product's low 128 bits from 32-bit halves.
+typedef unsigned __int128 u128;
+u128 __multi3(u128 a, u128 b) {
+    uint64_t al = (uint64_t)a, ah = (uint64_t)(a >> 64), bl = (uint64_t)b, bh = (uint64_t)(b >> 64);
+    uint64_t a0 = (uint32_t)al, a1 = al >> 32, b0 = (uint32_t)bl, b1 = bl >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+    uint64_t lo = (mid << 32) | (uint32_t)p00;
+    uint64_t hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32) + al * bh + ah * bl;
+    return (u128)hi << 64 | lo;
+}
