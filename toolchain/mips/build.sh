@@ -140,11 +140,14 @@ else
     command -v "$gcc" >/dev/null || { echo "build.sh: $gcc missing (apt-get install gcc-$arch-linux-gnu)" >&2; exit 1; }
     cc=("$gcc" -nostdinc -isystem "$("$gcc" -print-file-name=include)" -isystem "$musl_inc/mips-linux-musl"
         -isystem "$musl_inc/generic-musl" -isystem "$musl_inc/mips-linux-any" -isystem "$musl_inc/any-linux-any"
-        -march=mips32r2 -msoft-float -mno-abicalls -fno-pic)
-    link=("${zig[@]}" cc -target "$arch-linux-musleabi" -mcpu=mips32r2)
+        -march=mips32r2 -msoft-float -mno-abicalls -fno-pic -Wa,-mno-pdr)
+    # -Os here too: zig then builds its libc ReleaseSmall (and without UBSan).
+    link=("${zig[@]}" cc -target "$arch-linux-musleabi" -mcpu=mips32r2 -Os)
     [ "$arch" = mips ] && cflags+=(-DDDHCP_WASM_EXPECT_BIG_ENDIAN=1) || cflags+=(-DDDHCP_WASM_EXPECT_BIG_ENDIAN=0)
 fi
 "${cc[@]}" "${cflags[@]}" -c "$gen/ddhcpd_wasm.c" -o "$obj/module.o"
 for s in "${host_srcs[@]}"; do "${cc[@]}" "${cflags[@]}" -c "$s" -o "$obj/$(basename "$s" .c).o"; done
-"${link[@]}" "${ldflags[@]}" "$obj"/*.o "${libs[@]}" -o "$out/$arch/ddhcpd"
+"${link[@]}" "${ldflags[@]}" "$obj"/*.o "${libs[@]}" -o "$out/$arch/ddhcpd" 2> >(grep -v 'non-abicalls' >&2)
+# Sections nothing loads (MIPS .pdr/.mdebug/.gnu.attributes, compiler comments).
+llvm-objcopy --strip-all -R .pdr -R .comment -R .gnu.attributes -R .mdebug.abi32 "$out/$arch/ddhcpd"
 echo "build.sh: $out/$arch/ddhcpd $(stat -c %s "$out/$arch/ddhcpd") bytes (bounds $bounds, $(( $(date +%s) - t0 )) s)" >&2
