@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# MIPS (toolchain/mips): builds ddhcpd for mips (big-endian, ath79) and mipsel (ramips) through
+# the portable route (Swift -> wasm32 -> wasm2c -> C), then under qemu-user:
+#   1. the command line behaves exactly like the native x86_64 build (same output, same status);
+#   2. the daemon's own CLI/start-up suite (Tests/integration/cli.sh) passes on big-endian MIPS;
+#   3. a mixed mesh (x86_64 + mips + mipsel nodes in namespaces): busybox udhcpc gets a lease
+#      from the MIPS node (with an -o option), every node sees the others' blocks, and a
+#      roaming client keeps its address across the nodes;
+#   4. the portable source tarball builds without Swift (Debian's mips gcc compiles, zig's
+#      soft-float musl links) and runs.
+# Every step is bounded in time; namespaces and processes are removed on exit (lib.sh).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH=/opt/swift/usr/bin:$PATH
+repo=$(pwd)
+out=$repo/out
+t_start=$(date +%s)
+step() { echo "[45-mips $(( $(date +%s) - t_start ))s] $*"; }
+
+for tool in qemu-mips-static qemu-mipsel-static wasm2c wasm-opt mips-linux-gnu-gcc busybox; do
+    command -v "$tool" >/dev/null || { echo "45-mips: $tool missing (scripts/setup.sh)" >&2; exit 1; }
+done
+[ -x .build/debug/ddhcpd ] || timeout 900 swift build >/dev/null
+
+# ---- builds (sizes and times) ----
+for arch in mips mipsel; do
+    t=$(date +%s)
+    timeout 900 bash toolchain/mips/build.sh "$arch" --out "$out"
+    size=$(stat -c %s "$out/$arch/ddhcpd")
+    step "built $arch: $size bytes in $(( $(date +%s) - t )) s"
+    budget=$(awk -v a="$arch" '$1 == a {print $2}' toolchain/budgets.txt 2>/dev/null || true)
+    if [ -n "$budget" ] && [ "$size" -gt "$budget" ]; then
+        echo "45-mips: FAIL: $arch ddhcpd is $size bytes, budget $budget (toolchain/budgets.txt)" >&2
+        exit 1
+    fi
+done
+file "$out/mips/ddhcpd" | grep -q 'MSB executable, MIPS, MIPS32 rel2.*statically linked' ||
+    { echo "45-mips: FAIL: out/mips/ddhcpd is not a static big-endian mips32r2 binary" >&2; exit 1; }
+file "$out/mipsel/ddhcpd" | grep -q 'LSB executable, MIPS, MIPS32 rel2.*statically linked' ||
+    { echo "45-mips: FAIL: out/mipsel/ddhcpd is not a static little-endian mips32r2 binary" >&2; exit 1; }
+
+# The namespace helpers (work directory, cleanup trap, mesh topology) of the integration tests.
+DDHCPD=$repo/.build/debug/ddhcpd
+source Tests/integration/lib.sh
+native=$DDHCPD
+# qemu wrappers; `-0` keeps argv[0], so the ddhcpdctl symlink selects the control client.
+for arch in mips mipsel; do
+    mkdir -p "$WORK/$arch"
+    printf '#!/bin/sh\nexec qemu-%s-static -0 "$0" "%s" "$@"\n' "$arch" "$out/$arch/ddhcpd" >"$WORK/$arch/ddhcpd"
+    chmod +x "$WORK/$arch/ddhcpd"
+    ln -s "$WORK/$arch/ddhcpd" "$WORK/$arch/ddhcpdctl"
+done
+mkdir -p "$WORK/native" && ln -s "$native" "$WORK/native/ddhcpdctl"
+
+# ---- 1. command line: identical to the native build ----
+# run BIN ARGS… — "status<TAB>output" of one invocation (10 s at most), without getopt's own
+# diagnostic line (its wording is the libc's: glibc natively, musl on MIPS).
+run() {
+    local rc=0 o
+    o=$(timeout 10 "$@" 2>&1) || rc=$?
+    printf '%s\t%s' "$rc" "$(grep -vE ': (invalid|unrecognized) option|option requires an argument' <<<"$o")"
+}
+cases=(
+    "-V" "-h" "-X" "-t 1" "-N 10.0.0.0" "-N 10.0.0.0/7" "-N 10.0.0.0/" "-B 0" "-b 8"
+    "-o 3:4:10.0.0" "-o 3" "-o 3:4:10.0.0.1:5" "-o 300:1:1" "-o 3:4:10.0.0.1 -o 6:4:1.2.3.4 -N 10.0.0.0/7"
+    "-I 0123" "-I 0123456789abcdeF -N 1.2.3.4/33" "-E middle" "-E be -b 8" "-Z"
+)
+for arch in mips mipsel; do
+    for c in "${cases[@]}"; do
+        # shellcheck disable=SC2086  # the case is a list of arguments
+        want=$(run "$native" $c) got=$(run "$WORK/$arch/ddhcpd" $c)
+        [ "$got" = "$want" ] || fail "$arch: 'ddhcpd $c' gave [$got], native gave [$want]"
+    done
+    for c in "-V" "-h" "" "-t 5" "-o 3:4:1.2" "-C $WORK/none -b" "-X"; do
+        # shellcheck disable=SC2086
+        want=$(run "$WORK/native/ddhcpdctl" $c) got=$(run "$WORK/$arch/ddhcpdctl" $c)
+        [ "$got" = "$want" ] || fail "$arch: 'ddhcpdctl $c' gave [$got], native gave [$want]"
+    done
+    grep -qx "Revision: $(git rev-parse HEAD)" <<<"$(run "$WORK/$arch/ddhcpd" -V | cut -f2)" ||
+        fail "$arch: -V does not report this commit"
+done
+pass "command line (-V, -h, -o, validation, ddhcpdctl) identical to native on mips and mipsel"
+
+# ---- 2. the daemon's CLI and start-up suite on big-endian MIPS ----
+DDHCPD=$WORK/mips/ddhcpd timeout 300 bash Tests/integration/cli.sh >"$WORK/cli-mips.log" 2>&1 ||
+    fail "Tests/integration/cli.sh on qemu-mips: $(tail -n 5 "$WORK/cli-mips.log")"
+pass "Tests/integration/cli.sh passes on mips (big-endian)"
+
+# ---- 3. mixed mesh: node 1 native x86_64, node 2 mips, node 3 mipsel ----
+cat >"$WORK/udhcpc.sh" <<'EOF'
+#!/bin/sh
+# udhcpc event script: configure the address, record what the server sent.
+case $1 in
+    bound | renew)
+        ip addr flush dev "$interface"
+        ip addr add "$ip/${mask:-24}" dev "$interface"
+        echo "$1 ip=$ip serverid=$serverid ntpsrv=$ntpsrv" >>"$LEASES_LOG" ;;
+    deconfig) ip addr flush dev "$interface" ;;
+    nak) echo "nak" >>"$LEASES_LOG" ;;
+esac
+exit 0
+EOF
+chmod +x "$WORK/udhcpc.sh"
+mesh_create
+for i in 1 2 3; do node_create "$i"; done
+daemon_start 1 -L
+DDHCPD=$WORK/mips/ddhcpd daemon_start 2 -L -o 42:4:10.0.0.42
+DDHCPD=$WORK/mipsel/ddhcpd daemon_start 3 -L
+
+# lease NAME — start udhcpc for client NAME in the background; wait for its first lease.
+lease() {
+    local name=$1
+    ip netns exec "$NS-$name" env LEASES_LOG="$WORK/lease-$name.log" busybox udhcpc -f -i "$IFP$name" \
+        -s "$WORK/udhcpc.sh" -t 10 -T 1 -A 1 -O ntpsrv -p "$WORK/udhcpc-$name.pid" \
+        >>"$WORK/udhcpc-$name.log" 2>&1 &
+    BG_PIDS+=($!)
+    wait_for 30 grep -q '^bound' "$WORK/lease-$name.log" || fail "client $name got no lease"
+}
+field() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" "$WORK/lease-$1.log" | tail -n 1; }
+
+client_create a 2
+lease a
+ip_a=$(field a ip)
+[[ $ip_a == 10.0.0.* ]] || fail "client a on the mips node got '$ip_a', not an address of 10.0.0.0/24"
+[ "$(field a ntpsrv)" = 10.0.0.42 ] || fail "client a did not get option 42 (-o 42:4:10.0.0.42): $(cat "$WORK/lease-a.log")"
+pass "udhcpc got $ip_a from the mips node, with the -o option"
+
+# Every node owns a block by now and sees the others' blocks claimed by their owners.
+for i in 1 2 3; do wait_for 20 test -n "$(owned "$i")" || fail "node $i owns no block"; done
+for i in 1 2 3; do
+    for j in 1 2 3; do
+        [ "$i" != "$j" ] || continue
+        id=$(node_id "$i")
+        for b in $(owned "$i"); do
+            wait_for 20 sh -c "'$CTL' -C '$WORK/ctl$j' -b | awk -F'\t' '\$1 == $b && \$3 == \"$id\"' | grep -q ." ||
+                fail "node $j does not see block $b of node $i ($id): $(ctl "$j" -b)"
+        done
+    done
+done
+# The MIPS control clients print the very same tables as the native one.
+for arch_node in mips:2 mipsel:3; do
+    arch=${arch_node%:*} i=${arch_node#*:}
+    [ "$("$WORK/$arch/ddhcpdctl" -C "$WORK/ctl$i" -b)" = "$(ctl "$i" -b)" ] ||
+        fail "$arch ddhcpdctl -b differs from the native one on node $i"
+done
+pass "nodes see each other's blocks (ddhcpdctl -b, native and mips clients agree)"
+
+# Roaming: a client leased on the mips node moves to the native node, then to the mipsel node;
+# each renewal (SIGUSR1: unicast REQUEST to the shared server address) keeps its address.
+client_create r 2
+lease r
+ip_r=$(field r ip)
+for to in 1 3; do
+    client_move r "$to"
+    before=$(grep -c . "$WORK/lease-r.log")
+    kill -USR1 "$(cat "$WORK/udhcpc-r.pid")"
+    wait_for 20 sh -c "[ \$(grep -c . '$WORK/lease-r.log') -gt $before ]" || fail "no renewal after moving to node $to"
+    last=$(tail -n 1 "$WORK/lease-r.log")
+    [[ $last == renew\ ip=$ip_r\ * || $last == bound\ ip=$ip_r\ * ]] ||
+        fail "client r had $ip_r, after moving to node $to: '$last'"
+done
+pass "roaming client kept $ip_r: mips node -> native node -> mipsel node"
+
+# ---- 4. the portable source tarball, built without Swift ----
+t=$(date +%s)
+bash toolchain/mips/make-source-tarball.sh --out "$WORK" >/dev/null
+mkdir "$WORK/tarball"
+tar -xzf "$WORK/ddhcpd-portable-src.tar.gz" -C "$WORK/tarball"
+zig=/opt/ziglang/ziglang/zig
+musl=$("$zig" env | sed -n 's/.*lib_dir = "\(.*\)".*/\1/p')/libc/include
+gcc=mips-linux-gnu-gcc
+timeout 300 make -s -C "$WORK/tarball/ddhcpd-portable-src" -j2 \
+    CC="$gcc -nostdinc -isystem $($gcc -print-file-name=include) -isystem $musl/mips-linux-musl -isystem $musl/generic-musl -isystem $musl/mips-linux-any -isystem $musl/any-linux-any -march=mips32r2 -msoft-float" \
+    LINK="$zig cc -target mips-linux-musleabi -mcpu=mips32r2 -Os" >"$WORK/tarball.log" 2>&1 ||
+    fail "tarball build: $(grep -v non-abicalls "$WORK/tarball.log" | tail -n 5)"
+bin=$WORK/tarball/ddhcpd-portable-src/ddhcpd
+file "$bin" | grep -q 'MSB executable, MIPS.*statically linked' || fail "tarball build is not a static big-endian MIPS binary"
+[ "$(qemu-mips-static "$bin" -V)" = "Revision: $(git rev-parse HEAD)" ] || fail "tarball binary -V: $(qemu-mips-static "$bin" -V 2>&1)"
+pass "source tarball ($(stat -c %s "$WORK/ddhcpd-portable-src.tar.gz") bytes) built with gcc-mips + zig musl in $(( $(date +%s) - t )) s, runs -V"
+step "done"
