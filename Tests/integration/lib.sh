@@ -153,3 +153,118 @@ echo "node=\$NODE \$*" >>"$WORK/hooks.log"
 HOOK
     echo "$WORK/hook.sh"
 }
+
+# ---- DHCP clients ---------------------------------------------------------------------------
+# Each client logs "EVENT ADDRESS" lines to $WORK/<name>.events (event names as the client
+# calls them: udhcpc bound/renew/deconfig, dhclient and dhcpcd BOUND/RENEW/REBOOT/RELEASE…).
+# Pool prefix length used by the clients' event scripts to configure the address.
+CLIENT_PREFIX_LEN=${CLIENT_PREFIX_LEN:-24}
+declare -A CLIENT_KIND=() CLIENT_PID=()
+
+client_scripts() {
+    [ -e "$WORK/udhcpc.sh" ] && return 0
+    cat >"$WORK/udhcpc.sh" <<SCRIPT
+#!/bin/sh
+name=\${interface#$IFP}
+case "\$1" in
+    deconfig) ip -4 addr flush dev "\$interface" ;;
+    bound|renew) ip -4 addr flush dev "\$interface"; ip addr add "\$ip/$CLIENT_PREFIX_LEN" dev "\$interface" ;;
+esac
+echo "\$1 \${ip:-}" >>"$WORK/\$name.events"
+SCRIPT
+    cat >"$WORK/dhclient.sh" <<SCRIPT
+#!/bin/sh
+name=\${interface#$IFP}
+case "\$reason" in
+    PREINIT) ip link set "\$interface" up ;;
+    BOUND|RENEW|REBIND|REBOOT)
+        if [ "\${old_ip_address:-}" != "\$new_ip_address" ]; then ip -4 addr flush dev "\$interface"; fi
+        ip addr replace "\$new_ip_address/$CLIENT_PREFIX_LEN" dev "\$interface" ;;
+    EXPIRE|FAIL|RELEASE|STOP) ip -4 addr flush dev "\$interface" ;;
+esac
+echo "\$reason \${new_ip_address:-\${old_ip_address:-}}" >>"$WORK/\$name.events"
+SCRIPT
+    # dhcpcd configures the address itself; the script only records what happened.
+    cat >"$WORK/dhcpcd.sh" <<SCRIPT
+#!/bin/sh
+name=\${interface#$IFP}
+echo "\$reason \${new_ip_address:-\${old_ip_address:-}}" >>"$WORK/\$name.events"
+SCRIPT
+    cat >"$WORK/dhcpcd.conf" <<CONF
+# Minimal dhcpcd setup for a test namespace: IPv4 DHCP only, no ARP probing (would add
+# seconds), no link-local fallback, nothing outside the namespace touched.
+ipv4only
+noipv4ll
+noarp
+nohook resolv.conf, timezone, ntp.conf, yp.conf, hostname, wpa_supplicant
+option subnet_mask, broadcast_address
+timeout 60
+CONF
+    chmod +x "$WORK/udhcpc.sh" "$WORK/dhclient.sh" "$WORK/dhcpcd.sh"
+}
+
+# client_start NAME KIND — KIND: udhcpc | dhclient | dhcpcd. The client namespace must exist.
+client_start() {
+    local name=$1 kind=$2 ns="$NS-$1" ifname="$IFP$1"
+    client_scripts
+    CLIENT_KIND[$name]=$kind
+    case $kind in
+        udhcpc)
+            ip netns exec "$ns" busybox udhcpc -f -i "$ifname" -s "$WORK/udhcpc.sh" -t 5 -T 1 -A 1 \
+                >>"$WORK/$name.log" 2>&1 & ;;
+        dhclient)
+            ip netns exec "$ns" dhclient -4 -d -v -sf "$WORK/dhclient.sh" -lf "$WORK/$name.leases" \
+                -pf "$WORK/$name.pid" "$ifname" >>"$WORK/$name.log" 2>&1 & ;;
+        dhcpcd)
+            ip netns exec "$ns" dhcpcd -4 -B -d -f "$WORK/dhcpcd.conf" -c "$WORK/dhcpcd.sh" "$ifname" \
+                >>"$WORK/$name.log" 2>&1 & ;;
+        *) fail "unknown client kind $kind" ;;
+    esac
+    CLIENT_PID[$name]=$!
+    BG_PIDS+=($!)
+}
+
+# client_address NAME — the IPv4 address configured on the client's interface (empty if none).
+client_address() {
+    ip -n "$NS-$1" -4 -o addr show dev "$IFP$1" 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}'
+}
+
+has_address() { [ -n "$(client_address "$1")" ]; }
+
+# client_mac NAME — the client's MAC in the hook's format (uppercase).
+client_mac() { ip -n "$NS-$1" -o link show dev "$IFP$1" | grep -o 'link/ether [0-9a-f:]*' | awk '{print toupper($2)}'; }
+
+# events NAME — the client's event lines so far.
+events() { cat "$WORK/$1.events" 2>/dev/null || true; }
+
+# count_events NAME REGEX — number of event lines matching REGEX.
+count_events() { events "$1" | grep -cE "$2" || true; }
+
+# client_renew NAME — ask the client to renew now (dhclient has no such command: it renews at T1).
+client_renew() {
+    case ${CLIENT_KIND[$1]} in
+        udhcpc) kill -USR1 "${CLIENT_PID[$1]}" ;;
+        dhcpcd) ip netns exec "$NS-$1" dhcpcd -4 -N "$IFP$1" >>"$WORK/$1.log" 2>&1 ;;
+        dhclient) : ;;
+    esac
+}
+
+# client_release NAME — release the lease (the client sends DHCPRELEASE) and stop the client.
+client_release() {
+    local name=$1 ifname="$IFP$1"
+    case ${CLIENT_KIND[$name]} in
+        udhcpc)
+            kill -USR2 "${CLIENT_PID[$name]}"
+            wait_for 5 grep -q '^deconfig' "$WORK/$name.events" || true
+            kill "${CLIENT_PID[$name]}" 2>/dev/null || true ;;
+        dhclient)
+            ip netns exec "$NS-$name" dhclient -4 -r -sf "$WORK/dhclient.sh" -lf "$WORK/$name.leases" \
+                -pf "$WORK/$name.pid" "$ifname" >>"$WORK/$name.log" 2>&1 ;;
+        dhcpcd)
+            ip netns exec "$NS-$name" dhcpcd -4 -k "$ifname" >>"$WORK/$name.log" 2>&1 ;;
+    esac
+}
+
+# node_of_address ADDRESS — the node whose block table says it owns the block of ADDRESS
+# (block index = last octet / block size with the /24 test pools).
+block_of() { local a=$1 size=${2:-4}; echo $(( ${a##*.} / size )); }
