@@ -21,7 +21,7 @@ export PATH=/opt/swift/usr/bin:$PATH
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 arch=$1; shift
-out=$repo/out target_cc= sysroot= libgcc_dir= log_limit=${DDHCPD_LOG_LIMIT:-4} bounds=mask
+out=$repo/out target_cc='' sysroot='' libgcc_dir='' log_limit=${DDHCPD_LOG_LIMIT:-4} bounds=mask
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || usage
     case $1 in
@@ -129,6 +129,7 @@ else
     musl_inc=$("${zig[@]}" env | sed -n 's/.*lib_dir = "\(.*\)".*/\1/p')/libc/include
     gcc=$arch-linux-gnu-gcc
     command -v "$gcc" >/dev/null || { echo "build.sh: $gcc missing (apt-get install gcc-$arch-linux-gnu)" >&2; exit 1; }
+    # shellcheck disable=SC2054  # -print-file-name=include is one argument
     cc=("$gcc" -nostdinc -isystem "$("$gcc" -print-file-name=include)" -isystem "$musl_inc/mips-linux-musl"
         -isystem "$musl_inc/generic-musl" -isystem "$musl_inc/mips-linux-any" -isystem "$musl_inc/any-linux-any"
         -march=mips32r2 -msoft-float -mno-abicalls -fno-pic -Wa,-mno-pdr)
