@@ -4,13 +4,14 @@
 # The module and its C are the same for every target (built once); only the C compile differs.
 #
 #   toolchain/mips/build.sh mips|mipsel [--out DIR] [--target-cc CC --sysroot DIR --libgcc-dir DIR]
-#                           [--log-limit N] [--bounds mask|check|none]
+#                           [--log-limit N] [--bounds mask|check|none] [--isa mips16|mips32]
 #   toolchain/mips/build.sh source [--log-limit N]     # only the portable C tree (see below)
 #
 # Output: DIR/ARCH/ddhcpd (default DIR: out/). Without --target-cc, Debian's gcc-mips(el)-linux-gnu
-# compiles against the musl headers that come with zig, and zig links against its soft-float musl
-# (mips32r2, as ath79 and ramips mt76x8). With --target-cc (an OpenWrt SDK) that compiler does
-# everything with its sysroot. Arch `host` builds the same C for the build machine (debugging).
+# compiles against the musl headers that come with zig and GNU ld links against zig's soft-float
+# musl (mips32r2, as ath79 and ramips mt76x8), as MIPS16e code by default (both SoC families
+# have it; a third smaller; --isa mips32 for plain MIPS32). With --target-cc (an OpenWrt SDK)
+# that compiler does everything with its sysroot. Arch `host` builds the C for this machine.
 # The portable C tree (.build-mips-wasm/src-L<N>/, with portable.mk as its Makefile) is what
 # make-source-tarball.sh packs.
 set -euo pipefail
@@ -18,10 +19,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 export PATH=/opt/swift/usr/bin:$PATH
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 arch=$1; shift
-out=$repo/out target_cc='' sysroot='' libgcc_dir='' log_limit=${DDHCPD_LOG_LIMIT:-4} bounds=mask
+out=$repo/out target_cc='' sysroot='' libgcc_dir='' log_limit=${DDHCPD_LOG_LIMIT:-4} bounds=mask isa=mips16
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || usage
     case $1 in
@@ -31,6 +32,7 @@ while [ $# -gt 0 ]; do
         --libgcc-dir) libgcc_dir=$2 ;;
         --log-limit) log_limit=$2 ;;
         --bounds) bounds=$2 ;;
+        --isa) isa=$2 ;;
         *) usage ;;
     esac
     shift 2
@@ -38,6 +40,7 @@ done
 case $arch in mips | mipsel | host | source) ;; *) echo "build.sh: unknown arch $arch (mips, mipsel)" >&2; exit 2 ;; esac
 case $bounds in none) bounds_n=0 ;; mask) bounds_n=1 ;; check) bounds_n=2 ;; *) usage ;; esac
 case $log_limit in [0-4]) ;; *) echo "build.sh: --log-limit must be 0..4" >&2; exit 2 ;; esac
+case $isa in mips16 | mips32) ;; *) usage ;; esac
 
 sys_dir=$repo/Sources/DDHCPSystem
 core_dir=$repo/Sources/DDHCPCore
@@ -108,10 +111,10 @@ fi
 # ---- Stage 2: the C tree for the target (portable.mk) ----
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-obj=$work/$arch-L$log_limit-$bounds
+obj=$work/$arch-L$log_limit-$bounds-$isa
 rm -rf "$obj"
 mkdir -p "$obj" "$out/$arch"
-cflags=(-Os) ldflags=(-static -s)
+cflags=(-Os) ldflags=(-static -s) libs=(-lm)
 if [ -n "$target_cc" ]; then
     # An SDK's compiler and sysroot for everything.
     cc=("$target_cc") link=("$target_cc")
@@ -121,8 +124,8 @@ elif [ "$arch" = host ]; then
     cc=(cc) link=(cc)
 else
     # Debian's gcc compiles: its -Os output of the generated module is the smallest (clang's is
-    # ~12% larger, and with bounds checks ~70%), using the musl headers that come with zig; zig
-    # links against its soft-float musl.
+    # ~12% larger, ~70% with bounds checks; MIPS16e saves another third), against the musl
+    # headers that come with zig. GNU ld links (lld cannot link MIPS16) against zig's musl.
     if [ -n "${ZIG:-}" ]; then zig=("$ZIG")
     elif [ -x /opt/ziglang/ziglang/zig ]; then zig=(/opt/ziglang/ziglang/zig)
     else zig=(python3 -m ziglang); fi
@@ -133,12 +136,23 @@ else
     cc=("$gcc" -nostdinc -isystem "$("$gcc" -print-file-name=include)" -isystem "$musl_inc/mips-linux-musl"
         -isystem "$musl_inc/generic-musl" -isystem "$musl_inc/mips-linux-any" -isystem "$musl_inc/any-linux-any"
         -march=mips32r2 -msoft-float -mno-abicalls -fno-pic -Wa,-mno-pdr)
+    [ "$isa" = mips16 ] && cc+=(-mips16 -minterlink-compressed)
     [ "$arch" = mips ] && cc+=(-DDDHCP_WASM_EXPECT_BIG_ENDIAN=1) || cc+=(-DDDHCP_WASM_EXPECT_BIG_ENDIAN=0)
-    # -Os here too: zig then builds its libc ReleaseSmall (and without UBSan).
-    link=("${zig[@]}" cc -target "$arch-linux-musleabi" -mcpu=mips32r2 -Os)
+    # zig's musl for this target (crt1.o, libc.a, libzigc.a, libcompiler_rt.a), as zig itself
+    # links it; -Os makes zig build it ReleaseSmall (and without UBSan). Built once, cached by zig.
+    printf 'int main(void) { return 0; }\n' >"$obj/zig-probe.c"
+    mapfile -t musl < <(ZIG_VERBOSE_LINK=1 "${zig[@]}" cc -target "$arch-linux-musleabi" -mcpu=mips32r2 -Os \
+        -static "$obj/zig-probe.c" -o "$obj/zig-probe" 2>&1 | grep '^ld.lld ' | tail -n 1 |
+        grep -o '/[^ ]*/\(crt1\.o\|lib[a-z_]*\.a\)')
+    if [ "${#musl[@]}" -lt 2 ] || [ "$(basename "${musl[0]}")" != crt1.o ]; then
+        echo "build.sh: cannot find zig's musl for $arch (zig $("${zig[@]}" version))" >&2
+        exit 1
+    fi
+    link=("$gcc" -nostdlib -static "-Wl,-T,$here/host/discard-unwind.ld" "${musl[0]}")
+    libs=("-Wl,--start-group" "${musl[@]:1}" "-Wl,--end-group")
 fi
 make -s -C "$tree" -j2 O="$obj" BOUNDS=$bounds_n CC="${cc[*]}" LINK="${link[*]}" \
-    CFLAGS="${cflags[*]}" LDFLAGS="${ldflags[*]}" 2> >(grep -v 'non-abicalls' >&2)
+    CFLAGS="${cflags[*]}" LDFLAGS="${ldflags[*]}" LIBS="${libs[*]}" 2> >(grep -v 'abicalls' >&2)
 # Sections nothing loads (MIPS .pdr/.mdebug/.gnu.attributes, compiler comments).
 llvm-objcopy --strip-all -R .pdr -R .comment -R .gnu.attributes -R .mdebug.abi32 "$obj/ddhcpd" "$out/$arch/ddhcpd"
-echo "build.sh: $out/$arch/ddhcpd $(stat -c %s "$out/$arch/ddhcpd") bytes (bounds $bounds, $(( $(date +%s) - t0 )) s)" >&2
+echo "build.sh: $out/$arch/ddhcpd $(stat -c %s "$out/$arch/ddhcpd") bytes (bounds $bounds, $isa, $(( $(date +%s) - t0 )) s)" >&2

@@ -3,7 +3,7 @@
 # and the daemon's OS surface (ddhcp_system.c). No Swift needed; any C99 compiler for Linux:
 #
 #   make CC=mips-openwrt-linux-musl-gcc            # e.g. an OpenWrt SDK
-#   make CC=... LINK=... CFLAGS=... LDFLAGS=...    # separate compile and link drivers
+#   make CC=... LINK=... CFLAGS=... LDFLAGS=... LIBS=...   # separate compile and link drivers
 #
 #   BOUNDS=1  linear-memory accesses masked into the module's memory (default, cheap)
 #   BOUNDS=2  every access checked, out-of-bounds traps (wasm semantics, larger)
@@ -13,6 +13,7 @@ CC ?= cc
 LINK ?= $(CC)
 CFLAGS ?= -Os
 LDFLAGS ?= -static -s
+LIBS ?= -lm
 BOUNDS ?= 1
 O ?= .
 REVISION := $(shell cat REVISION 2>/dev/null)
@@ -22,7 +23,7 @@ ALL_CFLAGS = $(CFLAGS) -std=gnu99 -ffunction-sections -fdata-sections -fno-async
 OBJS = $(O)/ddhcpd_wasm.o $(O)/rt.o $(O)/imports.o $(O)/ddhcp_system.o
 
 $(O)/ddhcpd: $(OBJS)
-	$(LINK) $(LDFLAGS) -Wl,--gc-sections -o $@ $(OBJS) -lm
+	$(LINK) $(LDFLAGS) -Wl,--gc-sections -o $@ $(OBJS) $(LIBS)
 
 $(O)/%.o: %.c *.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@

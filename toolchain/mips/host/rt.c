@@ -11,7 +11,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -67,20 +66,17 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
 
 bool wasm_rt_is_initialized(void) { return true; }
 
+// The module's linear memory: its maximum at once, in .bss (pages are committed when first
+// touched), so the data never moves and, in mask mode, every masked address plus the widest
+// access stays inside.
+uint8_t ddhcp_wasm_linear[DDHCP_WASM_MEM_BYTES + DDHCP_WASM_MEM_SLACK] __attribute__((aligned(16)));
+
 void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, uint32_t max_pages) {
-    // Reserve the maximum at once (pages are committed when first touched), so the data never
-    // moves and, in mask mode, every masked address plus the widest access stays inside.
     if ((uint64_t)max_pages * PAGE_BYTES != DDHCP_WASM_MEM_BYTES || initial_pages > max_pages) {
         say("ddhcpd: fatal: module memory does not match DDHCP_WASM_MEM_BYTES\n");
         abort();
     }
-    void *data = mmap(NULL, DDHCP_WASM_MEM_BYTES + DDHCP_WASM_MEM_SLACK, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (data == MAP_FAILED) {
-        say("ddhcpd: fatal: cannot reserve module memory\n");
-        abort();
-    }
-    memory->data = data;
+    memory->data = ddhcp_wasm_linear;
     memory->pages = initial_pages;
     memory->max_pages = max_pages;
     memory->size = initial_pages * PAGE_BYTES;
@@ -94,9 +90,7 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t delta) {
     return old_pages;
 }
 
-void wasm_rt_free_memory(wasm_rt_memory_t *memory) {
-    munmap(memory->data, DDHCP_WASM_MEM_BYTES + DDHCP_WASM_MEM_SLACK);
-}
+void wasm_rt_free_memory(wasm_rt_memory_t *memory) { (void)memory; }
 
 void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *table, uint32_t elements, uint32_t max_elements) {
     table->size = elements;

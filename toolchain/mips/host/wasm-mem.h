@@ -17,6 +17,7 @@
 #include "ddhcpd_wasm_config.h"
 #include <stdint.h>
 #include <string.h>
+#include "wasm-rt.h"
 
 #if defined(WABT_BIG_ENDIAN) && WABT_BIG_ENDIAN
 #error "do not build with WABT_BIG_ENDIAN: linear memory is kept little-endian (see wasm-mem.h)"
@@ -48,14 +49,20 @@
 #define DDHCP_LE64(x) (x)
 #endif
 
-// Host address of a module address `a` (u64: address + static offset) for an access of n bytes.
+// Linear memory is one static array (rt.c): its address is a link-time constant, so an access
+// needs no load of the memory's base and no reload after a store (which could alias it).
+extern uint8_t ddhcp_wasm_linear[];
+extern wasm_rt_memory_t *ddhcp_wasm_memory;
+
+// Host address of module address a + static offset off, for an access of n bytes.
 #if DDHCP_WASM_BOUNDS == 1
-#define DDHCP_WASM_AT(mem, a, n) (&(mem)->data[(uint32_t)(a) & DDHCP_WASM_MEM_MASK])
+#define DDHCP_WASM_AT(a, off, n) (&ddhcp_wasm_linear[((uint32_t)(a) + (uint32_t)(off)) & DDHCP_WASM_MEM_MASK])
 #elif DDHCP_WASM_BOUNDS == 2
-#define DDHCP_WASM_AT(mem, a, n) \
-    (UNLIKELY((a) + (uint64_t)(n) > (mem)->size) ? (TRAP(OOB), (mem)->data) : &(mem)->data[a])
+#define DDHCP_WASM_AT(a, off, n)                                                           \
+    (UNLIKELY((uint64_t)(a) + (off) + (n) > ddhcp_wasm_memory->size) ? (TRAP(OOB), ddhcp_wasm_linear) \
+                                                                     : &ddhcp_wasm_linear[(uint64_t)(a) + (off)])
 #elif DDHCP_WASM_BOUNDS == 0
-#define DDHCP_WASM_AT(mem, a, n) (&(mem)->data[a])
+#define DDHCP_WASM_AT(a, off, n) (&ddhcp_wasm_linear[(uint64_t)(a) + (off)])
 #else
 #error "DDHCP_WASM_BOUNDS must be 0, 1 or 2"
 #endif
@@ -86,18 +93,31 @@ static inline void ddhcp_st64(uint8_t *p, uint64_t v) { v = DDHCP_LE64(v); memcp
 #define DDHCP_W16 16
 #define DDHCP_W32 32
 #define DDHCP_W64 64
-#define DDHCP_DEFINE_LOAD(name, w, t2, t3)                              \
-    static inline t3 name(wasm_rt_memory_t *mem, u64 addr) {           \
-        uint##w##_t v = ddhcp_ld##w(DDHCP_WASM_AT(mem, addr, w / 8));   \
-        t2 r; memcpy(&r, &v, sizeof r);                                 \
-        return (t3)r;                                                   \
+// name_at(a, off): what host/patch-wasm2c.py rewrites the generated calls to (32-bit address
+// arithmetic, no memory argument); name(mem, addr): wasm2c's own form, for anything left.
+// Out of line: thousands of call sites, each then only passes (a, off) (measured: smaller).
+#define DDHCP_DEFINE_LOAD(name, w, t2, t3)                                  \
+    static __attribute__((noinline)) t3 name##_at(u32 a, u32 off) {         \
+        uint##w##_t v = ddhcp_ld##w(DDHCP_WASM_AT(a, off, w / 8));          \
+        t2 r; memcpy(&r, &v, sizeof r);                                     \
+        return (t3)r;                                                       \
+    }                                                                       \
+    static inline t3 name(wasm_rt_memory_t *mem, u64 addr) {               \
+        (void)mem;                                                          \
+        if (DDHCP_WASM_BOUNDS != 1 && UNLIKELY(addr > UINT32_MAX)) TRAP(OOB); \
+        return name##_at((u32)addr, 0);                                     \
     }
-#define DDHCP_DEFINE_STORE(name, w, t2)                                    \
+#define DDHCP_DEFINE_STORE(name, w, t2)                                     \
+    static __attribute__((noinline)) void name##_at(u32 a, u32 off, t2 value) { \
+        uint##w##_t v;                                                      \
+        if (sizeof(t2) == w / 8) memcpy(&v, &value, sizeof v);              \
+        else v = (uint##w##_t)value;                                        \
+        ddhcp_st##w(DDHCP_WASM_AT(a, off, w / 8), v);                       \
+    }                                                                       \
     static inline void name(wasm_rt_memory_t *mem, u64 addr, t2 value) {   \
-        uint##w##_t v;                                                     \
-        if (sizeof(t2) == w / 8) memcpy(&v, &value, sizeof v);             \
-        else v = (uint##w##_t)value;                                       \
-        ddhcp_st##w(DDHCP_WASM_AT(mem, addr, w / 8), v);                   \
+        (void)mem;                                                          \
+        if (DDHCP_WASM_BOUNDS != 1 && UNLIKELY(addr > UINT32_MAX)) TRAP(OOB); \
+        name##_at((u32)addr, 0, value);                                     \
     }
 
 DDHCP_DEFINE_LOAD(i32_load, 32, u32, u32)
