@@ -41,6 +41,27 @@ file "$out/mips/ddhcpd" | grep -q 'MSB executable, MIPS, MIPS32 rel2.*statically
     { echo "45-mips: FAIL: out/mips/ddhcpd is not a static big-endian mips32r2 binary" >&2; exit 1; }
 file "$out/mipsel/ddhcpd" | grep -q 'LSB executable, MIPS, MIPS32 rel2.*statically linked' ||
     { echo "45-mips: FAIL: out/mipsel/ddhcpd is not a static little-endian mips32r2 binary" >&2; exit 1; }
+# A misconfigured host layer must not compile: wasm2c's byte-reversed memory mode, or a byte
+# order other than the one asked for (the right configuration compiles).
+# Debian's mips gcc with zig's musl headers (as toolchain/mips/build.sh compiles; a build host
+# without Swift would use its own target compiler).
+zig=/opt/ziglang/ziglang/zig
+musl=$("$zig" env | sed -n 's/.*lib_dir = "\(.*\)".*/\1/p')/libc/include
+gcc_musl="mips-linux-gnu-gcc -nostdinc -isystem $(mips-linux-gnu-gcc -print-file-name=include)
+    -isystem $musl/mips-linux-musl -isystem $musl/generic-musl -isystem $musl/mips-linux-any
+    -isystem $musl/any-linux-any -march=mips32r2 -msoft-float"
+tree=$(bash toolchain/mips/build.sh source)
+# shellcheck disable=SC2086  # gcc_musl is a command line
+host_compile() { $gcc_musl -fsyntax-only -I "$tree" "$@" "$tree/rt.c" 2>&1; }
+# shellcheck disable=SC2086
+host_errors() { $gcc_musl -fsyntax-only -I "$tree" "$@" "$tree/rt.c" 2>&1 || true; }
+host_compile -DDDHCP_WASM_EXPECT_BIG_ENDIAN=1 >/dev/null ||
+    { echo "45-mips: FAIL: the host layer does not compile for big-endian mips" >&2; exit 1; }
+host_errors -DWABT_BIG_ENDIAN=1 | grep -q 'do not build with WABT_BIG_ENDIAN' ||
+    { echo "45-mips: FAIL: the host layer compiles with WABT_BIG_ENDIAN=1" >&2; exit 1; }
+host_errors -EL -DDDHCP_WASM_EXPECT_BIG_ENDIAN=1 | grep -q 'does not match' ||
+    { echo "45-mips: FAIL: the host layer compiles for little-endian while big-endian was asked for" >&2; exit 1; }
+step "host layer refuses misconfigured byte orders"
 
 # The namespace helpers (work directory, cleanup trap, mesh topology) of the integration tests.
 DDHCPD=$repo/.build/debug/ddhcpd
@@ -196,11 +217,7 @@ t=$(date +%s)
 bash toolchain/mips/make-source-tarball.sh --out "$WORK" >/dev/null
 mkdir "$WORK/tarball"
 tar -xzf "$WORK/ddhcpd-portable-src.tar.gz" -C "$WORK/tarball"
-zig=/opt/ziglang/ziglang/zig
-musl=$("$zig" env | sed -n 's/.*lib_dir = "\(.*\)".*/\1/p')/libc/include
-gcc=mips-linux-gnu-gcc
-timeout 300 make -s -C "$WORK/tarball/ddhcpd-portable-src" -j2 \
-    CC="$gcc -nostdinc -isystem $($gcc -print-file-name=include) -isystem $musl/mips-linux-musl -isystem $musl/generic-musl -isystem $musl/mips-linux-any -isystem $musl/any-linux-any -march=mips32r2 -msoft-float" \
+timeout 300 make -s -C "$WORK/tarball/ddhcpd-portable-src" -j2 CC="${gcc_musl//$'\n'/ }" \
     LINK="$zig cc -target mips-linux-musleabi -mcpu=mips32r2 -Os" >"$WORK/tarball.log" 2>&1 ||
     fail "tarball build: $(grep -v non-abicalls "$WORK/tarball.log" | tail -n 5)"
 bin=$WORK/tarball/ddhcpd-portable-src/ddhcpd

@@ -116,12 +116,13 @@ rm -rf "$obj"
 mkdir -p "$obj" "$out/$arch"
 cflags=(-Os) ldflags=(-static -s) libs=(-lm)
 if [ -n "$target_cc" ]; then
-    # An SDK's compiler and sysroot for everything.
+    # An SDK's compiler and sysroot for everything (its own ISA defaults).
+    isa="cc default"
     cc=("$target_cc") link=("$target_cc")
     [ -z "$sysroot" ] || { cflags+=("--sysroot=$sysroot"); ldflags+=("--sysroot=$sysroot"); }
     [ -z "$libgcc_dir" ] || ldflags+=(-L "$libgcc_dir")
 elif [ "$arch" = host ]; then
-    cc=(cc) link=(cc)
+    isa=host cc=(cc) link=(cc)
 else
     # Debian's gcc compiles: its -Os output of the generated module is the smallest (clang's is
     # ~12% larger, ~70% with bounds checks; MIPS16e saves another third), against the musl
@@ -148,7 +149,7 @@ else
         echo "build.sh: cannot find zig's musl for $arch (zig $("${zig[@]}" version))" >&2
         exit 1
     fi
-    link=("$gcc" -nostdlib -static "-Wl,-T,$here/host/discard-unwind.ld" "${musl[0]}")
+    link=("$gcc" -nostdlib -static "-Wl,--build-id=none" "-Wl,-T,$here/host/discard-unwind.ld" "${musl[0]}")
     libs=("-Wl,--start-group" "${musl[@]:1}" "-Wl,--end-group")
 fi
 make -s -C "$tree" -j2 O="$obj" BOUNDS=$bounds_n CC="${cc[*]}" LINK="${link[*]}" \
