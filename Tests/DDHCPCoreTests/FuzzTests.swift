@@ -192,7 +192,7 @@ import Testing
         let node = busyNode()
         var sink = RecordingSink()
         var violations: [[UInt8]] = []
-        let commands: [UInt8] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 0x40, 0x41, 0x42, 0x43, 0x44, 0xFF]
+        let commands: [UInt8] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 0x40, 0x41, 0x46, 0x47, 0x48, 0x49, 0x4A, 0xFF]
         for i in 0..<3000 {
             var request = randomBytes(&rng, count: Int(rng.next(below: 10)))
             if !request.isEmpty { request[0] = commands[Int(rng.next(below: UInt64(commands.count)))] }
