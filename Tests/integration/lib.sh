@@ -168,10 +168,10 @@ tables_agree() {
     done
 }
 
-# lease_state I ADDRESS — the state of ADDRESS in node I's lease listing (ddhcpdctl -e):
+# lease_state I ADDRESS — the state of ADDRESS in node I's lease listing (ddhcpdctl -j -e):
 # "offered", "leased" or "free" when it is not listed; with its MAC: "leased 0A:…".
 lease_state() {
-    ctl "$1" -e | python3 -c '
+    ctl "$1" -j -e | python3 -c '
 import json, sys
 leases = [l for l in json.load(sys.stdin)["leases"] if l["address"] == sys.argv[1]]
 print("%s %s" % (leases[0]["state"], leases[0]["mac"]) if leases else "free")' "$2"
