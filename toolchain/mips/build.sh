@@ -22,7 +22,7 @@ export PATH=/opt/swift/usr/bin:$PATH
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 arch=$1; shift
-out=$repo/out target_cc='' sysroot='' libgcc_dir='' log_limit=${DDHCPD_LOG_LIMIT:-4} bounds=mask isa=mips16
+out=$repo/out target_cc='' sysroot='' libgcc_dir='' log_limit=${DDHCPD_LOG_LIMIT:-4} bounds=mask isa=''
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || usage
     case $1 in
@@ -40,7 +40,7 @@ done
 case $arch in mips | mipsel | host | source) ;; *) echo "build.sh: unknown arch $arch (mips, mipsel)" >&2; exit 2 ;; esac
 case $bounds in none) bounds_n=0 ;; mask) bounds_n=1 ;; check) bounds_n=2 ;; *) usage ;; esac
 case $log_limit in [0-4]) ;; *) echo "build.sh: --log-limit must be 0..4" >&2; exit 2 ;; esac
-case $isa in mips16 | mips32) ;; *) usage ;; esac
+case $isa in '' | mips16 | mips32) ;; *) usage ;; esac
 
 sys_dir=$repo/Sources/DDHCPSystem
 core_dir=$repo/Sources/DDHCPCore
@@ -85,7 +85,7 @@ if [ "$(cat "$tree/stamp" 2>/dev/null)" != "$stamp" ]; then
     python3 "$here/host/patch-wasm2c.py" "$tree.tmp/ddhcpd_wasm.c"
     python3 "$here/host/gen-host.py" --clang "$(command -v clang)" --wasm-header "$tree.tmp/ddhcpd_wasm.h" \
         --header "$header" --header "$here/wasm/host_extra.h" --entry-source "$sys_dir"/*.c -o "$tree.tmp/imports.c"
-    cp /usr/src/wasm2c/wasm-rt.h "$here/host/rt.c" "$here/host/wasm-mem.h" "$here/wasm/host_extra.h" \
+    cp /usr/src/wasm2c/wasm-rt.h "$here/host/rt.c" "$here/host/malloc.c" "$here/host/wasm-mem.h" "$here/wasm/host_extra.h" \
         "$sys_dir"/*.c "$header" "$tree.tmp/"
     cp "$here/portable.mk" "$tree.tmp/Makefile"
     cat >"$tree.tmp/ddhcpd_wasm_config.h" <<EOF
@@ -116,9 +116,14 @@ rm -rf "$obj"
 mkdir -p "$obj" "$out/$arch"
 cflags=(-Os) ldflags=(-static -s) libs=(-lm)
 if [ -n "$target_cc" ]; then
-    # An SDK's compiler and sysroot for everything (its own ISA defaults).
-    isa="cc default"
+    # An SDK's compiler and sysroot for everything; its own code defaults unless --isa is given
+    # (--isa mips16 needs GNU ld: lld cannot link MIPS16).
     cc=("$target_cc") link=("$target_cc")
+    if [ "$isa" = mips16 ]; then
+        cflags+=(-mips16 -minterlink-compressed)
+        ldflags+=("-Wl,-T,$here/host/discard-unwind.ld")
+    fi
+    isa=${isa:-cc default}
     [ -z "$sysroot" ] || { cflags+=("--sysroot=$sysroot"); ldflags+=("--sysroot=$sysroot"); }
     [ -z "$libgcc_dir" ] || ldflags+=(-L "$libgcc_dir")
 elif [ "$arch" = host ]; then
@@ -137,8 +142,10 @@ else
     cc=("$gcc" -nostdinc -isystem "$("$gcc" -print-file-name=include)" -isystem "$musl_inc/mips-linux-musl"
         -isystem "$musl_inc/generic-musl" -isystem "$musl_inc/mips-linux-any" -isystem "$musl_inc/any-linux-any"
         -march=mips32r2 -msoft-float -mno-abicalls -fno-pic -Wa,-mno-pdr)
+    isa=${isa:-mips16}
     [ "$isa" = mips16 ] && cc+=(-mips16 -minterlink-compressed)
     [ "$arch" = mips ] && cc+=(-DDDHCP_WASM_EXPECT_BIG_ENDIAN=1) || cc+=(-DDDHCP_WASM_EXPECT_BIG_ENDIAN=0)
+    cc+=(-DDDHCP_HOST_MALLOC=1)  # host/malloc.c instead of zig's (weak) allocator
     # zig's musl for this target (crt1.o, libc.a, libzigc.a, libcompiler_rt.a), as zig itself
     # links it; -Os makes zig build it ReleaseSmall (and without UBSan). Built once, cached by zig.
     printf 'int main(void) { return 0; }\n' >"$obj/zig-probe.c"
@@ -149,7 +156,10 @@ else
         echo "build.sh: cannot find zig's musl for $arch (zig $("${zig[@]}" version))" >&2
         exit 1
     fi
-    link=("$gcc" -nostdlib -static "-Wl,--build-id=none" "-Wl,-T,$here/host/discard-unwind.ld" "${musl[0]}")
+    # common-page-size=16: the data segment follows the code in the file without padding to a
+    # page (it is mapped at an address congruent to its offset, as the loader requires).
+    link=("$gcc" -nostdlib -static "-Wl,--build-id=none" "-Wl,-z,common-page-size=16"
+          "-Wl,-T,$here/host/discard-unwind.ld" "${musl[0]}")
     libs=("-Wl,--start-group" "${musl[@]:1}" "-Wl,--end-group")
 fi
 make -s -C "$tree" -j2 O="$obj" BOUNDS=$bounds_n CC="${cc[*]}" LINK="${link[*]}" \

@@ -9,6 +9,8 @@
 #   BOUNDS=2  every access checked, out-of-bounds traps (wasm semantics, larger)
 #   BOUNDS=0  unchecked (32-bit targets have no guard pages: for measurements only)
 #   O=DIR     where objects and the binary go (default: here)
+#   CFLAGS='-Os -DDDHCP_HOST_MALLOC=1'  malloc.c instead of the C library's allocator (smaller
+#             with zig's musl; the host side allocates almost nothing)
 CC ?= cc
 LINK ?= $(CC)
 CFLAGS ?= -Os
@@ -20,7 +22,7 @@ REVISION := $(shell cat REVISION 2>/dev/null)
 
 ALL_CFLAGS = $(CFLAGS) -std=gnu99 -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-fno-stack-protector -DNDEBUG -DDDHCP_WASM_BOUNDS=$(BOUNDS) -DDDHCPD_REVISION='"$(REVISION)"' -I.
-OBJS = $(O)/ddhcpd_wasm.o $(O)/rt.o $(O)/imports.o $(O)/ddhcp_system.o
+OBJS = $(O)/ddhcpd_wasm.o $(O)/rt.o $(O)/malloc.o $(O)/imports.o $(O)/ddhcp_system.o
 
 $(O)/ddhcpd: $(OBJS)
 	$(LINK) $(LDFLAGS) -Wl,--gc-sections -o $@ $(OBJS) $(LIBS)
