@@ -75,8 +75,9 @@ struct BlockTable {
     /// Block of an address, nil outside the pool (below the prefix or block index ≥ N).
     func blockIndex(of address: IPv4Address) -> Int? {
         guard address.value >= prefix.value else { return nil }
-        let index = Int(address.value - prefix.value) / blockSize
-        return index < count ? index : nil
+        // In UInt32: the offset may exceed Int.max where Int has 32 bits (wasm32, MIPS, ARM).
+        let index = (address.value - prefix.value) / UInt32(truncatingIfNeeded: blockSize)
+        return index < UInt32(truncatingIfNeeded: count) ? Int(index) : nil
     }
 
     func address(block: Int, lease: Int) -> IPv4Address {
