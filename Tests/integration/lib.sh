@@ -204,7 +204,11 @@ client_scripts() {
 name=\${interface#$IFP}
 case "\$1" in
     deconfig) ip -4 addr flush dev "\$interface" ;;
-    bound|renew) ip -4 addr flush dev "\$interface"; ip addr add "\$ip/$CLIENT_PREFIX_LEN" dev "\$interface" ;;
+    bound|renew)
+        # Renewing the address already set leaves it alone (no moment without an address).
+        if ! ip -4 -o addr show dev "\$interface" | grep -q " inet \$ip/"; then
+            ip -4 addr flush dev "\$interface"; ip addr add "\$ip/$CLIENT_PREFIX_LEN" dev "\$interface"
+        fi ;;
 esac
 echo "\$1 \${ip:-}" >>"$WORK/\$name.events"
 SCRIPT
