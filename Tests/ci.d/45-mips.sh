@@ -196,6 +196,28 @@ for arch_node in mips:2 mipsel:3; do
 done
 pass "nodes see each other's blocks (ddhcpdctl -b, native and mips clients agree)"
 
+# 32-bit Int: addresses far outside the pool (200.0.0.1 - 10.0.0.0 >= 2^31) in DHCP requests
+# must be dropped or refused, not trap (Int is 32 bits wide in the wasm32 module).
+client_create far 2
+cat >"$WORK/far.py" <<'EOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, sys.argv[1].encode())
+s.bind(("0.0.0.0", 68))
+far = socket.inet_aton("200.0.0.1")
+for msg_type, ciaddr in ((1, bytes(4)), (3, bytes(4)), (3, far), (8, far)):
+    head = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 1, 1, 6, 0, 0x4D495053, 0, 0x8000, ciaddr,
+                       bytes(4), bytes(4), bytes(4), b"\x02\x4d\x49\x50\x53\x01" + bytes(10), bytes(64), bytes(128))
+    opts = bytes([53, 1, msg_type, 50, 4]) + far + bytes([54, 4, 10, 0, 0, 1, 255])
+    s.sendto(head + b"\x63\x82\x53\x63" + opts, ("255.255.255.255", 67))
+EOF
+in_ns "$NS-far" python3 "$WORK/far.py" "${IFP}far" || fail "could not send the far-address requests"
+sleep 1
+kill -0 "${DAEMON_PID[2]}" 2>/dev/null || fail "the mips node died on requests for 200.0.0.1: $(tail -n 3 "$WORK/d2.log")"
+ctl 2 -b >/dev/null || fail "the mips node does not answer after requests for 200.0.0.1"
+pass "requests for an address 2^31 beyond the pool are handled on mips (no 32-bit Int trap)"
+
 # Roaming: a client leased on the mips node moves to the native node, then to the mipsel node;
 # each renewal (SIGUSR1: unicast REQUEST to the shared server address) keeps its address.
 client_create r 2
