@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -89,12 +90,29 @@ int64_t ddhcp_monotonic_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Early at boot a router's entropy pool may not be initialised yet and getrandom() would
+ * block start-up; a seed does not need more than /dev/urandom then. */
+static int32_t read_urandom(uint8_t *buf, int32_t len) {
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail();
+    int32_t done = 0;
+    while (done < len) {
+        ssize_t n = read(fd, buf + done, (size_t)(len - done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return n < 0 ? fail_close(fd) : (close(fd), -DDHCP_EIO);
+        done += (int32_t)n;
+    }
+    close(fd);
+    return done;
+}
+
 int32_t ddhcp_random(uint8_t *buf, int32_t len) {
     int32_t done = 0;
     while (done < len) {
-        ssize_t n = getrandom(buf + done, (size_t)(len - done), 0);
+        ssize_t n = getrandom(buf + done, (size_t)(len - done), GRND_NONBLOCK);
         if (n < 0) {
             if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == ENOSYS) return read_urandom(buf, len);
             return fail();
         }
         done += (int32_t)n;
@@ -276,12 +294,25 @@ int32_t ddhcp_unix_listen(const uint8_t *path) {
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return fail();
     unlink(sa.sun_path); /* a stale socket file of an earlier run */
+    /* Bind under a temporary name and rename once listening: whoever sees the file (scripts
+     * that wait for it, then run ddhcpdctl) can connect at once. */
+    struct sockaddr_un tmp = sa;
+    int n = snprintf(tmp.sun_path, sizeof tmp.sun_path, "%s.%ld", sa.sun_path, (long)getpid());
+    int use_tmp = n > 0 && (size_t)n < sizeof tmp.sun_path;
+    const struct sockaddr_un *bound = use_tmp ? &tmp : &sa;
+    if (use_tmp) unlink(tmp.sun_path);
     /* Create the file owner-only from the start (no window with wider permissions). */
     mode_t old = umask(0177);
-    int b = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    int b = bind(fd, (const struct sockaddr *)bound, sizeof *bound);
     umask(old);
     if (b < 0) return fail_close(fd);
-    if (chmod(sa.sun_path, 0600) < 0 || listen(fd, 16) < 0) return fail_close(fd);
+    if (chmod(bound->sun_path, 0600) < 0 || listen(fd, 16) < 0 ||
+        (use_tmp && rename(tmp.sun_path, sa.sun_path) < 0)) {
+        int32_t code = fail();
+        unlink(bound->sun_path);
+        close(fd);
+        return code;
+    }
     return fd;
 }
 

@@ -79,6 +79,19 @@ elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 [ ! -s "$WORK/first.log" ] || fail "stray output at default log level: $(cat "$WORK/first.log")"
 pass "SIGTERM: exit 0 after $elapsed ms, socket file removed, no stray output"
 
+# The control socket file appears only once it accepts connections: a script that waits for
+# the file and then runs ddhcpdctl at once is answered (5 starts).
+for k in 1 2 3 4 5; do
+    ip netns exec "$NS-a" "$DDHCPD" -L -S -C "$WORK/c5" >>"$WORK/first.log" 2>&1 &
+    pid=$!; DAEMON_PID["race"]=$pid
+    wait_for 5 test -S "$WORK/c5" || fail "no control socket file"
+    "$CTL" -C "$WORK/c5" -d | grep -q '^DHCP Option Store' || fail "socket file present but not answering (start $k)"
+    kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+done
+unset "DAEMON_PID[race]"
+! compgen -G "$WORK/c5.*" >/dev/null || fail "temporary socket files left: $(compgen -G "$WORK/c5.*")"
+pass "the control socket file appears only when it answers"
+
 # SIGINT too, and a stale socket file from a killed daemon does not stop a new one.
 ip netns exec "$NS-a" "$DDHCPD" -L -S -C "$WORK/c1" >>"$WORK/first.log" 2>&1 &
 pid=$!; DAEMON_PID["stale"]=$pid

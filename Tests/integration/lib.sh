@@ -18,7 +18,9 @@ TEST_NAME=$(basename "$0" .sh)
 RUN_ID=$(printf '%04x' $(( ($$ ^ RANDOM) % 65536 )))
 NS="ddt$RUN_ID"           # namespace prefix
 IFP="d$RUN_ID"            # prefix of client interface names (dhcpcd keys its files by name)
-WORK=$(mktemp -d "/tmp/ddhcpd-$TEST_NAME.XXXXXX")
+# Not under /tmp: hand-run clean-ups of /tmp/ddhcpd-* on a shared machine removed it mid-run.
+mkdir -p /var/tmp/ddhcpd-tests
+WORK=$(mktemp -d "/var/tmp/ddhcpd-tests/$TEST_NAME.XXXXXX")
 CTL="$WORK/ddhcpdctl"
 ln -s "$DDHCPD" "$CTL"
 HUB="$NS-hub"
@@ -28,6 +30,7 @@ BG_PIDS=()
 log() { printf '[%s %s] %s\n' "$TEST_NAME" "$(date +%T)" "$*"; }
 fail() {
     printf '[%s] FAIL: %s\n' "$TEST_NAME" "$*" >&2
+    [ -d "$WORK" ] || printf '[%s] (the work directory %s was removed by someone else during the run)\n' "$TEST_NAME" "$WORK" >&2
     dump_logs >&2
     exit 1
 }
@@ -44,8 +47,8 @@ dump_logs() {
 cleanup() {
     local rc=$?
     set +e
+    disown -a 2>/dev/null  # no "Killed" job notices for what we stop here
     for pid in "${DAEMON_PID[@]}" "${BG_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-    wait 2>/dev/null
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NS-"); do
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
         ip netns del "$ns" 2>/dev/null
@@ -287,6 +290,17 @@ client_renew() {
         dhcpcd) ip netns exec "$NS-$1" dhcpcd -4 -N "$IFP$1" >>"$WORK/$1.log" 2>&1 ;;
         dhclient) : ;;
     esac
+}
+
+# client_stop NAME — stop the client without releasing its lease; its address is removed.
+client_stop() {
+    local name=$1
+    case ${CLIENT_KIND[$name]} in
+        udhcpc|dhclient) kill "${CLIENT_PID[$name]}" 2>/dev/null || true ;;
+        dhcpcd) ip netns exec "$NS-$name" dhcpcd -4 -x "$IFP$name" >>"$WORK/$name.log" 2>&1 || true ;;
+    esac
+    wait "${CLIENT_PID[$name]}" 2>/dev/null || true
+    ip -n "$NS-$name" -4 addr flush dev "$IFP$name"
 }
 
 # client_release NAME — release the lease (the client sends DHCPRELEASE) and stop the client.
