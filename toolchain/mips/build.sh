@@ -47,6 +47,7 @@ core_dir=$repo/Sources/DDHCPCore
 swift_main_dir=$repo/Sources/ddhcpd
 header=$sys_dir/include/ddhcp_system.h
 mem_bytes=$((16 * 1024 * 1024))  # linear memory, reserved at once (a power of two: masking)
+stack_bytes=$((128 * 1024))      # the module's stack, at the bottom of linear memory
 work=$repo/.build-mips-wasm
 gen=$work/gen-L$log_limit  # Swift -> wasm -> C, arch-independent
 tree=$work/src-L$log_limit  # the portable C tree
@@ -57,9 +58,9 @@ t0=$(date +%s)
 revision=$(git -C "$repo" rev-parse HEAD 2>/dev/null || true)
 stamp=$( (cat "$here"/build.sh "$here"/portable.mk "$here"/wasm/* "$here"/host/* "$sys_dir"/*.c "$header" \
               "$core_dir"/*.swift "$swift_main_dir"/*.swift
-          echo "$log_limit $mem_bytes") | sha256sum | cut -c1-16)
+          echo "$log_limit $mem_bytes $stack_bytes") | sha256sum | cut -c1-16)
 if [ "$(cat "$tree/stamp" 2>/dev/null)" != "$stamp" ]; then
-    rm -rf "$tree"
+    rm -rf "$tree" "$tree.tmp"
     swift_flags=(-target wasm32-unknown-none-wasm -enable-experimental-feature Embedded -wmo -Osize
                  -target-cpu mvp -Xcc -msign-ext -Xcc -mnontrapping-fptoint
                  -Xfrontend -disable-stack-protector -Xfrontend -function-sections
@@ -72,10 +73,11 @@ if [ "$(cat "$tree/stamp" 2>/dev/null)" != "$stamp" ]; then
     swiftc "${swift_flags[@]}" -parse-as-library -module-name ddhcpd -I "$gen" \
         -Xcc "-fmodule-map-file=$gen/module.modulemap" -emit-ir -o "$gen/main.ll" "$swift_main_dir"/*.swift
     for m in core main; do "${wasm_cc[@]}" -Wno-override-module -c "$gen/$m.ll" -o "$gen/$m.o"; done
-    "${wasm_cc[@]}" -ffreestanding -fno-builtin -I "$here/wasm" -c "$here/wasm/libc.c" -o "$gen/libc.o"
+    "${wasm_cc[@]}" -ffreestanding -fno-builtin -I "$here/wasm" -DDDHCP_WASM_MEM_BYTES=$mem_bytes \
+        -DDDHCP_WASM_STACK_BYTES=$stack_bytes -c "$here/wasm/libc.c" -o "$gen/libc.o"
     # Only the OS surface may be imported: any other missing symbol is a link error.
     sed -n 's/^[^#(]*[ *]\([a-z_][a-z0-9_]*\)(.*/\1/p' "$header" "$here/wasm/host_extra.h" | sort -u >"$gen/imports.txt"
-    wasm-ld --no-entry --gc-sections --stack-first -z stack-size=65536 --max-memory=$mem_bytes \
+    wasm-ld --no-entry --gc-sections --stack-first -z stack-size=$stack_bytes --max-memory=$mem_bytes \
         --export=ddhcpd_main --export=ddhcp_wasm_alloc --allow-undefined-file="$gen/imports.txt" \
         "$gen/core.o" "$gen/main.o" "$gen/libc.o" -o "$gen/module.wasm"
     wasm-opt -Oz --strip-debug --strip-producers "$gen/module.wasm" -o "$gen/module.opt.wasm"
@@ -93,6 +95,7 @@ if [ "$(cat "$tree/stamp" 2>/dev/null)" != "$stamp" ]; then
 #ifndef DDHCPD_WASM_CONFIG_H
 #define DDHCPD_WASM_CONFIG_H
 #define DDHCP_WASM_MEM_BYTES ${mem_bytes}u  // must equal the module's maximum memory
+#define DDHCP_WASM_STACK_BYTES ${stack_bytes}u  // the module's stack: [0, this)
 #ifndef DDHCP_WASM_BOUNDS
 #define DDHCP_WASM_BOUNDS 1  // 1 mask, 2 check, 0 none (see wasm-mem.h)
 #endif

@@ -78,6 +78,19 @@ static inline void ddhcp_st32(uint8_t *p, uint32_t v) { v = DDHCP_LE32(v); memcp
 static inline void ddhcp_st64(uint8_t *p, uint64_t v) { v = DDHCP_LE64(v); memcpy(p, &v, 8); }
 
 #ifdef TRAP  // the part below is only for the generated module (wasm2c defines TRAP first)
+// Stack pointer writes. The stack is [0, DDHCP_WASM_STACK_BYTES); an overflowing pointer wraps
+// to the top of the 4 GiB space. check: trap. mask: it lands in the top DDHCP_WASM_STACK_BYTES
+// of linear memory, which the module's allocator never hands out (wasm/libc.c).
+#if DDHCP_WASM_BOUNDS == 2
+#define DDHCP_SET_STACK_POINTER(g, v)                                          \
+    do {                                                                       \
+        if (UNLIKELY((u32)(v) > DDHCP_WASM_STACK_BYTES)) TRAP(EXHAUSTION);      \
+        (g) = (v);                                                             \
+    } while (0)
+#else
+#define DDHCP_SET_STACK_POINTER(g, v) ((g) = (v))
+#endif
+
 #define RANGE_CHECK(mem, offset, len) \
     if (UNLIKELY(offset + (uint64_t)len > mem->size)) TRAP(OOB);
 #define MEMCHECK(mem, a, t) RANGE_CHECK(mem, a, sizeof(t))

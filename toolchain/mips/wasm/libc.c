@@ -69,6 +69,8 @@ static void *grab(unsigned k) {
     if (!heap_top) heap_top = ((uintptr_t)&__heap_base + 15u) & ~(uintptr_t)15u;
     uintptr_t start = heap_top, end = start + ((uintptr_t)1 << k);
     if (end < start) return 0;
+    // The top DDHCP_WASM_STACK_BYTES stay free: an overflowing stack pointer wraps there.
+    if (end > DDHCP_WASM_MEM_BYTES - DDHCP_WASM_STACK_BYTES) return 0;
     uintptr_t have = __builtin_wasm_memory_size(0) * PAGE;
     if (end > have && __builtin_wasm_memory_grow(0, (end - have + PAGE - 1) / PAGE) == (size_t)-1) return 0;
     heap_top = end;
