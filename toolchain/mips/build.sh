@@ -73,7 +73,7 @@ if [ "$(cat "$tree/stamp" 2>/dev/null)" != "$stamp" ]; then
     swiftc "${swift_flags[@]}" -parse-as-library -module-name ddhcpd -I "$gen" \
         -Xcc "-fmodule-map-file=$gen/module.modulemap" -emit-ir -o "$gen/main.ll" "$swift_main_dir"/*.swift
     for m in core main; do "${wasm_cc[@]}" -Wno-override-module -c "$gen/$m.ll" -o "$gen/$m.o"; done
-    "${wasm_cc[@]}" -ffreestanding -fno-builtin -I "$here/wasm" -DDDHCP_WASM_MEM_BYTES=$mem_bytes \
+    "${wasm_cc[@]}" -ffreestanding -fno-builtin -I "$here/wasm" -I "$sys_dir/include" -DDDHCP_WASM_MEM_BYTES=$mem_bytes \
         -DDDHCP_WASM_STACK_BYTES=$stack_bytes -c "$here/wasm/libc.c" -o "$gen/libc.o"
     # Only the OS surface may be imported: any other missing symbol is a link error.
     sed -n 's/^[^#(]*[ *]\([a-z_][a-z0-9_]*\)(.*/\1/p' "$header" "$here/wasm/host_extra.h" | sort -u >"$gen/imports.txt"

@@ -7,11 +7,9 @@
 #include "wasm-mem.h"
 #include "ddhcpd_wasm.h"
 #include "host_extra.h"
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #define PAGE_BYTES 65536u
@@ -109,19 +107,6 @@ void ddhcp_host_putchar(int32_t c) {
     unsigned char b = (unsigned char)c;
     ssize_t ignored = write(1, &b, 1);
     (void)ignored;
-}
-
-void ddhcp_host_random(uint8_t *buf, int32_t len) {
-    while (len > 0) {
-        ssize_t n = getrandom(buf, (size_t)len, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            say("ddhcpd: fatal: getrandom failed\n");
-            abort();
-        }
-        buf += n;
-        len -= (int32_t)n;
-    }
 }
 
 // The module, its memory for the import wrappers (imports.c), and the start.

@@ -4,5 +4,4 @@
 #define DDHCP_HOST_EXTRA_H
 #include <stdint.h>
 void ddhcp_host_putchar(int32_t c);
-void ddhcp_host_random(uint8_t *buf, int32_t len);
 #endif

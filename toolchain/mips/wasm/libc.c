@@ -4,6 +4,7 @@
 // (wasm/host_extra.h and ddhcp_system.h) implemented by the host layer.
 #include <stddef.h>
 #include <stdint.h>
+#include "ddhcp_system.h"
 #include "host_extra.h"
 
 void *memcpy(void *restrict d, const void *restrict s, size_t n) {
@@ -48,7 +49,12 @@ int putchar(int c) {
     return c;
 }
 
-void arc4random_buf(void *buf, size_t n) { ddhcp_host_random(buf, (int32_t)n); }
+// Hashing seeds (Swift's Hasher): the daemon's own entropy call, which does not block early at
+// boot; if it fails, the rest stays zero (a fixed seed only costs hash-flooding resistance).
+void arc4random_buf(void *buf, size_t n) {
+    int32_t got = ddhcp_random(buf, (int32_t)n);
+    if (got < (int32_t)n) memset((uint8_t *)buf + (got > 0 ? got : 0), 0, n - (size_t)(got > 0 ? got : 0));
+}
 
 // Allocator: blocks of 2^k bytes (k = 4...31), a 16-byte header holding k, free lists per size
 // class, fresh blocks cut from the top of linear memory (memory.grow). Tables are allocated once
