@@ -63,6 +63,18 @@ host_errors -DWABT_BIG_ENDIAN=1 | grep -q 'do not build with WABT_BIG_ENDIAN' ||
 host_errors -EL -DDDHCP_WASM_EXPECT_BIG_ENDIAN=1 | grep -q 'does not match' ||
     { echo "45-mips: FAIL: the host layer compiles for little-endian while big-endian was asked for" >&2; exit 1; }
 step "host layer refuses misconfigured byte orders"
+# The import generator stops on a parameter it cannot bound instead of guessing.
+gen_dir=$(mktemp -d /tmp/ddhcpd-45-mips-gen.XXXXXX)
+printf '#include <stdint.h>\nint32_t ddhcpd_main(int32_t argc, uint8_t **argv);\nint32_t ddhcp_fill(uint8_t *buf);\n' >"$gen_dir/h.h"
+printf "/* import: 'env' 'ddhcp_fill' */\nu32 Z_envZ_ddhcp_fill(struct Z_env_instance_t*, u32);\n" >"$gen_dir/w.h"
+gen_out=$(python3 toolchain/mips/host/gen-host.py --clang "$(command -v clang)" --wasm-header "$gen_dir/w.h" \
+    --header "$gen_dir/h.h" -o "$gen_dir/imports.c" 2>&1) && gen_rc=0 || gen_rc=$?
+rm -rf "$gen_dir"
+if [ "$gen_rc" -eq 0 ] || ! grep -q 'ddhcp_fill: cannot bound byte pointer buf' <<<"$gen_out"; then
+    echo "45-mips: FAIL: gen-host.py accepted an unbounded byte pointer: $gen_out" >&2
+    exit 1
+fi
+step "gen-host.py refuses a byte pointer without a bound"
 
 # The namespace helpers (work directory, cleanup trap, mesh topology) of the integration tests.
 DDHCPD=$repo/.build/debug/ddhcpd
