@@ -208,10 +208,11 @@ name=\${interface#$IFP}
 case "\$1" in
     deconfig) ip -4 addr flush dev "\$interface" ;;
     bound|renew)
-        # Renewing the address already set leaves it alone (no moment without an address).
-        if ! ip -4 -o addr show dev "\$interface" | grep -q " inet \$ip/"; then
-            ip -4 addr flush dev "\$interface"; ip addr add "\$ip/$CLIENT_PREFIX_LEN" dev "\$interface"
-        fi ;;
+        # Keep the address in place on a renewal (no flush): only other addresses go.
+        for a in \$(ip -4 -o addr show dev "\$interface" | awk '{print \$4}'); do
+            [ "\${a%/*}" = "\$ip" ] || ip addr del "\$a" dev "\$interface"
+        done
+        ip addr replace "\$ip/$CLIENT_PREFIX_LEN" dev "\$interface" ;;
 esac
 echo "\$1 \${ip:-}" >>"$WORK/\$name.events"
 SCRIPT
@@ -283,6 +284,9 @@ events() { cat "$WORK/$1.events" 2>/dev/null || true; }
 # count_events NAME REGEX — number of event lines matching REGEX.
 count_events() { events "$1" | grep -cE "$2" || true; }
 
+# events_grew NAME REGEX COUNT — more than COUNT event lines match REGEX now.
+events_grew() { [ "$(count_events "$1" "$2")" -gt "$3" ]; }
+
 # client_renew NAME — ask the client to renew now (dhclient has no such command: it renews at T1).
 client_renew() {
     case ${CLIENT_KIND[$1]} in
@@ -308,8 +312,11 @@ client_release() {
     local name=$1 ifname="$IFP$1"
     case ${CLIENT_KIND[$name]} in
         udhcpc)
+            # SIGUSR2 = release; wait for the deconfig that follows it before stopping the client
+            # (a SIGTERM handled first would end it without sending the RELEASE).
+            local before; before=$(count_events "$name" '^deconfig')
             kill -USR2 "${CLIENT_PID[$name]}"
-            wait_for 5 grep -q '^deconfig' "$WORK/$name.events" || true
+            wait_for 5 events_grew "$name" '^deconfig' "$before" || true
             kill "${CLIENT_PID[$name]}" 2>/dev/null || true ;;
         dhclient)
             ip netns exec "$NS-$name" dhclient -4 -r -sf "$WORK/dhclient.sh" -lf "$WORK/$name.leases" \
