@@ -88,7 +88,10 @@ pid=$!; DAEMON_PID["gluon"]=$pid
 wait_for 5 "$CTL" -C "$WORK/c6" -d || fail "daemon with gluon's arguments did not start"
 want=$(printf 'DHCP Lease Time: 300\n\nDHCP Disabled: 0\nDHCP Option Store\ncode\tlen\tpayload\n51\t4\t0\t0\t1\t44\t\n54\t4\t10\t116\t254\t254\t\n1\t4\t255\t255\t128\t0\t\n2\t4\t0\t0\t0\t0\t\n28\t4\t10\t116\t239\t255\t\n')
 [ "$("$CTL" -C "$WORK/c6" -d)" = "$want" ] || fail "gluon option store: $("$CTL" -C "$WORK/c6" -d)"
-"$CTL" -C "$WORK/c6" -b | head -n 1 | grep -qP '^block size/number\t4/1024 $' || fail "gluon block table: $("$CTL" -C "$WORK/c6" -b | head -n 1)"
+# Whole table first: `ddhcpdctl -b | head -n 1` dies of SIGPIPE on 1024 rows now and then,
+# which pipefail turns into a failure (measured: 10 of 100 runs).
+table=$("$CTL" -C "$WORK/c6" -b)
+grep -qP '^block size/number\t4/1024 $' <<<"${table%%$'\n'*}" || fail "gluon block table: ${table%%$'\n'*}"
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 unset "DAEMON_PID[gluon]"
 pass "gluon's command line: accepted, option store in C's order, 4/1024 blocks"
