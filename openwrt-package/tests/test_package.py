@@ -82,6 +82,8 @@ def compile_case(label, variables, want_target=None, want_error=None, log_limit=
                 want = [want_target, "--sysroot", "/opt/fake-toolchain", "--target-cc", cc,
                         "--libgcc-dir", "/opt/fake-toolchain/lib/gcc/x-openwrt-linux-musl/12.3.0",
                         "--log-limit", log_limit, "--out", build + "/out"]
+                if want_target in ("mips", "mipsel"):
+                    want += ["--isa", "mips16"]
                 if args != want:
                     problems.append("build.sh args:\n    got  %r\n    want %r" % (args, want))
                 path_head = open(os.path.join(build, "build-path")).read().strip()
