@@ -13,6 +13,8 @@ def fmt(v):
         return "-"
     if isinstance(v, str):
         return v
+    if v != v:
+        return "n/a"
     if v == int(v) and abs(v) < 1e12:
         return str(int(v))
     if abs(v) >= 100:
@@ -52,12 +54,13 @@ def main():
             if not xs:
                 return None
             if len(nums) == len(xs):
-                return statistics.median(nums)
+                real = [x for x in nums if x == x]
+                return statistics.median(real) if real else float("nan")
             return xs[-1]
 
         va, vb = pick(a), pick(b)
         ratio = "-"
-        if isinstance(va, float) and isinstance(vb, float) and va != 0:
+        if isinstance(va, float) and isinstance(vb, float) and va != 0 and va == va and vb == vb:
             ratio = f"{vb / va:.2f}"
         reps = max(len(a), len(b))
         row = [key[0], key[1], units[key], fmt(va)]
