@@ -95,12 +95,14 @@ public enum HookAction: UInt8 {
     case lease, release, endLearning, inform
 }
 
-/// Where a DHCP reply goes (UDP port 68 always).
+/// Where a DHCP reply goes (UDP port 68, except to a relay agent).
 public enum DHCPDestination: Equatable {
     /// 255.255.255.255 on the client interface.
     case broadcast
     /// A client that already has `address` configured.
     case unicast(IPv4Address)
+    /// A BOOTP relay agent (the request's giaddr): UDP port **67**, not 68.
+    case relay(IPv4Address)
 }
 
 /// Everything the core asks the outside world to do. The core calls these while it handles an

@@ -1,0 +1,261 @@
+// DHCP packet format (PROTOCOL.md §7.1, §7.2): parsing in place (offsets into the caller's
+// buffer) and reply building into a caller-provided buffer. No allocation, no traps.
+
+public enum DHCPMessageType: UInt8, Sendable {
+    case discover = 1, offer = 2, request = 3, decline = 4, ack = 5, nak = 6, release = 7, inform = 8
+}
+
+/// Why a DHCP packet was rejected (§7.1).
+public enum DHCPParseError: Error, Equatable {
+    case tooShort(length: Int)  // < 240 bytes
+    case badMagicCookie  // not 99.130.83.99 at offset 236
+    case optionOverrun(offset: Int)  // an option's length runs past the end
+    case missingMessageType  // no option 53 (with a payload byte)
+}
+
+/// The header fields a reply copies from the client's packet. Kept separately so a forwarded
+/// request can be answered later from the request cache without the original packet.
+public struct DHCPClientFields: Equatable, Sendable {
+    public var htype: UInt8 = 1
+    public var hlen: UInt8 = 6
+    public var hops: UInt8 = 0
+    public var xid: UInt32 = 0
+    public var flags: UInt16 = 0
+    public var ciaddr = IPv4Address.zero
+    public var giaddr = IPv4Address.zero
+    public var chaddr = HardwareAddress.zero
+
+    public init() {}
+
+    /// Broadcast flag (0x8000) set by the client.
+    public var wantsBroadcast: Bool { flags & 0x8000 != 0 }
+}
+
+/// A validated DHCP packet, read in place from the caller's buffer.
+public struct DHCPPacket {
+    public let bytes: UnsafeRawBufferPointer
+    /// Payload byte of the first option 53.
+    public let messageType: UInt8
+    // Offsets of the first occurrence of options 50, 54, 55 (payload start; -1 = absent).
+    let requestedAddressOffset: Int
+    let requestedAddressLength: Int
+    let serverIdentifierOffset: Int
+    let serverIdentifierLength: Int
+    let parameterListOffset: Int
+    let parameterListLength: Int
+
+    public var op: UInt8 { bytes[0] }
+    public var htype: UInt8 { bytes[1] }
+    public var hlen: UInt8 { bytes[2] }
+    public var hops: UInt8 { bytes[3] }
+    public var xid: UInt32 { Bytes.u32(bytes, 4) }
+    public var secs: UInt16 { Bytes.u16(bytes, 8) }
+    public var flags: UInt16 { Bytes.u16(bytes, 10) }
+    public var ciaddr: IPv4Address { IPv4Address(Bytes.u32(bytes, 12)) }
+    public var yiaddr: IPv4Address { IPv4Address(Bytes.u32(bytes, 16)) }
+    public var siaddr: IPv4Address { IPv4Address(Bytes.u32(bytes, 20)) }
+    public var giaddr: IPv4Address { IPv4Address(Bytes.u32(bytes, 24)) }
+    public var chaddr: HardwareAddress { Bytes.hardware(bytes, 28) }
+
+    /// Option 50 (first 4 bytes); nil if absent or shorter than 4 bytes.
+    public var requestedAddress: IPv4Address? {
+        guard requestedAddressOffset >= 0, requestedAddressLength >= 4 else { return nil }
+        return IPv4Address(Bytes.u32(bytes, requestedAddressOffset))
+    }
+
+    /// Whether option 54 is present at all (a REQUEST carrying it is in SELECTING state).
+    public var hasServerIdentifier: Bool { serverIdentifierOffset >= 0 }
+
+    /// Option 54 (first 4 bytes); nil if absent or shorter than 4 bytes.
+    public var serverIdentifier: IPv4Address? {
+        guard serverIdentifierOffset >= 0, serverIdentifierLength >= 4 else { return nil }
+        return IPv4Address(Bytes.u32(bytes, serverIdentifierOffset))
+    }
+
+    /// Option 55 payload (requested option codes); empty if absent.
+    public var parameterList: UnsafeRawBufferPointer {
+        guard parameterListOffset >= 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(rebasing: bytes[parameterListOffset..<(parameterListOffset + parameterListLength)])
+    }
+
+    /// The fields a reply copies.
+    public var clientFields: DHCPClientFields {
+        var f = DHCPClientFields()
+        f.htype = htype
+        f.hlen = hlen
+        f.hops = hops
+        f.xid = xid
+        f.flags = flags
+        f.ciaddr = ciaddr
+        f.giaddr = giaddr
+        f.chaddr = chaddr
+        return f
+    }
+}
+
+/// A set of option codes as 256 bits (no allocation).
+struct CodeSet {
+    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    /// Inserts `code`; returns false if it was already present.
+    mutating func insert(_ code: UInt8) -> Bool {
+        let bit = UInt64(1) << UInt64(code & 63)
+        var word: UInt64
+        switch code >> 6 {
+        case 0: word = words.0
+        case 1: word = words.1
+        case 2: word = words.2
+        default: word = words.3
+        }
+        if word & bit != 0 { return false }
+        word |= bit
+        switch code >> 6 {
+        case 0: words.0 = word
+        case 1: words.1 = word
+        case 2: words.2 = word
+        default: words.3 = word
+        }
+        return true
+    }
+}
+
+public enum DHCPWire {
+    public static let minimumLength = 240
+    /// Replies are padded to the BOOTP minimum.
+    public static let bootpMinimumLength = 300
+    public static let magicCookie: UInt32 = 0x6382_5363
+    public static let serverPort: UInt16 = 67
+    public static let clientPort: UInt16 = 68
+
+    /// Parses a client packet (§7.1): PAD bytes are skipped, END stops the walk, a missing
+    /// END is tolerated, the first option 53 (and first 50/54/55) wins.
+    public static func parse(_ p: UnsafeRawBufferPointer) throws(DHCPParseError) -> DHCPPacket {
+        guard p.count >= minimumLength else { throw .tooShort(length: p.count) }
+        guard Bytes.u32(p, 236) == magicCookie else { throw .badMagicCookie }
+        var type = -1
+        var o50 = -1, l50 = 0, o54 = -1, l54 = 0, o55 = -1, l55 = 0
+        var i = minimumLength
+        while i < p.count {
+            let code = p[i]
+            if code == 0 { i += 1; continue }
+            if code == 255 { break }
+            guard i + 1 < p.count else { throw .optionOverrun(offset: i) }
+            let length = Int(p[i + 1])
+            let payload = i + 2
+            guard payload + length <= p.count else { throw .optionOverrun(offset: i) }
+            switch code {
+            case 53 where type < 0 && length >= 1: type = Int(p[payload])
+            case 50 where o50 < 0: o50 = payload; l50 = length
+            case 54 where o54 < 0: o54 = payload; l54 = length
+            case 55 where o55 < 0: o55 = payload; l55 = length
+            default: break
+            }
+            i = payload + length
+        }
+        guard type >= 0 else { throw .missingMessageType }
+        return DHCPPacket(
+            bytes: p, messageType: UInt8(type), requestedAddressOffset: o50, requestedAddressLength: l50,
+            serverIdentifierOffset: o54, serverIdentifierLength: l54, parameterListOffset: o55, parameterListLength: l55)
+    }
+
+    /// Writes the fixed 240-byte part of a reply.
+    static func writeHeader(_ b: UnsafeMutableRawBufferPointer, client: DHCPClientFields, yourAddress: IPv4Address) {
+        for i in 0..<minimumLength { b[i] = 0 }
+        b[0] = 2
+        b[1] = client.htype
+        b[2] = client.hlen
+        b[3] = client.hops
+        Bytes.put32(b, 4, client.xid)
+        Bytes.put16(b, 10, client.flags)
+        Bytes.put32(b, 12, client.ciaddr.value)
+        Bytes.put32(b, 16, yourAddress.value)
+        Bytes.put32(b, 24, client.giaddr.value)
+        Bytes.putHardware(b, 28, client.chaddr)
+        Bytes.put32(b, 236, magicCookie)
+    }
+
+    /// Appends a stored option at `o`; returns the new offset.
+    static func putOption(_ b: UnsafeMutableRawBufferPointer, _ o: Int, code: UInt8, _ payload: [UInt8]) -> Int {
+        b[o] = code
+        b[o + 1] = UInt8(truncatingIfNeeded: payload.count)
+        var i = o + 2
+        for byte in payload {
+            b[i] = byte
+            i += 1
+        }
+        return i
+    }
+
+    /// Ends the options with END and pads with zeros to the BOOTP minimum; returns the length.
+    static func finish(_ b: UnsafeMutableRawBufferPointer, _ o: Int) -> Int {
+        b[o] = 255
+        var end = o + 1
+        while end < bootpMinimumLength {
+            b[end] = 0
+            end += 1
+        }
+        return end
+    }
+
+    /// Builds an OFFER, ACK or INFORM-ACK (§7.2 with Q-19): first the stored options the client
+    /// asked for in option 55, in its order, each at most once; then 54, 51 (unless
+    /// `includeLeaseTime` is false, as for INFORM, RFC 2131 §4.3.5), 53, END; padded to 300 bytes.
+    /// Options that would not fit into `b` are left out. `b` must hold at least 300 bytes.
+    public static func buildReply(
+        into b: UnsafeMutableRawBufferPointer, type: DHCPMessageType, client: DHCPClientFields,
+        yourAddress: IPv4Address, parameterList: UnsafeRawBufferPointer, options: OptionStore,
+        includeLeaseTime: Bool
+    ) -> Int {
+        writeHeader(b, client: client, yourAddress: yourAddress)
+        let serverID = options.payload(54)
+        let leaseTime = includeLeaseTime ? options.payload(51) : nil
+        var tail = 3 + 1  // 53 and END
+        if let s = serverID { tail += 2 + s.count }
+        if let l = leaseTime { tail += 2 + l.count }
+        // One bit per code already placed (or reserved for the tail).
+        var seen = CodeSet()
+        _ = seen.insert(0)
+        _ = seen.insert(255)
+        _ = seen.insert(53)
+        _ = seen.insert(54)
+        _ = seen.insert(51)
+        var o = minimumLength
+        for code in parameterList {
+            if !seen.insert(code) { continue }
+            guard let payload = options.payload(code) else { continue }
+            guard o + 2 + payload.count + tail <= b.count else { continue }
+            o = putOption(b, o, code: code, payload)
+        }
+        if let s = serverID { o = putOption(b, o, code: 54, s) }
+        if let l = leaseTime { o = putOption(b, o, code: 51, l) }
+        b[o] = 53
+        b[o + 1] = 1
+        b[o + 2] = type.rawValue
+        return finish(b, o + 3)
+    }
+
+    /// Builds a NAK: header as C (yiaddr 0, ciaddr copied), options 54 (Q-20, if configured),
+    /// 53 = 6, END; padded to 300 bytes. A NAK through a relay gets the broadcast flag so the
+    /// relay broadcasts it (RFC 2131 §4.3.2).
+    public static func buildNak(into b: UnsafeMutableRawBufferPointer, client: DHCPClientFields, options: OptionStore) -> Int {
+        var fields = client
+        if client.giaddr != .zero { fields.flags |= 0x8000 }
+        writeHeader(b, client: fields, yourAddress: .zero)
+        var o = minimumLength
+        if let s = options.payload(54) { o = putOption(b, o, code: 54, s) }
+        b[o] = 53
+        b[o + 1] = 1
+        b[o + 2] = DHCPMessageType.nak.rawValue
+        return finish(b, o + 3)
+    }
+
+    /// Where a reply goes (§7.3 with ): through the relay when giaddr ≠ 0; a NAK is
+    /// otherwise always broadcast; other replies go to ciaddr when it is set and the broadcast
+    /// flag is clear, else broadcast.
+    public static func destination(for client: DHCPClientFields, isNak: Bool) -> DHCPDestination {
+        if client.giaddr != .zero { return .relay(client.giaddr) }
+        if isNak { return .broadcast }
+        if client.ciaddr != .zero && !client.wantsBroadcast { return .unicast(client.ciaddr) }
+        return .broadcast
+    }
+}

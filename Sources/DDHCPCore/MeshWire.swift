@@ -1,0 +1,226 @@
+// Node-to-node wire format (PROTOCOL.md §3): decoding in place from the caller's datagram,
+// encoding into caller-provided buffers. Decoding never traps: every length is checked before
+// a byte is read (Q-9 — the header is not read from a short datagram).
+
+/// Big-endian field access on raw buffers. Callers check bounds first.
+@usableFromInline enum Bytes {
+    @inline(__always) static func u16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 {
+        UInt16(b[o]) << 8 | UInt16(b[o + 1])
+    }
+    @inline(__always) static func u32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
+        UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
+    }
+    @inline(__always) static func u64(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt64 {
+        UInt64(u32(b, o)) << 32 | UInt64(u32(b, o + 4))
+    }
+    @inline(__always) static func put16(_ b: UnsafeMutableRawBufferPointer, _ o: Int, _ v: UInt16) {
+        b[o] = UInt8(truncatingIfNeeded: v >> 8)
+        b[o + 1] = UInt8(truncatingIfNeeded: v)
+    }
+    @inline(__always) static func put32(_ b: UnsafeMutableRawBufferPointer, _ o: Int, _ v: UInt32) {
+        b[o] = UInt8(truncatingIfNeeded: v >> 24)
+        b[o + 1] = UInt8(truncatingIfNeeded: v >> 16)
+        b[o + 2] = UInt8(truncatingIfNeeded: v >> 8)
+        b[o + 3] = UInt8(truncatingIfNeeded: v)
+    }
+    @inline(__always) static func put64(_ b: UnsafeMutableRawBufferPointer, _ o: Int, _ v: UInt64) {
+        put32(b, o, UInt32(truncatingIfNeeded: v >> 32))
+        put32(b, o + 4, UInt32(truncatingIfNeeded: v))
+    }
+    @inline(__always) static func hardware(_ b: UnsafeRawBufferPointer, _ o: Int) -> HardwareAddress {
+        HardwareAddress(high: u64(b, o), low: u64(b, o + 8))
+    }
+    @inline(__always) static func putHardware(_ b: UnsafeMutableRawBufferPointer, _ o: Int, _ h: HardwareAddress) {
+        put64(b, o, h.high)
+        put64(b, o + 8, h.low)
+    }
+}
+
+/// The commands C understands. 19 (RELEASE) is deliberately absent: C can neither send nor
+/// receive it, so it is treated as unknown.
+public enum MeshCommand: UInt8, Sendable {
+    case updateClaim = 1
+    case inquire = 2
+    case renewLease = 0x10
+    case leaseAck = 0x11
+    case leaseNak = 0x12
+
+    public var isBlockMessage: Bool { self == .updateClaim || self == .inquire }
+}
+
+/// The pool fields every header carries; a datagram with different values is foreign.
+public struct MeshPool: Equatable, Sendable {
+    public var prefix: IPv4Address
+    public var prefixLength: UInt8
+    public var blockSize: UInt8
+
+    public init(prefix: IPv4Address, prefixLength: UInt8, blockSize: UInt8) {
+        self.prefix = prefix
+        self.prefixLength = prefixLength
+        self.blockSize = blockSize
+    }
+}
+
+/// Why a datagram was dropped (§3.6), in the order the checks run.
+public enum MeshDecodeError: Error, Equatable {
+    /// Shorter than the 16-byte header (Q-9: checked before the header is read).
+    case tooShort(length: Int)
+    /// Command byte outside 1, 2, 16, 17, 18 (19 included, Q-8).
+    case unknownCommand(UInt8)
+    /// Length differs from 16 + 7·count, 16 + 4·count or 44; trailing bytes are not tolerated.
+    case lengthMismatch(expected: Int, actual: Int)
+    /// Prefix bytes, prefix length or block size differ from ours: dropped silently.
+    case foreignPool
+}
+
+/// The 28-byte payload of RENEWLEASE / LEASEACK / LEASENAK (§3.5). The address field is kept
+/// exactly as it came (its 4 bytes read big-endian) so replies echo it byte for byte.
+public struct LeasePayload: Equatable, Sendable {
+    /// Bytes 16..19 of the message, read as a big-endian number (no byte-order interpretation).
+    public var rawAddress: UInt32
+    public var xid: UInt32
+    public var leaseSeconds: UInt32
+    public var chaddr: HardwareAddress
+
+    public init(rawAddress: UInt32, xid: UInt32, leaseSeconds: UInt32 = 0, chaddr: HardwareAddress) {
+        self.rawAddress = rawAddress
+        self.xid = xid
+        self.leaseSeconds = leaseSeconds
+        self.chaddr = chaddr
+    }
+
+    /// A payload carrying `address` in the given sending byte order (little-endian = the octets
+    /// reversed, as x86/ARM C nodes send it).
+    public init(address: IPv4Address, littleEndian: Bool, xid: UInt32, chaddr: HardwareAddress) {
+        self.init(rawAddress: littleEndian ? address.value.byteSwapped : address.value, xid: xid, chaddr: chaddr)
+    }
+
+    /// The address field read in one byte order.
+    public func address(littleEndian: Bool) -> IPv4Address {
+        IPv4Address(littleEndian ? rawAddress.byteSwapped : rawAddress)
+    }
+}
+
+/// A validated mesh datagram, read in place: entries are decoded on access from the caller's
+/// buffer, which must stay valid while the message is used.
+public struct MeshMessage {
+    public let bytes: UnsafeRawBufferPointer
+    public let nodeID: NodeID
+    public let command: MeshCommand
+    /// Number of block entries (UPDATECLAIM/INQUIRE); 0 for lease messages.
+    public let entryCount: Int
+
+    /// UPDATECLAIM entry `i`: block index and advertised timeout in seconds.
+    public func claimEntry(_ i: Int) -> (block: UInt32, timeout: UInt16) {
+        let o = MeshWire.headerSize + i * MeshWire.claimEntrySize
+        return (Bytes.u32(bytes, o), Bytes.u16(bytes, o + 4))
+    }
+
+    /// INQUIRE entry `i`: block index.
+    public func inquireEntry(_ i: Int) -> UInt32 {
+        Bytes.u32(bytes, MeshWire.headerSize + i * MeshWire.inquireEntrySize)
+    }
+
+    /// The payload of a lease message.
+    public var leasePayload: LeasePayload {
+        LeasePayload(rawAddress: Bytes.u32(bytes, 16), xid: Bytes.u32(bytes, 20),
+                     leaseSeconds: Bytes.u32(bytes, 24), chaddr: Bytes.hardware(bytes, 28))
+    }
+}
+
+public enum MeshWire {
+    public static let headerSize = 16
+    public static let claimEntrySize = 7
+    public static let inquireEntrySize = 4
+    public static let leaseMessageSize = 44
+    /// C never puts more than 32 blocks in one UPDATECLAIM (§3.3).
+    public static let maximumClaimsPerMessage = 32
+    public static let multicastPort: UInt16 = 1234
+    public static let unicastPort: UInt16 = 1235
+
+    /// Validates a datagram in the order of §3.6 and returns a view of it.
+    public static func decode(_ d: UnsafeRawBufferPointer, pool: MeshPool) throws(MeshDecodeError) -> MeshMessage {
+        guard d.count >= headerSize else { throw .tooShort(length: d.count) }
+        guard let command = MeshCommand(rawValue: d[14]) else { throw .unknownCommand(d[14]) }
+        let count = Int(d[15])
+        let expected: Int
+        switch command {
+        case .updateClaim: expected = headerSize + claimEntrySize * count
+        case .inquire: expected = headerSize + inquireEntrySize * count
+        case .renewLease, .leaseAck, .leaseNak: expected = leaseMessageSize
+        }
+        guard d.count == expected else { throw .lengthMismatch(expected: expected, actual: d.count) }
+        guard Bytes.u32(d, 8) == pool.prefix.value, d[12] == pool.prefixLength, d[13] == pool.blockSize else {
+            throw .foreignPool
+        }
+        return MeshMessage(bytes: d, nodeID: NodeID(Bytes.u64(d, 0)), command: command,
+                           entryCount: command.isBlockMessage ? count : 0)
+    }
+
+    /// Writes the 16-byte header.
+    public static func writeHeader(
+        _ b: UnsafeMutableRawBufferPointer, nodeID: NodeID, pool: MeshPool, command: MeshCommand, count: UInt8
+    ) {
+        Bytes.put64(b, 0, nodeID.value)
+        Bytes.put32(b, 8, pool.prefix.value)
+        b[12] = pool.prefixLength
+        b[13] = pool.blockSize
+        b[14] = command.rawValue
+        b[15] = count
+    }
+
+    /// Writes UPDATECLAIM entry `i` (reserved byte 0, as C).
+    public static func writeClaimEntry(_ b: UnsafeMutableRawBufferPointer, _ i: Int, block: UInt32, timeout: UInt16) {
+        let o = headerSize + i * claimEntrySize
+        Bytes.put32(b, o, block)
+        Bytes.put16(b, o + 4, timeout)
+        b[o + 6] = 0
+    }
+
+    /// Writes INQUIRE entry `i`.
+    public static func writeInquireEntry(_ b: UnsafeMutableRawBufferPointer, _ i: Int, block: UInt32) {
+        Bytes.put32(b, headerSize + i * inquireEntrySize, block)
+    }
+
+    /// Encodes a RENEWLEASE / LEASEACK / LEASENAK (count 0, as C) into `b` (≥ 44 bytes);
+    /// returns the length.
+    public static func writeLeaseMessage(
+        _ b: UnsafeMutableRawBufferPointer, nodeID: NodeID, pool: MeshPool, command: MeshCommand, payload: LeasePayload
+    ) -> Int {
+        writeHeader(b, nodeID: nodeID, pool: pool, command: command, count: 0)
+        Bytes.put32(b, 16, payload.rawAddress)
+        Bytes.put32(b, 20, payload.xid)
+        Bytes.put32(b, 24, payload.leaseSeconds)
+        Bytes.putHardware(b, 28, payload.chaddr)
+        return leaseMessageSize
+    }
+
+    // Array-returning encoders for tests, the simulation and tools (these allocate; the node
+    // itself encodes into its preallocated scratch buffer with the functions above).
+
+    public static func updateClaim(nodeID: NodeID, pool: MeshPool, claims: [(block: UInt32, timeout: UInt16)]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: headerSize + claimEntrySize * claims.count)
+        out.withUnsafeMutableBytes { b in
+            writeHeader(b, nodeID: nodeID, pool: pool, command: .updateClaim, count: UInt8(truncatingIfNeeded: claims.count))
+            for (i, c) in claims.enumerated() { writeClaimEntry(b, i, block: c.block, timeout: c.timeout) }
+        }
+        return out
+    }
+
+    public static func inquire(nodeID: NodeID, pool: MeshPool, blocks: [UInt32]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: headerSize + inquireEntrySize * blocks.count)
+        out.withUnsafeMutableBytes { b in
+            writeHeader(b, nodeID: nodeID, pool: pool, command: .inquire, count: UInt8(truncatingIfNeeded: blocks.count))
+            for (i, block) in blocks.enumerated() { writeInquireEntry(b, i, block: block) }
+        }
+        return out
+    }
+
+    public static func leaseMessage(nodeID: NodeID, pool: MeshPool, command: MeshCommand, payload: LeasePayload) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: leaseMessageSize)
+        out.withUnsafeMutableBytes { b in
+            _ = writeLeaseMessage(b, nodeID: nodeID, pool: pool, command: command, payload: payload)
+        }
+        return out
+    }
+}
