@@ -1,0 +1,450 @@
+/*
+ * Native Linux implementation of ddhcp_system.h (glibc or musl). Everything here is a thin
+ * wrapper: the daemon's logic lives in Swift. See the header for the contract.
+ */
+#define _GNU_SOURCE
+#include "ddhcp_system.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#ifndef DDHCPD_REVISION
+#define DDHCPD_REVISION ""
+#endif
+
+/* ---- errors ---------------------------------------------------------------------------------- */
+
+/* Native errno <-> portable code. Written out even where they coincide so that a host whose
+ * numbering differs (MIPS) only needs its own errno.h. */
+static const struct { int native; int32_t portable; } error_table[] = {
+    {EPERM, DDHCP_EPERM}, {ENOENT, DDHCP_ENOENT}, {EINTR, DDHCP_EINTR}, {EIO, DDHCP_EIO},
+    {ENXIO, DDHCP_ENXIO}, {EBADF, DDHCP_EBADF}, {EAGAIN, DDHCP_EAGAIN}, {ENOMEM, DDHCP_ENOMEM},
+    {EACCES, DDHCP_EACCES}, {EBUSY, DDHCP_EBUSY}, {EEXIST, DDHCP_EEXIST}, {ENODEV, DDHCP_ENODEV},
+    {ENOTDIR, DDHCP_ENOTDIR}, {EINVAL, DDHCP_EINVAL}, {EMFILE, DDHCP_EMFILE},
+    {ENOSPC, DDHCP_ENOSPC}, {EROFS, DDHCP_EROFS}, {EPIPE, DDHCP_EPIPE},
+    {ENAMETOOLONG, DDHCP_ENAMETOOLONG}, {ENOSYS, DDHCP_ENOSYS}, {EMSGSIZE, DDHCP_EMSGSIZE},
+    {EPROTONOSUPPORT, DDHCP_EPROTONOSUPPORT}, {EAFNOSUPPORT, DDHCP_EAFNOSUPPORT},
+    {EADDRINUSE, DDHCP_EADDRINUSE}, {EADDRNOTAVAIL, DDHCP_EADDRNOTAVAIL},
+    {ENETDOWN, DDHCP_ENETDOWN}, {ENETUNREACH, DDHCP_ENETUNREACH},
+    {ECONNRESET, DDHCP_ECONNRESET}, {ENOBUFS, DDHCP_ENOBUFS}, {ENOTCONN, DDHCP_ENOTCONN},
+    {ECONNREFUSED, DDHCP_ECONNREFUSED}, {EHOSTUNREACH, DDHCP_EHOSTUNREACH},
+};
+#define TABLE_SIZE(t) ((int)(sizeof(t) / sizeof((t)[0])))
+
+static int32_t portable_error(int native) {
+    if (native == EWOULDBLOCK) return DDHCP_EAGAIN;
+    for (int i = 0; i < TABLE_SIZE(error_table); i++)
+        if (error_table[i].native == native) return error_table[i].portable;
+    return DDHCP_EOTHER;
+}
+
+/* -portable code of the current errno. */
+static int32_t fail(void) { return -portable_error(errno); }
+
+/* Returns -error after closing fd, keeping errno intact. */
+static int32_t fail_close(int fd) {
+    int32_t code = fail();
+    close(fd);
+    return code;
+}
+
+int32_t ddhcp_error_text(int32_t code, uint8_t *buf, int32_t cap) {
+    if (cap <= 0) return 0;
+    const char *text = "unknown error";
+    for (int i = 0; i < TABLE_SIZE(error_table); i++)
+        if (error_table[i].portable == code) text = strerror(error_table[i].native);
+    size_t n = strlen(text);
+    if (n >= (size_t)cap) n = (size_t)cap - 1;
+    memcpy(buf, text, n);
+    buf[n] = 0;
+    return (int32_t)n;
+}
+
+/* ---- time, entropy --------------------------------------------------------------------------- */
+
+int64_t ddhcp_monotonic_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int32_t ddhcp_random(uint8_t *buf, int32_t len) {
+    int32_t done = 0;
+    while (done < len) {
+        ssize_t n = getrandom(buf + done, (size_t)(len - done), 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail();
+        }
+        done += (int32_t)n;
+    }
+    return done;
+}
+
+/* ---- interfaces ------------------------------------------------------------------------------ */
+
+static int valid_ifname(const uint8_t *ifname) {
+    size_t n = strlen((const char *)ifname);
+    return n > 0 && n < IFNAMSIZ;
+}
+
+int32_t ddhcp_if_index(const uint8_t *ifname) {
+    if (!valid_ifname(ifname)) return -DDHCP_ENODEV;
+    unsigned idx = if_nametoindex((const char *)ifname);
+    return idx == 0 ? -DDHCP_ENODEV : (int32_t)idx;
+}
+
+int32_t ddhcp_if_mac(const uint8_t *ifname, uint8_t *mac) {
+    if (!valid_ifname(ifname)) return -DDHCP_ENODEV;
+    int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail();
+    struct ifreq req;
+    memset(&req, 0, sizeof req);
+    memcpy(req.ifr_name, ifname, strlen((const char *)ifname));
+    if (ioctl(fd, SIOCGIFHWADDR, &req) < 0) return fail_close(fd);
+    close(fd);
+    if (req.ifr_hwaddr.sa_family != ARPHRD_ETHER) return 0;
+    memcpy(mac, req.ifr_hwaddr.sa_data, 6);
+    for (int i = 0; i < 6; i++)
+        if (mac[i]) return 6;
+    return 0;
+}
+
+/* ---- UDP ------------------------------------------------------------------------------------- */
+
+static int32_t bind_to_device(int fd, const uint8_t *ifname) {
+    socklen_t n = (socklen_t)strlen((const char *)ifname) + 1;
+    return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, n) < 0 ? fail() : 0;
+}
+
+int32_t ddhcp_udp6_open(const uint8_t *ifname, const uint8_t *addr16, int32_t port, int32_t join_group) {
+    int32_t ifindex = ddhcp_if_index(ifname);
+    if (ifindex < 0) return ifindex;
+    int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail();
+    int32_t rc = bind_to_device(fd, ifname);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    if (join_group) {
+        struct ipv6_mreq mreq;
+        memset(&mreq, 0, sizeof mreq);
+        memcpy(&mreq.ipv6mr_multiaddr, addr16, 16);
+        mreq.ipv6mr_interface = (unsigned)ifindex;
+        if (setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0) return fail_close(fd);
+        int off = 0;
+        if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof off) < 0) return fail_close(fd);
+    }
+    struct sockaddr_in6 sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin6_family = AF_INET6;
+    sa.sin6_port = htons((uint16_t)port);
+    memcpy(&sa.sin6_addr, addr16, 16);
+    sa.sin6_scope_id = (uint32_t)ifindex;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) return fail_close(fd);
+    return fd;
+}
+
+int32_t ddhcp_udp4_open(const uint8_t *ifname, int32_t port) {
+    int32_t ifindex = ddhcp_if_index(ifname);
+    if (ifindex < 0) return ifindex;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail();
+    int32_t rc = bind_to_device(fd, ifname);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on) < 0) return fail_close(fd);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_ANY);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) return fail_close(fd);
+    return fd;
+}
+
+int32_t ddhcp_udp6_send(int32_t fd, const uint8_t *buf, int32_t len, const uint8_t *addr16, int32_t port,
+                        int32_t scope_ifindex) {
+    struct sockaddr_in6 sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin6_family = AF_INET6;
+    sa.sin6_port = htons((uint16_t)port);
+    memcpy(&sa.sin6_addr, addr16, 16);
+    sa.sin6_scope_id = (uint32_t)scope_ifindex;
+    ssize_t n;
+    do n = sendto(fd, buf, (size_t)len, 0, (struct sockaddr *)&sa, sizeof sa);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? fail() : (int32_t)n;
+}
+
+int32_t ddhcp_udp6_recv(int32_t fd, uint8_t *buf, int32_t cap, uint8_t *from16) {
+    struct sockaddr_in6 sa;
+    socklen_t salen = sizeof sa;
+    memset(&sa, 0, sizeof sa);
+    ssize_t n;
+    do n = recvfrom(fd, buf, (size_t)cap, 0, (struct sockaddr *)&sa, &salen);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) return fail();
+    memcpy(from16, &sa.sin6_addr, 16);
+    return (int32_t)n;
+}
+
+int32_t ddhcp_udp4_send(int32_t fd, const uint8_t *buf, int32_t len, uint32_t addr, int32_t port) {
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(addr);
+    ssize_t n;
+    do n = sendto(fd, buf, (size_t)len, 0, (struct sockaddr *)&sa, sizeof sa);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? fail() : (int32_t)n;
+}
+
+/* ---- descriptors ----------------------------------------------------------------------------- */
+
+int32_t ddhcp_read(int32_t fd, uint8_t *buf, int32_t cap) {
+    ssize_t n;
+    do n = read(fd, buf, (size_t)cap);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? fail() : (int32_t)n;
+}
+
+int32_t ddhcp_write(int32_t fd, const uint8_t *buf, int32_t len) {
+    ssize_t n;
+    do n = write(fd, buf, (size_t)len);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? fail() : (int32_t)n;
+}
+
+int32_t ddhcp_close(int32_t fd) { return close(fd) < 0 ? fail() : 0; }
+
+int32_t ddhcp_write_all(int32_t fd, const uint8_t *buf, int32_t len) {
+    while (len > 0) {
+        ssize_t n = write(fd, buf, (size_t)len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail();
+        }
+        buf += n;
+        len -= (int32_t)n;
+    }
+    return 0;
+}
+
+/* ---- Unix control socket --------------------------------------------------------------------- */
+
+static int32_t unix_address(const uint8_t *path, struct sockaddr_un *sa) {
+    size_t n = strlen((const char *)path);
+    if (n == 0) return -DDHCP_ENOENT;
+    if (n >= sizeof sa->sun_path) return -DDHCP_ENAMETOOLONG;
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    memcpy(sa->sun_path, path, n);
+    return 0;
+}
+
+int32_t ddhcp_unix_listen(const uint8_t *path) {
+    struct sockaddr_un sa;
+    int32_t rc = unix_address(path, &sa);
+    if (rc < 0) return rc;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail();
+    unlink(sa.sun_path); /* a stale socket file of an earlier run */
+    /* Create the file owner-only from the start (no window with wider permissions). */
+    mode_t old = umask(0177);
+    int b = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    umask(old);
+    if (b < 0) return fail_close(fd);
+    if (chmod(sa.sun_path, 0600) < 0 || listen(fd, 16) < 0) return fail_close(fd);
+    return fd;
+}
+
+int32_t ddhcp_unix_accept(int32_t listen_fd) {
+    int fd;
+    do fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    return fd < 0 ? fail() : fd;
+}
+
+int32_t ddhcp_unix_connect(const uint8_t *path) {
+    struct sockaddr_un sa;
+    int32_t rc = unix_address(path, &sa);
+    if (rc < 0) return rc;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail();
+    /* A daemon that never answers must not hang the client forever (C's ddhcpdctl did). */
+    struct timeval tv = {.tv_sec = 10, .tv_usec = 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    int c;
+    do c = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    while (c < 0 && errno == EINTR);
+    return c < 0 ? fail_close(fd) : fd;
+}
+
+int32_t ddhcp_shutdown_write(int32_t fd) { return shutdown(fd, SHUT_WR) < 0 ? fail() : 0; }
+
+int32_t ddhcp_unlink(const uint8_t *path) { return unlink((const char *)path) < 0 ? fail() : 0; }
+
+/* ---- epoll ----------------------------------------------------------------------------------- */
+
+int32_t ddhcp_poll_create(void) {
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    return fd < 0 ? fail() : fd;
+}
+
+int32_t ddhcp_poll_add(int32_t poll_fd, int32_t fd, int32_t token) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN;
+    ev.data.u32 = (uint32_t)token;
+    return epoll_ctl(poll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? fail() : 0;
+}
+
+int32_t ddhcp_poll_remove(int32_t poll_fd, int32_t fd) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    return epoll_ctl(poll_fd, EPOLL_CTL_DEL, fd, &ev) < 0 ? fail() : 0;
+}
+
+int32_t ddhcp_poll_wait(int32_t poll_fd, int32_t timeout_ms, int32_t *tokens, int32_t cap) {
+    struct epoll_event events[32];
+    if (cap > 32) cap = 32;
+    if (cap <= 0) return -DDHCP_EINVAL;
+    int n = epoll_wait(poll_fd, events, cap, timeout_ms);
+    if (n < 0) return errno == EINTR ? 0 : fail();
+    for (int i = 0; i < n; i++) tokens[i] = (int32_t)events[i].data.u32;
+    return n;
+}
+
+/* ---- signals, children ----------------------------------------------------------------------- */
+
+int32_t ddhcp_signals_open(void) {
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) return fail();
+    int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    return fd < 0 ? fail() : fd;
+}
+
+int32_t ddhcp_signals_read(int32_t fd) {
+    struct signalfd_siginfo info;
+    for (;;) {
+        ssize_t n = read(fd, &info, sizeof info);
+        if (n < 0 && errno == EINTR) continue;
+        if (n != (ssize_t)sizeof info) return DDHCP_SIGNAL_NONE;
+        switch (info.ssi_signo) {
+        case SIGTERM:
+        case SIGINT: return DDHCP_SIGNAL_TERMINATE;
+        case SIGCHLD: return DDHCP_SIGNAL_CHILD;
+        default: continue;
+        }
+    }
+}
+
+int32_t ddhcp_reap_children(void) {
+    int32_t reaped = 0;
+    /* All of them: several children may end before one SIGCHLD is read. */
+    while (waitpid(-1, NULL, WNOHANG) > 0) reaped++;
+    return reaped;
+}
+
+int32_t ddhcp_spawn_hook(const uint8_t *hook, const uint8_t *action, const uint8_t *arg1, const uint8_t *arg2) {
+    char *argv[8];
+    int argc = 0;
+    argv[argc++] = (char *)"/bin/sh";
+    argv[argc++] = (char *)"-e";
+    argv[argc++] = (char *)"--";
+    argv[argc++] = (char *)hook;
+    argv[argc++] = (char *)action;
+    if (arg1) argv[argc++] = (char *)arg1;
+    if (arg1 && arg2) argv[argc++] = (char *)arg2;
+    argv[argc] = NULL;
+
+    /* The child must not inherit our blocked/ignored signals or our stdin. */
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_t actions;
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    sigaddset(&defaults, SIGHUP);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGCHLD);
+    if (posix_spawnattr_init(&attr) != 0) return -DDHCP_ENOMEM;
+    if (posix_spawn_file_actions_init(&actions) != 0) {
+        posix_spawnattr_destroy(&attr);
+        return -DDHCP_ENOMEM;
+    }
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return rc != 0 ? -portable_error(rc) : (int32_t)pid;
+}
+
+/* ---- process --------------------------------------------------------------------------------- */
+
+int32_t ddhcp_daemonize(void) { return daemon(0, 0) < 0 ? fail() : 0; }
+
+void ddhcp_syslog_open(const uint8_t *ident) { openlog((const char *)ident, LOG_PID, LOG_DAEMON); }
+
+void ddhcp_syslog(int32_t level, const uint8_t *msg, int32_t len) {
+    static const int priority[] = {LOG_CRIT, LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+    int p = level < 0 ? LOG_CRIT : level > 4 ? LOG_DEBUG : priority[level];
+    syslog(p, "%.*s", (int)len, (const char *)msg);
+}
+
+int32_t ddhcp_getopt(int32_t argc, uint8_t *const *argv, const uint8_t *optstring) {
+    return getopt(argc, (char *const *)argv, (const char *)optstring);
+}
+
+const uint8_t *ddhcp_optarg(void) { return (const uint8_t *)optarg; }
+
+int32_t ddhcp_optind(void) { return optind; }
+
+const uint8_t *ddhcp_revision(void) { return (const uint8_t *)DDHCPD_REVISION; }
+
+/* ---- entry ----------------------------------------------------------------------------------- */
+
+/* Defined in Swift (@_cdecl). Under SwiftPM the linker maps `main` straight to it; other
+ * build routes (static toolset links, the wasm host) use this main. */
+int32_t ddhcpd_main(int32_t argc, uint8_t **argv);
+
+int main(int argc, char **argv) { return ddhcpd_main(argc, (uint8_t **)argv); }

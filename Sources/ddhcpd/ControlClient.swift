@@ -1,0 +1,166 @@
+// ddhcpdctl: the control client (PROTOCOL.md §9.2). Sends one command over the Unix socket and
+// prints whatever the daemon answers until it closes the connection.
+
+import DDHCPCore
+import DDHCPSystem
+
+/// Command bytes of the control protocol (§9.1); extensions are ≥ 0x40 so C daemons ignore them.
+enum ControlCommand {
+    static let showBlocks: UInt8 = 1
+    static let showOptions: UInt8 = 2
+    static let setOption: UInt8 = 3
+    static let removeOption: UInt8 = 4
+    static let setLogLevel: UInt8 = 5
+    static let statistics: UInt8 = 6
+    static let statisticsReset: UInt8 = 7
+    // PROVISIONAL extension values until the core defines them.
+    static let showBlocksJSON: UInt8 = 0x41
+    static let statisticsJSON: UInt8 = 0x46
+    static let statisticsResetJSON: UInt8 = 0x47
+    static let showLeases: UInt8 = 0x48
+    static let showLeasesJSON: UInt8 = 0x49
+}
+
+enum ControlClient {
+    static let optionString: StaticString = "C:bdo:l:r:v:sSVht:je"
+
+    static func main(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32 {
+        var path: CBytes = DaemonOptions.cString("/tmp/ddhcpd_ctl")
+        var request: [UInt8] = []  // the last command flag other than -o wins
+        var lastFlag: UInt8 = 0
+        var optionRequest: [UInt8]? = nil  // -o overrides every other command
+        var json = false
+        while true {
+            let opt = ddhcp_getopt(argc, argv, optionString.utf8Start)
+            if opt < 0 { break }
+            let arg = ddhcp_optarg()
+            let flag = UInt8(truncatingIfNeeded: opt)
+            switch flag {
+            case UInt8(ascii: "C"): path = arg!
+            case UInt8(ascii: "j"): json = true
+            case UInt8(ascii: "b"): request = [ControlCommand.showBlocks]
+            case UInt8(ascii: "d"): request = [ControlCommand.showOptions]
+            case UInt8(ascii: "s"): request = [ControlCommand.statistics]
+            case UInt8(ascii: "S"): request = [ControlCommand.statisticsReset]
+            case UInt8(ascii: "e"): request = [ControlCommand.showLeases]
+            case UInt8(ascii: "o"):
+                let option: (code: UInt8, payload: [UInt8])
+                do { option = try ArgumentText.parseOption(CText.buffer(arg!)) } catch { return fail(error, arg!) }
+                optionRequest = [ControlCommand.setOption, option.code, UInt8(option.payload.count)] + option.payload
+            case UInt8(ascii: "l"):
+                let seconds = UInt32(truncatingIfNeeded: ArgumentText.strtoul(CText.buffer(arg!)))
+                request = [ControlCommand.setOption, 51, 4,
+                           UInt8(truncatingIfNeeded: seconds >> 24), UInt8(truncatingIfNeeded: seconds >> 16),
+                           UInt8(truncatingIfNeeded: seconds >> 8), UInt8(truncatingIfNeeded: seconds)]
+            case UInt8(ascii: "r"):
+                request = [ControlCommand.removeOption, UInt8(truncatingIfNeeded: ArgumentText.atoi(CText.buffer(arg!)))]
+            case UInt8(ascii: "v"):
+                request = [ControlCommand.setLogLevel, UInt8(truncatingIfNeeded: ArgumentText.atoi(CText.buffer(arg!)))]
+            case UInt8(ascii: "V"):
+                DaemonCommandLine.printRevision()
+                return ExitStatus.ok
+            case UInt8(ascii: "h"), UInt8(ascii: "t"):  // C accepts -t X but has no command for it
+                Stream.write(Stream.stdout, usage)
+                return ExitStatus.ok
+            default:  // unknown flag: like C, the argument count, then usage
+                var line = TextBuffer()
+                line.append("ARGC: ")
+                line.append(Int(argc))
+                line.append(byte: UInt8(ascii: "\n"))
+                Stream.write(Stream.stdout, line)
+                Stream.write(Stream.stdout, usage)
+                return ExitStatus.ok
+            }
+            if flag != UInt8(ascii: "C") && flag != UInt8(ascii: "j") && flag != UInt8(ascii: "o") { lastFlag = flag }
+        }
+        if let optionRequest {
+            request = optionRequest
+        } else if json {
+            switch lastFlag {
+            case UInt8(ascii: "b"): request = [ControlCommand.showBlocksJSON]
+            case UInt8(ascii: "s"): request = [ControlCommand.statisticsJSON]
+            case UInt8(ascii: "S"): request = [ControlCommand.statisticsResetJSON]
+            case UInt8(ascii: "e"): request = [ControlCommand.showLeasesJSON]
+            default: break
+            }
+        }
+        guard !request.isEmpty else {
+            Stream.write(Stream.stdout, usage)
+            return ExitStatus.ok
+        }
+        return send(request, to: path)
+    }
+
+    static func send(_ request: [UInt8], to path: CBytes) -> Int32 {
+        let fd = ddhcp_unix_connect(path)
+        if fd < 0 {
+            var line = TextBuffer()
+            line.append("ddhcpdctl: cannot connect to the control socket '")
+            line.append(cString: path)
+            line.append("': ")
+            line.append(errorCode: fd)
+            line.append(byte: UInt8(ascii: "\n"))
+            Stream.write(Stream.stderr, line)
+            return ExitStatus.controlConnectFailure
+        }
+        let written = request.withUnsafeBufferPointer { ddhcp_write_all(fd, $0.baseAddress!, Int32($0.count)) }
+        if written < 0 {
+            _ = ddhcp_close(fd)
+            return connectionLost(path, written)
+        }
+        // Tell the daemon the command is complete; C daemons just ignore it.
+        _ = ddhcp_shutdown_write(fd)
+        var buffer: [UInt8] = Array(repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBufferPointer { ddhcp_read(fd, $0.baseAddress!, Int32($0.count)) }
+            if n == 0 { break }
+            if n < 0 {
+                _ = ddhcp_close(fd)
+                return connectionLost(path, n)
+            }
+            buffer.withUnsafeBytes { Stream.write(Stream.stdout, bytes: UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
+        }
+        _ = ddhcp_close(fd)
+        return ExitStatus.ok
+    }
+
+    static func connectionLost(_ path: CBytes, _ code: Int32) -> Int32 {
+        var line = TextBuffer()
+        line.append("ddhcpdctl: talking to '")
+        line.append(cString: path)
+        line.append("' failed: ")
+        line.append(errorCode: code)
+        line.append(byte: UInt8(ascii: "\n"))
+        Stream.write(Stream.stderr, line)
+        return ExitStatus.controlConnectFailure
+    }
+
+    static func fail(_ error: ConfigError, _ arg: CBytes) -> Int32 {
+        var line = TextBuffer()
+        line.append("ddhcpdctl: ")
+        line.append(error.message)
+        line.append(" (got '")
+        line.append(cString: arg)
+        line.append("')\n")
+        Stream.write(Stream.stderr, line)
+        return ExitStatus.invalidArguments
+    }
+
+    static let usage: StaticString = """
+        Usage: ddhcpdctl [-C PATH] COMMAND
+          -C PATH           control socket of the daemon (default /tmp/ddhcpd_ctl)
+          -b                show the block table
+          -d                show the DHCP option store
+          -o CODE:LEN:P1.P2...  set a DHCP option (e.g. -o 3:4:10.0.0.1)
+          -l SECONDS        set the DHCP lease time (option 51)
+          -r CODE           remove a DHCP option
+          -v LEVEL          set the daemon's log level (0 FATAL ... 4 DEBUG)
+          -s                show statistics
+          -S                show statistics and reset the counters
+          -e                show the leases of the daemon's blocks
+          -j                JSON output for -b, -s, -S and -e
+          -V                print the revision and exit
+          -h                this help
+
+        """
+}

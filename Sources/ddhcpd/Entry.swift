@@ -1,0 +1,108 @@
+// Entry point: C `main` (DDHCPSystem) calls ddhcpd_main. One binary, two programs: invoked as
+// `ddhcpdctl` (argv[0] basename) it is the control client, otherwise the daemon.
+
+import DDHCPCore
+import DDHCPSystem
+
+@_cdecl("ddhcpd_main")
+public func ddhcpdMain(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32 {
+    if argc > 0, let name = argv[0], CText.equals(CText.basename(name), "ddhcpdctl") {
+        return ControlClient.main(argc: argc, argv: argv)
+    }
+    return DaemonMain.main(argc: argc, argv: argv)
+}
+
+enum DaemonMain {
+    static func main(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32 {
+        var options: DaemonOptions
+        switch DaemonCommandLine.parse(argc: argc, argv: argv) {
+        case .exit(let status): return status
+        case .run(let o): options = o
+        }
+        if !options.nodeIDGiven { options.configuration.nodeID = defaultNodeID(options.serverInterface) }
+
+        let node: Node
+        do {
+            try options.configuration.validate()
+            node = try Node(configuration: options.configuration, randomSeed: randomUInt64(), now: ddhcp_monotonic_ms())
+        } catch {
+            Stream.write(Stream.stderr, "ddhcpd: ")
+            Stream.write(Stream.stderr, error.message)
+            Stream.write(Stream.stderr, "\n")
+            return ExitStatus.invalidArguments
+        }
+        node.runtimeLogLevel = options.logLevel
+
+        let daemon = Daemon(options: options, node: node)
+        logConfiguration(daemon)
+        guard daemon.openSignals() else {
+            Stream.write(Stream.stderr, "ddhcpd: cannot set up signal handling\n")
+            return ExitStatus.socketFailure
+        }
+        guard daemon.openSockets() else {
+            daemon.shutdown()
+            return ExitStatus.socketFailure
+        }
+        if options.daemonize {
+            // After the sockets, so that a start-up failure still reaches the caller's terminal.
+            if ddhcp_daemonize() < 0 {
+                Stream.write(Stream.stderr, "ddhcpd: cannot daemonise\n")
+                daemon.shutdown()
+                return ExitStatus.socketFailure
+            }
+            ddhcp_syslog_open(DaemonOptions.cString("ddhcpd"))
+            daemon.actions.output.toSyslog = true
+        }
+        guard daemon.openLoop() else {
+            daemon.actions.log(.fatal, "cannot set up the event loop")
+            daemon.shutdown()
+            return ExitStatus.socketFailure
+        }
+        daemon.run()
+        daemon.shutdown()
+        return ExitStatus.ok
+    }
+
+    /// EUI-64 of the server interface's MAC (stable across restarts, Q-1); random without a MAC.
+    static func defaultNodeID(_ interface: CBytes) -> NodeID {
+        var mac: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
+        let n = withUnsafeMutableBytes(of: &mac) { ddhcp_if_mac(interface, $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+        guard n == 6 else { return NodeID(randomUInt64()) }
+        let bytes: [UInt8] = [mac.0 ^ 0x02, mac.1, mac.2, 0xFF, 0xFE, mac.3, mac.4, mac.5]
+        var value: UInt64 = 0
+        for b in bytes { value = value << 8 | UInt64(b) }
+        return NodeID(value)
+    }
+
+    /// C logs its configuration at INFO before opening the sockets (§11.2).
+    static func logConfiguration(_ daemon: Daemon) {
+        guard daemon.actions.enabled(.info) else { return }
+        let c = daemon.options.configuration
+        var line = TextBuffer()
+        line.append("network: ")
+        line.append(c.prefix)
+        line.append(byte: UInt8(ascii: "/"))
+        line.append(Int(c.prefixLength))
+        line.append(", block size: ")
+        line.append(Int(c.blockSize))
+        line.append(", blocks: ")
+        line.append(unsigned: c.blockCount)
+        line.append(", spare leases: ")
+        line.append(c.effectiveSpareLeases)
+        daemon.actions.output.write(.info, line)
+        line.clear()
+        line.append("block timeout: ")
+        line.append(Int(c.blockTimeout))
+        line.append(", refresh factor: 4, tentative timeout: ")
+        line.append(Int(c.tentativeTimeout))
+        line.append(", node id: ")
+        line.append(hex: c.nodeID.value, digits: 16)
+        daemon.actions.output.write(.info, line)
+        line.clear()
+        line.append("server interface: ")
+        line.append(cString: daemon.options.serverInterface)
+        line.append(", client interface: ")
+        line.append(cString: daemon.options.clientInterface)
+        daemon.actions.output.write(.info, line)
+    }
+}

@@ -1,3 +1,0 @@
-// Placeholder entry point until the daemon shell lands.
-import DDHCPCore
-print("ddhcpd")

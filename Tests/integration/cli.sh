@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Command line and start-up: usage/version, validation errors (exit 1, one clear line),
+# socket failures (exit 2, naming the interface/port), ddhcpdctl's C behaviour, SIGTERM.
+source "$(dirname "$0")/lib.sh"
+
+# expect STATUS PATTERN CMD… — CMD exits with STATUS and its output matches PATTERN.
+expect() {
+    local want=$1 pattern=$2; shift 2
+    local out rc=0
+    out=$("$@" 2>&1) || rc=$?
+    [ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want; output: $out"
+    grep -qE -- "$pattern" <<<"$out" || fail "'$*' output does not match /$pattern/: $out"
+}
+
+# --- no network needed
+expect 0 '^Usage: ddhcpd' "$DDHCPD" -h
+expect 0 '^Revision: [0-9a-f]*$' "$DDHCPD" -V
+expect 0 '^ARGC: 2$' "$DDHCPD" -X
+expect 1 '^ddhcpd: tentative timeout \(-t\) .*2.*got .1.' "$DDHCPD" -t 1
+expect 1 '^ddhcpd: network \(-N\) .*got .10.0.0.0.' "$DDHCPD" -N 10.0.0.0
+expect 1 '^ddhcpd: network \(-N\).*at least 8' "$DDHCPD" -N 10.0.0.0/7
+expect 1 '^ddhcpd: network \(-N\)' "$DDHCPD" -N 10.0.0.0/
+expect 1 '^ddhcpd: block timeout \(-B\)' "$DDHCPD" -B 0
+expect 1 '^ddhcpd: block size \(-b\)' "$DDHCPD" -b 8
+expect 1 '^ddhcpd: option \(-o\).*got .3:4:10.0.0.' "$DDHCPD" -o 3:4:10.0.0
+expect 1 '^ddhcpd: option \(-o\)' "$DDHCPD" -o 3
+expect 1 '^ddhcpd: node id \(-I\)' "$DDHCPD" -I 0123
+expect 1 '^ddhcpd: RENEWLEASE byte order \(-E\)' "$DDHCPD" -E middle
+[ "$("$DDHCPD" -V 2>&1 | wc -l)" -eq 1 ] || fail "-V prints more than one line"
+pass "ddhcpd usage, version and validation errors"
+
+expect 0 '^Usage: ddhcpdctl' "$CTL"
+expect 0 '^Usage: ddhcpdctl' "$CTL" -h
+expect 0 '^Usage: ddhcpdctl' "$CTL" -t 5
+expect 0 '^Revision: [0-9a-f]*$' "$CTL" -V
+expect 0 '^ARGC: 2$' "$CTL" -X
+expect 255 "ddhcpdctl: cannot connect to the control socket '$WORK/none'" "$CTL" -C "$WORK/none" -b
+expect 1 '^ddhcpdctl: option \(-o\)' "$CTL" -o 3:4:1.2
+pass "ddhcpdctl usage, version, connection failure"
+
+# --- start-up failures name what failed
+ip netns add "$NS-a"
+in_ns "$NS-a" sysctl -qw net.ipv6.conf.default.accept_dad=0
+ip -n "$NS-a" link set lo up
+ip -n "$NS-a" link add server0 type veth peer name client0
+ip -n "$NS-a" link set server0 up
+ip -n "$NS-a" link set client0 up
+# (validation happens before any socket: -N/-b that do not fit fail with 1 even here)
+expect 1 'block must fit in the pool' in_ns "$NS-a" "$DDHCPD" -C "$WORK/c0" -N 10.0.0.0/30 -b 3
+expect 2 "server interface 'nosuch0'.*No such device" in_ns "$NS-a" "$DDHCPD" -C "$WORK/c0" -i nosuch0
+expect 2 "DHCP socket 0.0.0.0:67 on 'nosuch1'" in_ns "$NS-a" "$DDHCPD" -C "$WORK/c0" -c nosuch1
+[ ! -e "$WORK/c0" ] || fail "a failed start left its control socket file behind"
+pass "missing interfaces: exit 2 with the interface named"
+
+ip netns exec "$NS-a" "$DDHCPD" -L -C "$WORK/c1" >"$WORK/first.log" 2>&1 &
+first=$!
+DAEMON_PID[first]=$first
+wait_for 5 test -S "$WORK/c1" || fail "first daemon did not start"
+expect 2 "multicast socket \[ff02::1234\]:1234 on 'server0'.*in use" in_ns "$NS-a" "$DDHCPD" -C "$WORK/c2"
+pass "second daemon on the same interface: exit 2, port in use"
+
+# The DHCP port on client0 is the first daemon's: another server interface gets further.
+expect 2 "DHCP socket 0.0.0.0:67 on 'client0'.*in use" in_ns "$NS-a" "$DDHCPD" -C "$WORK/c3" -i client0
+[ ! -e "$WORK/c3" ] || fail "a failed start left its control socket file behind"
+pass "DHCP port in use: exit 2"
+
+# SIGTERM: exits 0 within a second and removes the control socket file.
+mode=$(stat -c %a "$WORK/c1")
+[ "$mode" = 600 ] || fail "control socket mode $mode, want 600"
+start=$(date +%s%N)
+kill -TERM "$first"
+rc=0; wait "$first" || rc=$?
+unset "DAEMON_PID[first]"
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$rc" -eq 0 ] || fail "daemon exited $rc on SIGTERM"
+[ "$elapsed" -lt 1000 ] || fail "SIGTERM took $elapsed ms"
+[ ! -e "$WORK/c1" ] || fail "control socket file left after SIGTERM"
+[ ! -s "$WORK/first.log" ] || fail "stray output at default log level: $(cat "$WORK/first.log")"
+pass "SIGTERM: exit 0 after $elapsed ms, socket file removed, no stray output"
+
+# SIGINT too, and a stale socket file from a killed daemon does not stop a new one.
+ip netns exec "$NS-a" "$DDHCPD" -L -S -C "$WORK/c1" >>"$WORK/first.log" 2>&1 &
+pid=$!; DAEMON_PID[x]=$pid
+wait_for 5 test -S "$WORK/c1" || fail "daemon did not start"
+kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
+[ -S "$WORK/c1" ] || fail "expected a stale socket file after SIGKILL"
+ip netns exec "$NS-a" "$DDHCPD" -L -S -C "$WORK/c1" >>"$WORK/first.log" 2>&1 &
+pid=$!; DAEMON_PID[x]=$pid
+wait_for 5 "$CTL" -C "$WORK/c1" -d || fail "daemon did not replace the stale socket"
+kill -INT "$pid"; rc=0; wait "$pid" || rc=$?
+unset "DAEMON_PID[x]"
+[ "$rc" -eq 0 ] && [ ! -e "$WORK/c1" ] || fail "SIGINT: exit $rc, socket file still there?"
+pass "stale socket file replaced; SIGINT stops the daemon"
+
+# -d: detaches (the parent returns at once with 0), keeps serving, logs to syslog.
+in_ns "$NS-a" "$DDHCPD" -d -L -S -C "$WORK/c4" >"$WORK/daemonised.log" 2>&1
+wait_for 5 test -S "$WORK/c4" || fail "daemonised ddhcpd did not create its socket"
+dpid=$(pgrep -f -- "-C $WORK/c4" | head -n1)
+[ -n "$dpid" ] || fail "daemonised ddhcpd not found"
+DAEMON_PID[d]=$dpid
+"$CTL" -C "$WORK/c4" -d | grep -q '^DHCP Option Store' || fail "daemonised ddhcpd does not answer"
+kill -TERM "$dpid"
+wait_for 2 test ! -e "$WORK/c4" || fail "daemonised ddhcpd did not stop on SIGTERM"
+unset "DAEMON_PID[d]"
+pass "-d daemonises and answers on its control socket"

@@ -1,0 +1,270 @@
+# Shared helpers of the namespace integration tests (source it; needs root, iproute2).
+#
+# Topology (PROTOCOL.md §14.1, but everything lives in namespaces created here, so parallel
+# runs never share a name and the root namespace is never touched):
+#   $NS-hub        bridges: "srv" (mesh link of all daemons), "cb<i>" (client LAN of node i)
+#   $NS-n<i>       daemon i: server0 (veth to srv), client0 (veth to cb<i>, 10.0.0.1/24,
+#                  the same MAC on every node like gluon's next-node address)
+#   $NS-<client>   one DHCP client each: interface $IFP<client> (veth to cb<i>)
+# Roaming = moving a client's hub-side veth to another node's bridge.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DDHCPD=${DDHCPD:-$ROOT/.build/debug/ddhcpd}
+[ -x "$DDHCPD" ] || { echo "lib: $DDHCPD not built (swift build)" >&2; exit 1; }
+TEST_NAME=$(basename "$0" .sh)
+RUN_ID=$(printf '%04x' $(( ($$ ^ RANDOM) % 65536 )))
+NS="ddt$RUN_ID"           # namespace prefix
+IFP="d$RUN_ID"            # prefix of client interface names (dhcpcd keys its files by name)
+WORK=$(mktemp -d "/tmp/ddhcpd-$TEST_NAME.XXXXXX")
+CTL="$WORK/ddhcpdctl"
+ln -s "$DDHCPD" "$CTL"
+HUB="$NS-hub"
+declare -A DAEMON_PID=()
+BG_PIDS=()
+
+log() { printf '[%s %s] %s\n' "$TEST_NAME" "$(date +%T)" "$*"; }
+fail() {
+    printf '[%s] FAIL: %s\n' "$TEST_NAME" "$*" >&2
+    dump_logs >&2
+    exit 1
+}
+pass() { log "ok: $*"; }
+
+dump_logs() {
+    for f in "$WORK"/*.log; do
+        [ -s "$f" ] || continue
+        echo "----- $(basename "$f") (last 40 lines)"
+        tail -n 40 "$f"
+    done
+}
+
+cleanup() {
+    local rc=$?
+    set +e
+    for pid in "${DAEMON_PID[@]}" "${BG_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NS-"); do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+        ip netns del "$ns" 2>/dev/null
+    done
+    rm -f /var/lib/dhcpcd/"$IFP"* /run/dhcpcd/"$IFP"* 2>/dev/null
+    if [ $rc -ne 0 ] || [ -n "${KEEP_WORK:-}" ]; then
+        echo "[$TEST_NAME] work directory kept: $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_for SECONDS CMD… — polls CMD every 0.1 s until it succeeds; false on timeout.
+wait_for() {
+    local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
+    until "$@" >/dev/null 2>&1; do
+        [ $(( $(date +%s%N) / 1000000 )) -lt $deadline ] || return 1
+        sleep 0.1
+    done
+}
+
+# in_ns NS CMD… — run CMD inside namespace NS.
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+mesh_create() {
+    ip netns add "$HUB"
+    ip -n "$HUB" link set lo up
+    ip -n "$HUB" link add srv type bridge mcast_snooping 0
+    ip -n "$HUB" link set srv up
+}
+
+# node_create I — daemon namespace I with server0 on the mesh bridge and client0 on cb<I>.
+node_create() {
+    local i=$1 ns="$NS-n$1"
+    ip netns add "$ns"
+    # No duplicate address detection: the link-local address must be usable at once.
+    in_ns "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+    ip -n "$ns" link set lo up
+    ip -n "$HUB" link add "cb$i" type bridge mcast_snooping 0
+    ip -n "$HUB" link set "cb$i" up
+    ip -n "$HUB" link add "s$i" type veth peer name server0 netns "$ns"
+    ip -n "$HUB" link set "s$i" master srv up
+    ip -n "$HUB" link add "c$i" type veth peer name client0 netns "$ns"
+    ip -n "$HUB" link set "c$i" master "cb$i" up
+    ip -n "$ns" link set server0 up
+    ip -n "$ns" link set client0 address 02:00:0a:00:00:01
+    ip -n "$ns" addr add 10.0.0.1/24 dev client0
+    ip -n "$ns" link set client0 up
+}
+
+# client_create NAME NODE — a client namespace whose interface $IFP$NAME is on cb<NODE>.
+client_create() {
+    local name=$1 node=$2 ns="$NS-$1" ifname="$IFP$1"
+    ip netns add "$ns"
+    in_ns "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
+    ip -n "$ns" link set lo up
+    ip -n "$HUB" link add "k$name" type veth peer name "$ifname" netns "$ns"
+    ip -n "$HUB" link set "k$name" master "cb$node" up
+    ip -n "$ns" link set "$ifname" up
+}
+
+# client_move NAME NODE — roam: the client's link now ends on node NODE's client bridge.
+client_move() { ip -n "$HUB" link set "k$1" master "cb$2"; }
+
+# daemon_start I ARGS… — ddhcpd in node I's namespace, control socket $WORK/ctl<I>,
+# output in $WORK/d<I>.log.
+daemon_start() {
+    local i=$1; shift
+    ip netns exec "$NS-n$i" env NODE="$i" "$DDHCPD" -C "$WORK/ctl$i" -i server0 -c client0 "$@" \
+        >>"$WORK/d$i.log" 2>&1 &
+    DAEMON_PID[$i]=$!
+    wait_for 5 test -S "$WORK/ctl$i" || fail "daemon $i did not create its control socket"
+}
+
+daemon_stop() {
+    local i=$1 pid=${DAEMON_PID[$1]}
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    unset "DAEMON_PID[$i]"
+}
+
+daemon_kill() {
+    local i=$1 pid=${DAEMON_PID[$1]}
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    unset "DAEMON_PID[$i]"
+}
+
+ctl() { local i=$1; shift; "$CTL" -C "$WORK/ctl$i" "$@"; }
+
+# blocks I — "index state owner" rows of node I's block table.
+blocks() { ctl "$1" -b | awk -F'\t' 'NF == 6 && $1 ~ /^[0-9]+$/ {print $1, $2, $3}'; }
+
+# node_id I — node I's id as the block table prints it.
+node_id() { ctl "$1" -b | awk -F'\t' '$1 == "node id" {print $2}'; }
+
+# owned I — indexes of the blocks node I owns (state 4).
+owned() { blocks "$1" | awk '$2 == 4 {print $1}'; }
+
+# hook_script — writes a hook that appends "node=<i> ACTION ARGS" to $WORK/hooks.log.
+hook_script() {
+    cat >"$WORK/hook.sh" <<HOOK
+echo "node=\$NODE \$*" >>"$WORK/hooks.log"
+HOOK
+    echo "$WORK/hook.sh"
+}
+
+# ---- DHCP clients ---------------------------------------------------------------------------
+# Each client logs "EVENT ADDRESS" lines to $WORK/<name>.events (event names as the client
+# calls them: udhcpc bound/renew/deconfig, dhclient and dhcpcd BOUND/RENEW/REBOOT/RELEASE…).
+# Pool prefix length used by the clients' event scripts to configure the address.
+CLIENT_PREFIX_LEN=${CLIENT_PREFIX_LEN:-24}
+declare -A CLIENT_KIND=() CLIENT_PID=()
+
+client_scripts() {
+    [ -e "$WORK/udhcpc.sh" ] && return 0
+    cat >"$WORK/udhcpc.sh" <<SCRIPT
+#!/bin/sh
+name=\${interface#$IFP}
+case "\$1" in
+    deconfig) ip -4 addr flush dev "\$interface" ;;
+    bound|renew) ip -4 addr flush dev "\$interface"; ip addr add "\$ip/$CLIENT_PREFIX_LEN" dev "\$interface" ;;
+esac
+echo "\$1 \${ip:-}" >>"$WORK/\$name.events"
+SCRIPT
+    cat >"$WORK/dhclient.sh" <<SCRIPT
+#!/bin/sh
+name=\${interface#$IFP}
+case "\$reason" in
+    PREINIT) ip link set "\$interface" up ;;
+    BOUND|RENEW|REBIND|REBOOT)
+        if [ "\${old_ip_address:-}" != "\$new_ip_address" ]; then ip -4 addr flush dev "\$interface"; fi
+        ip addr replace "\$new_ip_address/$CLIENT_PREFIX_LEN" dev "\$interface" ;;
+    EXPIRE|FAIL|RELEASE|STOP) ip -4 addr flush dev "\$interface" ;;
+esac
+echo "\$reason \${new_ip_address:-\${old_ip_address:-}}" >>"$WORK/\$name.events"
+SCRIPT
+    # dhcpcd configures the address itself; the script only records what happened.
+    cat >"$WORK/dhcpcd.sh" <<SCRIPT
+#!/bin/sh
+name=\${interface#$IFP}
+echo "\$reason \${new_ip_address:-\${old_ip_address:-}}" >>"$WORK/\$name.events"
+SCRIPT
+    cat >"$WORK/dhcpcd.conf" <<CONF
+# Minimal dhcpcd setup for a test namespace: IPv4 DHCP only, no ARP probing (would add
+# seconds), no link-local fallback, nothing outside the namespace touched.
+ipv4only
+noipv4ll
+noarp
+nohook resolv.conf, timezone, ntp.conf, yp.conf, hostname, wpa_supplicant
+option subnet_mask, broadcast_address
+timeout 60
+CONF
+    chmod +x "$WORK/udhcpc.sh" "$WORK/dhclient.sh" "$WORK/dhcpcd.sh"
+}
+
+# client_start NAME KIND — KIND: udhcpc | dhclient | dhcpcd. The client namespace must exist.
+client_start() {
+    local name=$1 kind=$2 ns="$NS-$1" ifname="$IFP$1"
+    client_scripts
+    CLIENT_KIND[$name]=$kind
+    case $kind in
+        udhcpc)
+            ip netns exec "$ns" busybox udhcpc -f -i "$ifname" -s "$WORK/udhcpc.sh" -t 5 -T 1 -A 1 \
+                >>"$WORK/$name.log" 2>&1 & ;;
+        dhclient)
+            ip netns exec "$ns" dhclient -4 -d -v -sf "$WORK/dhclient.sh" -lf "$WORK/$name.leases" \
+                -pf "$WORK/$name.pid" "$ifname" >>"$WORK/$name.log" 2>&1 & ;;
+        dhcpcd)
+            ip netns exec "$ns" dhcpcd -4 -B -d -f "$WORK/dhcpcd.conf" -c "$WORK/dhcpcd.sh" "$ifname" \
+                >>"$WORK/$name.log" 2>&1 & ;;
+        *) fail "unknown client kind $kind" ;;
+    esac
+    CLIENT_PID[$name]=$!
+    BG_PIDS+=($!)
+}
+
+# client_address NAME — the IPv4 address configured on the client's interface (empty if none).
+client_address() {
+    ip -n "$NS-$1" -4 -o addr show dev "$IFP$1" 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}'
+}
+
+has_address() { [ -n "$(client_address "$1")" ]; }
+
+# client_mac NAME — the client's MAC in the hook's format (uppercase).
+client_mac() { ip -n "$NS-$1" -o link show dev "$IFP$1" | grep -o 'link/ether [0-9a-f:]*' | awk '{print toupper($2)}'; }
+
+# events NAME — the client's event lines so far.
+events() { cat "$WORK/$1.events" 2>/dev/null || true; }
+
+# count_events NAME REGEX — number of event lines matching REGEX.
+count_events() { events "$1" | grep -cE "$2" || true; }
+
+# client_renew NAME — ask the client to renew now (dhclient has no such command: it renews at T1).
+client_renew() {
+    case ${CLIENT_KIND[$1]} in
+        udhcpc) kill -USR1 "${CLIENT_PID[$1]}" ;;
+        dhcpcd) ip netns exec "$NS-$1" dhcpcd -4 -N "$IFP$1" >>"$WORK/$1.log" 2>&1 ;;
+        dhclient) : ;;
+    esac
+}
+
+# client_release NAME — release the lease (the client sends DHCPRELEASE) and stop the client.
+client_release() {
+    local name=$1 ifname="$IFP$1"
+    case ${CLIENT_KIND[$name]} in
+        udhcpc)
+            kill -USR2 "${CLIENT_PID[$name]}"
+            wait_for 5 grep -q '^deconfig' "$WORK/$name.events" || true
+            kill "${CLIENT_PID[$name]}" 2>/dev/null || true ;;
+        dhclient)
+            ip netns exec "$NS-$name" dhclient -4 -r -sf "$WORK/dhclient.sh" -lf "$WORK/$name.leases" \
+                -pf "$WORK/$name.pid" "$ifname" >>"$WORK/$name.log" 2>&1 ;;
+        dhcpcd)
+            ip netns exec "$NS-$name" dhcpcd -4 -k "$ifname" >>"$WORK/$name.log" 2>&1 ;;
+    esac
+}
+
+# node_of_address ADDRESS — the node whose block table says it owns the block of ADDRESS
+# (block index = last octet / block size with the /24 test pools).
+block_of() { local a=$1 size=${2:-4}; echo $(( ${a##*.} / size )); }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Three daemons on one mesh link, each with its own client LAN, real DHCP clients (busybox
+# udhcpc, ISC dhclient, dhcpcd): leases, uniqueness, block tables, renewals, roaming, release,
+# INFORM, hooks.
+source "$(dirname "$0")/lib.sh"
+
+HOOK=$(hook_script)
+# S = 4 addresses per block (64 blocks), B = 8 s (refresh every 2 s), T = 2 s, lease 20 s
+# (clients renew after 10 s).
+ARGS=(-L -b 2 -B 8 -t 2 -N 10.0.0.0/24 -o 51:4:0.0.0.20 -H "$HOOK" -v)
+
+mesh_create
+for i in 0 1 2; do node_create "$i"; done
+for i in 0 1 2; do daemon_start "$i" "${ARGS[@]}"; done
+for i in 0 1 2; do
+    wait_for 15 test -n "$(owned "$i")" || fail "node $i owns no block"
+done
+declare -A ID=()
+for i in 0 1 2; do ID[$i]=$(node_id "$i"); done
+[ "${ID[0]}" != "${ID[1]}" ] && [ "${ID[1]}" != "${ID[2]}" ] && [ "${ID[0]}" != "${ID[2]}" ] \
+    || fail "node ids not distinct: ${ID[*]}"
+grep -q "node=0 endlearning" "$WORK/hooks.log" || fail "no endlearning hook at start with -L"
+pass "3 nodes own blocks; ids ${ID[*]}; endlearning hook ran"
+
+# Two clients per node, each client program on two different nodes.
+declare -A HOME_NODE=([ua]=0 [xb]=0 [pc]=1 [ud]=1 [xe]=2 [pf]=2)
+declare -A KIND=([ua]=udhcpc [xb]=dhclient [pc]=dhcpcd [ud]=udhcpc [xe]=dhclient [pf]=dhcpcd)
+CLIENTS=(ua xb pc ud xe pf)
+for c in "${CLIENTS[@]}"; do client_create "$c" "${HOME_NODE[$c]}"; done
+for c in "${CLIENTS[@]}"; do client_start "$c" "${KIND[$c]}"; done
+for c in "${CLIENTS[@]}"; do
+    wait_for 30 has_address "$c" || fail "client $c (${KIND[$c]}) got no address"
+done
+declare -A ADDR=()
+for c in "${CLIENTS[@]}"; do ADDR[$c]=$(client_address "$c"); done
+log "addresses: $(for c in "${CLIENTS[@]}"; do printf '%s(%s@%s)=%s ' "$c" "${KIND[$c]}" "${HOME_NODE[$c]}" "${ADDR[$c]}"; done)"
+dups=$(printf '%s\n' "${ADDR[@]}" | sort | uniq -d)
+[ -z "$dups" ] || fail "duplicate addresses: $dups"
+for c in "${CLIENTS[@]}"; do
+    a=${ADDR[$c]} n=${HOME_NODE[$c]}
+    [[ $a == 10.0.0.* ]] || fail "$c got $a outside the pool"
+    [ "${a##*.}" != 1 ] || fail "$c got the server identifier 10.0.0.1 (Q-27)"
+    owned "$n" | grep -qx "$(block_of "$a")" || fail "$c's address $a is not in a block of node $n"
+    grep -q "node=$n lease $a $(client_mac "$c")" "$WORK/hooks.log" \
+        || fail "no 'lease $a $(client_mac "$c")' hook on node $n"
+done
+pass "6 clients (udhcpc, dhclient, dhcpcd) got unique addresses from their node's blocks; lease hooks"
+
+# Every node sees every other node's blocks as CLAIMED (2) with the right owner id.
+check_tables() {
+    local i j b
+    for i in 0 1 2; do
+        local table; table=$(blocks "$i")
+        for j in 0 1 2; do
+            [ "$i" = "$j" ] && continue
+            for b in $(owned "$j"); do
+                grep -qx "$b 2 ${ID[$j]}" <<<"$table" || { echo "node $i: block $b of node $j not '2 ${ID[$j]}'"; return 1; }
+            done
+        done
+    done
+}
+wait_for 10 check_tables || fail "block tables disagree: $(check_tables)"
+pass "each node shows the others' blocks as claimed (state 2) by the right owner"
+
+# Renewals keep the address (dhclient renews by itself at T1 = 10 s).
+for c in ua ud pc pf; do client_renew "$c"; done
+renewed() {
+    local c
+    for c in "${CLIENTS[@]}"; do
+        [ "$(count_events "$c" "^(renew|RENEW|REBIND) ${ADDR[$c]}\$")" -ge 1 ] || return 1
+    done
+}
+wait_for 20 renewed || fail "not every client renewed: $(for c in "${CLIENTS[@]}"; do echo "$c: $(events "$c" | tr '\n' ';')"; done)"
+for c in "${CLIENTS[@]}"; do [ "$(client_address "$c")" = "${ADDR[$c]}" ] || fail "$c changed address on renew"; done
+pass "all clients renewed and kept their addresses"
+
+# Roaming: ua (udhcpc, node 0) and pc (dhcpcd, node 1) move to node 2's LAN. Their renewals
+# reach node 2, which forwards them to the owner (RENEWLEASE) and ACKs on its LEASEACK.
+for c in ua pc; do
+    client_move "$c" 2
+    : >"$WORK/$c.events.before"; cp "$WORK/$c.events" "$WORK/$c.events.before"
+done
+roamed_count() { grep -c "node=2 lease ${ADDR[$1]} $(client_mac "$1")" "$WORK/hooks.log" || true; }
+for c in ua pc; do
+    client_renew "$c"
+    wait_for 15 test "$(roamed_count "$c")" -ge 1 || fail "node 2 did not ACK roaming client $c (${ADDR[$c]})"
+    [ "$(client_address "$c")" = "${ADDR[$c]}" ] || fail "roaming client $c lost its address"
+done
+# Node 2 now has a lease table for the foreign blocks it forwarded for (leases column not "-").
+for c in ua pc; do
+    b=$(block_of "${ADDR[$c]}")
+    ctl 2 -b | awk -F'\t' -v b="$b" '$1 == b && $2 == 2 && $5 != "-" {found=1} END {exit !found}' \
+        || fail "node 2 has no forwarded lease for block $b: $(ctl 2 -b | grep "^$b	")"
+done
+pass "roaming udhcpc and dhcpcd clients renewed through node 2 and kept their addresses"
+
+# INFORM: answered with an ACK, inform hook with the client's address.
+client_create in 2
+out=$(in_ns "$NS-in" python3 "$ROOT/Tests/integration/dhcpprobe.py" "${IFP}in" inform 10.0.0.77 02:11:22:33:44:55) \
+    || fail "no answer to DHCPINFORM"
+[[ $out == "ACK yiaddr=0.0.0.0 server=10.0.0.1" ]] || fail "INFORM answer: $out"
+wait_for 3 grep -q "node=2 inform 10.0.0.77 02:11:22:33:44:55" "$WORK/hooks.log" || fail "no inform hook"
+pass "DHCPINFORM answered with ACK; inform hook"
+
+# Garbage on the DHCP port is dropped; the node still serves.
+in_ns "$NS-in" python3 "$ROOT/Tests/integration/dhcpprobe.py" "${IFP}in" garbage >/dev/null
+out=$(in_ns "$NS-in" python3 "$ROOT/Tests/integration/dhcpprobe.py" "${IFP}in" discover) || fail "no OFFER after garbage"
+[[ $out == OFFER\ yiaddr=10.0.0.* ]] || fail "DISCOVER answer: $out"
+kill -0 "${DAEMON_PID[2]}" || fail "node 2 died on malformed DHCP packets"
+pass "malformed DHCP packets dropped, DISCOVER still answered ($out)"
+
+# Release: the lease is freed on the owner; the release hook gets the real address (Q-18).
+for c in xb ud pf; do client_release "$c"; done
+for c in xb ud pf; do
+    n=${HOME_NODE[$c]}
+    wait_for 5 grep -q "node=$n release ${ADDR[$c]} $(client_mac "$c")" "$WORK/hooks.log" \
+        || fail "no 'release ${ADDR[$c]}' hook on node $n for $c (${KIND[$c]})"
+done
+pass "dhclient, udhcpc and dhcpcd releases freed their leases; release hooks carry the address"
+
+for i in 0 1 2; do kill -0 "${DAEMON_PID[$i]}" || fail "daemon $i died"; done
+[ -z "$(grep -E 'FATAL|ERROR' "$WORK"/d*.log)" ] || fail "errors logged: $(grep -E 'FATAL|ERROR' "$WORK"/d*.log)"
+pass "daemons alive, no errors logged"
