@@ -45,8 +45,8 @@ perfdhcp_run() {
 
 # wait_settled BIN LABEL MIN_OWNED LIMIT_S: until ≥ MIN_OWNED blocks are OURS and none CLAIMING.
 wait_settled() {
-    local bin=$1 label=$2 min=$3 limit=$4 t
-    for t in $(seq $((limit * 5))); do
+    local bin=$1 label=$2 min=$3 limit=$4
+    for _ in $(seq $((limit * 5))); do
         if [ "$(owned_blocks "$bin" "$label")" -ge "$min" ] && [ "$(claiming_blocks "$bin" "$label")" -eq 0 ]; then
             return 0
         fi

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared helpers for the benchmarks in bench/ (sourced, not run).
 #
 # Every benchmark measures one or two daemon binaries with ddhcpd's command line (PROTOCOL.md

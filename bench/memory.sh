@@ -41,8 +41,8 @@ mem_sample() {
 }
 
 settle() {
-    local bin=$1 label=$2 t
-    for t in $(seq 60); do
+    local bin=$1 label=$2
+    for _ in $(seq 60); do
         [ "$(owned_blocks "$bin" "$label")" -ge 1 ] && [ "$(claiming_blocks "$bin" "$label")" -eq 0 ] && return 0
         sleep 0.25
     done
@@ -56,7 +56,7 @@ load() {   # load RATE SECONDS CLIENTS
 }
 
 rss_run() {
-    local side=$1 name=$2 pool=$3 bin label s
+    local side=$1 name=$2 pool=$3 bin label
     bin=$(bench_bin "$side"); label=mem-$side-$RANDOM
     # shellcheck disable=SC2086
     daemon_start "$label" 0 "$bin" "${ARGS[@]}" $pool || return 1
@@ -92,7 +92,7 @@ alloc_run() {
     ip netns exec "${NODE_NS[0]}" env LD_PRELOAD="$SHIM" BENCH_MALLOC_FILE="$cnt" "$bin" -i server0 -c client0 \
         -C "$WORK/$label.ctl" "${ARGS[@]}" -N 10.116.224.0/20 -b 2 >"$WORK/$label.log" 2>&1 &
     local pid=$!; bench_track_pid $pid
-    local t; for t in $(seq 100); do [ -S "$WORK/$label.ctl" ] && break; sleep 0.05; done
+    local _; for _ in $(seq 100); do [ -S "$WORK/$label.ctl" ] && break; sleep 0.05; done
     settle "$bin" "$label"
     emit $B "allocations during start-up (until first block owned)" 1 "$side" "$(counter "$cnt" $ALLOCS)"
     load 100 2 50 || return 1

@@ -40,8 +40,8 @@ B=mesh
 
 # settle SIDE PFX LIMIT: every node owns ≥ 1 block and none is CLAIMING.
 settle() {
-    local bin=$1 pfx=$2 limit=$3 t i ok
-    for t in $(seq $((limit * 4))); do
+    local bin=$1 pfx=$2 limit=$3 i ok
+    for _ in $(seq $((limit * 4))); do
         ok=1
         for i in $(seq 0 $((NODES - 1))); do
             [ "$(owned_blocks "$bin" "$pfx-$i")" -ge 1 ] && [ "$(claiming_blocks "$bin" "$pfx-$i")" -eq 0 ] || { ok=0; break; }

@@ -71,7 +71,7 @@ echo "ddhcpd benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, ke
 echo "mode: $([ ${#quick[@]} -gt 0 ] && echo 'quick (short windows, rough numbers)' || echo full), total $(( $(date +%s) - start )) s"
 echo "A: $(describe "$bin")"
 [ -n "$compare" ] && echo "B: $(describe "$compare")"
-python3 "$here/table.py" "$results" "$bin" "$compare" | tail -n +$([ -n "$compare" ] && echo 4 || echo 3)
+python3 "$here/table.py" "$results" "$bin" "$compare" | tail -n "+$([ -n "$compare" ] && echo 4 || echo 3)"
 
 rc=0
 if [ ${#failed[@]} -gt 0 ]; then echo "run-all: failed: ${failed[*]}"; rc=1; fi
