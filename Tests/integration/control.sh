@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# The control socket and ddhcpdctl: C's exact answers, the extensions (-j, -e), malformed and
+# random input leaving the daemon serving, a command split over two writes (Q-31), and a
+# -S (no DHCP) node.
+source "$(dirname "$0")/lib.sh"
+PROBE="$ROOT/Tests/integration/dhcpprobe.py"
+
+mesh_create
+node_create 0
+node_create 1
+daemon_start 0 -L -b 2 -B 8 -t 2
+daemon_start 1 -L -S -b 2 -B 8 -t 2
+wait_for 10 test -n "$(owned 0)" || fail "node 0 owns no block"
+
+# --- option store (§9.4), exact bytes
+want=$(printf 'DHCP Lease Time: 300\n\nDHCP Disabled: 0\nDHCP Option Store\ncode\tlen\tpayload\n1\t4\t255\t255\t255\t0\t\n2\t4\t0\t0\t0\t0\t\n28\t4\t10\t0\t0\t255\t\n51\t4\t0\t0\t1\t44\t\n54\t4\t10\t0\t0\t1\t\n')
+got=$(ctl 0 -d)
+[ "$got" = "$want" ] || fail "option store answer differs:
+--- got
+$got
+--- want
+$want"
+out=$(ctl 0 -o 3:4:10.0.0.1; ctl 0 -l 600; ctl 0 -r 2)
+[ -z "$out" ] || fail "set/remove commands printed: $out"
+want=$(printf 'DHCP Lease Time: 600\n\nDHCP Disabled: 0\nDHCP Option Store\ncode\tlen\tpayload\n1\t4\t255\t255\t255\t0\t\n28\t4\t10\t0\t0\t255\t\n51\t4\t0\t0\t2\t88\t\n54\t4\t10\t0\t0\t1\t\n3\t4\t10\t0\t0\t1\t\n')
+got=$(ctl 0 -d)
+[ "$got" = "$want" ] || fail "option store after -o/-l/-r differs:
+--- got
+$got
+--- want
+$want"
+ctl 1 -d | grep -qx 'DHCP Disabled: 1' || fail "-S node does not report DHCP disabled"
+pass "ddhcpdctl -d/-o/-l/-r: exact option store answers"
+
+# --- block table header (§9.3): exact first 9 lines, then rows
+id0=$(node_id 0)
+want=$(printf 'block size/number\t4/64 \n      tentative timeout\t2\n      timeout\t8\n      refresh factor\t4\n      spare leases needed\t2\n      network: 10.0.0.0/24 \nnode id\t%s\nddhcp blocks\nindex\tstate\towner\t\t\tclaim\tleases\ttimeout\n' "$id0")
+got=$(ctl 0 -b | head -n 9)
+[ "$got" = "$want" ] || fail "block table header differs:
+--- got
+$got
+--- want
+$want"
+[[ $id0 =~ ^[0-9A-F]{16}$ ]] || fail "node id '$id0' is not 16 uppercase hex digits"
+ctl 0 -b | tail -n 1 | grep -qE '^blocks in use: [0-9]+$' || fail "block table footer missing"
+b=$(owned 0 | head -n1)
+ctl 0 -b | grep -qE "^$b	4	$id0	3	0/0	[0-9]+\$" || fail "own block row format: $(ctl 0 -b | grep "^$b	")"
+# The EUI-64 of server0's MAC (Q-1).
+mac=$(ip -n "$NS-n0" -o link show server0 | grep -o 'link/ether [0-9a-f:]*' | awk '{print $2}')
+eui=$(python3 -c "import sys; m=bytes.fromhex(sys.argv[1].replace(':','')); print((bytes([m[0]^2])+m[1:3]+b'\xff\xfe'+m[3:]).hex().upper())" "$mac")
+[ "$id0" = "$eui" ] || fail "node id $id0 is not the EUI-64 $eui of server0's MAC $mac"
+pass "ddhcpdctl -b: exact header, row format, node id = EUI-64 of the server MAC"
+
+# --- statistics (§13) and the JSON/lease extensions
+ctl 0 -s | head -n 1 | grep -qE '^mcast.recv_pkg [0-9]+$' || fail "statistics: $(ctl 0 -s | head -n 3)"
+ctl 0 -s | grep -qE '^ddhcp.blocks.claimed [0-9]+$' || fail "statistics lack ddhcp.blocks.claimed"
+[ "$(ctl 0 -s | grep -c '^block\.[0-9]*\.owner ')" -eq 64 ] || fail "statistics lack one line per block"
+ctl 0 -S >/dev/null
+ctl 0 -s | grep -qE '^dhcp.recv_pkg 0$' || fail "-S did not reset the counters"
+for flags in "-j -b" "-b -j" "-j -s" "-j -e"; do
+    # shellcheck disable=SC2086
+    ctl 0 $flags | python3 -c 'import json, sys; json.load(sys.stdin)' || fail "ddhcpdctl $flags is not JSON: $(ctl 0 $flags | head -c 300)"
+done
+ctl 0 -j -b | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+text = json.dumps(d)
+assert '$id0' in text.upper(), 'node id missing from JSON block table'
+" || fail "JSON block table lacks the node id"
+ctl 0 -e >/dev/null || fail "ddhcpdctl -e failed"
+pass "statistics, reset, JSON output (-j -b/-s/-e) and lease listing (-e)"
+
+# --- log level at runtime: -v 4 turns DEBUG output on
+ctl 0 -v 4
+wait_for 5 grep -q '^DEBUG: ' "$WORK/d0.log" || fail "no DEBUG lines after ddhcpdctl -v 4"
+ctl 0 -v 2
+pass "ddhcpdctl -v changes the daemon's log level"
+
+# --- malformed and random input on the control socket
+python3 - "$WORK/ctl0" <<'PY' || fail "control fuzzing client failed"
+import os, random, socket, sys, time
+path = sys.argv[1]
+def send(data, close_write=True):
+    """One request; returns the answer. The daemon may close early on oversized input."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(path)
+    out = b""
+    try:
+        if data:
+            s.sendall(data)
+        if close_write:
+            s.shutdown(socket.SHUT_WR)
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    s.close()
+    return out
+# Truncated and malformed known commands.
+for data in (b"", b"\x03", b"\x03\x03", b"\x03\x03\x04\x0a", b"\x04", b"\x05", b"\x01extra",
+             b"\x02\x00", b"\x06\x06", b"\xff" * 3000, b"\x40", b"\x7f\x00"):
+    send(data)
+# Random blobs (not starting with set/remove/log-level, which would change the configuration).
+random.seed(7)
+for _ in range(300):
+    data = os.urandom(random.randint(1, 1600))
+    if data[0] in (3, 4, 5):
+        data = b"\x09" + data[1:]
+    send(data, close_write=random.random() < 0.5)
+# A client that connects and says nothing must not block others (answered at its deadline).
+idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+idle.connect(path)
+t = time.time()
+assert send(b"\x01").startswith(b"block size/number"), "no block table while a client idles"
+assert time.time() - t < 0.5, "block table took %.2fs while a client idles" % (time.time() - t)
+idle.close()
+# Q-31: a command split over two writes is still read whole (sets option 3 = 10.0.0.2).
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+s.sendall(b"\x03\x03")
+time.sleep(0.1)
+s.sendall(b"\x04\x0a\x00\x00\x02")
+s.recv(10)
+s.close()
+# Many connections at once are all answered (Q-31: every pending connection is accepted).
+socks = []
+for _ in range(6):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(path)
+    c.sendall(b"\x02")
+    socks.append(c)
+for c in socks:
+    c.settimeout(5)
+    assert c.recv(100).startswith(b"DHCP Lease Time"), "a concurrent client got no answer"
+    c.close()
+PY
+kill -0 "${DAEMON_PID[0]}" || fail "daemon died on control socket input"
+ctl 0 -d | grep -qP '^3\t4\t10\t0\t0\t2\t$' || fail "split command not applied: $(ctl 0 -d)"
+ctl 0 -b | head -n 1 | grep -q '^block size/number' || fail "block table no longer served"
+client_create p 0
+out=$(in_ns "$NS-p" python3 "$PROBE" "${IFP}p" discover) || fail "no DHCP OFFER after control fuzzing"
+pass "malformed/random/idle/split/concurrent control input: daemon still serves ($out)"
+
+# --- -S: no DHCP socket, no claims, but the block table follows the mesh
+in_ns "$NS-n1" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"client0")
+s.bind(("0.0.0.0", 67))' || fail "-S node holds the DHCP port"
+[ -z "$(owned 1)" ] || fail "-S node claimed blocks: $(owned 1)"
+wait_for 5 bash -c "'$CTL' -C '$WORK/ctl1' -b | grep -qP '^$b\t2\t$id0\t'" || fail "-S node does not see node 0's block $b"
+ctl 1 -b | grep -qP '^      spare leases needed\t0$' || fail "-S node's spare lease target is not 0"
+pass "-S: no DHCP socket, no claims, follows the mesh's block table"

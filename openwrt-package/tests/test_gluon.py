@@ -1,0 +1,380 @@
+#!/usr/bin/env python3
+"""Tests of gluon-ddhcpd without gluon: the site check on good and bad site.conf files (gluon's
+need_* helpers stood in by gluon-stub/check_site.lua), the upgrade script's uci output
+(gluon.site and simple-uci stood in), and ddhcpd-gateway-update against stubbed batctl, ip,
+uci, ddhcpdctl and logger, under busybox ash and dash."""
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PKG = os.path.join(HERE, "..", "gluon-ddhcpd")
+GSTUB = os.path.join(HERE, "gluon-stub")
+CHECK_SITE = os.path.join(PKG, "check_site.lua")
+UPGRADE = os.path.join(PKG, "luasrc", "lib", "gluon", "upgrade", "520-ddhcpd")
+GATEWAY = os.path.join(PKG, "files", "usr", "sbin", "ddhcpd-gateway-update")
+ENDLEARNING = os.path.join(PKG, "files", "etc", "ddhcpd.d", "50-gateway-update")
+HOTPLUG = os.path.join(PKG, "files", "etc", "hotplug.d", "net", "50-ddhcpd-gateway")
+LUA = "lua5.1"
+
+failures = 0
+
+
+def report(label, problems):
+    global failures
+    if problems:
+        failures += 1
+        print("FAIL %s\n  %s" % (label, "\n  ".join(problems)))
+    else:
+        print("ok   %s" % label)
+
+
+def write(path, text, mode=0o644):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+# ---------------------------------------------------------------- site check
+
+SITE_BASE = """{
+  prefix4 = '10.116.128.0/18',
+  next_node = { ip4 = '10.116.191.254', ip6 = 'fdca:ffee:8::1' },
+  %s
+}"""
+
+
+def site_check(label, ddhcpd_part, want_error=None, base=SITE_BASE):
+    with tempfile.TemporaryDirectory() as tmp:
+        site = os.path.join(tmp, "site.conf")
+        write(site, base % ddhcpd_part)
+        proc = subprocess.run([LUA, os.path.join(GSTUB, "check_site.lua"), CHECK_SITE, site],
+                              capture_output=True, text=True, timeout=30)
+    out = proc.stdout.strip()
+    problems = []
+    if want_error is None:
+        if proc.returncode != 0 or out != "ok":
+            problems.append("expected acceptance, got rc=%d %r %r" % (proc.returncode, out, proc.stderr))
+    else:
+        if proc.returncode != 1 or not out.startswith("*** ") or want_error not in out:
+            problems.append("expected rejection mentioning %r, got rc=%d %r %r"
+                            % (want_error, proc.returncode, out, proc.stderr))
+    report("site check: " + label, problems)
+
+
+site_check("no ddhcpd section (range defaults to prefix4)", "")
+site_check("all keys valid", """ddhcpd = { enabled = true, range = '10.116.160.0/19', block_size = 2,
+    block_timeout = 300, spare_leases = 2, tentative_timeout = 15, dhcp_lease_time = 300,
+    renew_byte_order = 'be' },""")
+site_check("disabled", "ddhcpd = { enabled = false },")
+site_check("range without prefix4", "ddhcpd = { range = '10.20.0.0/16' },",
+           base="{ next_node = { ip4 = '10.20.255.254' }, %s }")
+site_check("range needed when there is no prefix4", "ddhcpd = { block_size = 2 },", "ddhcpd.range",
+           base="{ next_node = { ip4 = '10.20.255.254' }, %s }")
+site_check("missing next_node.ip4", "ddhcpd = {},", "next_node.ip4",
+           base="{ prefix4 = '10.20.0.0/16', %s }")
+site_check("enabled as a string", "ddhcpd = { enabled = 'yes' },", "ddhcpd.enabled to be a boolean")
+site_check("range not CIDR", "ddhcpd = { range = '10.116.160.0' },", "ddhcpd.range")
+site_check("range octet above 255", "ddhcpd = { range = '10.116.260.0/24' },", "ddhcpd.range")
+site_check("range with host bits set", "ddhcpd = { range = '10.116.160.1/19' },", "no host bits set")
+site_check("range shorter than /8", "ddhcpd = { range = '10.0.0.0/7' },", "ddhcpd.range")
+site_check("range outside prefix4", "ddhcpd = { range = '10.117.0.0/24' },", "lie inside prefix4")
+site_check("range wider than prefix4", "ddhcpd = { range = '10.116.0.0/16' },", "lie inside prefix4")
+site_check("block_size 8", "ddhcpd = { block_size = 8 },", "ddhcpd.block_size to be an integer from 0 to 7")
+site_check("block_size fractional", "ddhcpd = { block_size = 2.5 },", "ddhcpd.block_size")
+site_check("block_size as string", "ddhcpd = { block_size = '2' },", "ddhcpd.block_size")
+site_check("block larger than the pool", "ddhcpd = { range = '10.116.191.252/30', block_size = 3 },",
+           "ddhcpd.block_size to fit the pool /30")
+site_check("default block size larger than a /31 pool", "ddhcpd = { range = '10.116.191.254/31' },",
+           "ddhcpd.block_size to fit the pool /31")
+site_check("more than 65536 blocks", "ddhcpd = { range = '10.0.0.0/8', block_size = 2 },",
+           "at most 65536 blocks", base="{ next_node = { ip4 = '10.255.255.254' }, %s }")
+site_check("exactly 65536 blocks", "ddhcpd = { range = '10.0.0.0/14', block_size = 2 },",
+           base="{ next_node = { ip4 = '10.3.255.254' }, %s }")
+site_check("block_timeout 0", "ddhcpd = { block_timeout = 0 },", "ddhcpd.block_timeout")
+site_check("block_timeout above 16 bits", "ddhcpd = { block_timeout = 65536 },", "ddhcpd.block_timeout")
+site_check("tentative_timeout 1", "ddhcpd = { tentative_timeout = 1 },", "ddhcpd.tentative_timeout")
+site_check("spare_leases 256", "ddhcpd = { spare_leases = 256 },", "ddhcpd.spare_leases")
+site_check("spare_leases negative", "ddhcpd = { spare_leases = -1 },", "ddhcpd.spare_leases")
+site_check("dhcp_lease_time 0", "ddhcpd = { dhcp_lease_time = 0 },", "ddhcpd.dhcp_lease_time")
+site_check("renew_byte_order 'host'", "ddhcpd = { renew_byte_order = 'host' },", "ddhcpd.renew_byte_order")
+
+# ---------------------------------------------------------------- upgrade script
+
+GLUON_FIREWALL = """return {
+  firewall = {
+    client = { ['.type'] = 'zone', name = 'client', input = 'ACCEPT' },
+    mesh = { ['.type'] = 'zone', name = 'mesh', input = 'REJECT' },
+  },
+  ddhcpd = %s,
+}"""
+
+FIREWALL_LINES = """firewall.client=zone
+firewall.client.input=ACCEPT
+firewall.client.name=client
+firewall.client_ddhcpd.dest_port=1234 1235
+firewall.client_ddhcpd.family=ipv6
+firewall.client_ddhcpd.name=client_ddhcpd
+firewall.client_ddhcpd.proto=udp
+firewall.client_ddhcpd.src=client
+firewall.client_ddhcpd.target=ACCEPT
+firewall.client_ddhcpd=rule
+firewall.client_ddhcpd_dhcp.dest_port=67
+firewall.client_ddhcpd_dhcp.family=ipv4
+firewall.client_ddhcpd_dhcp.name=client_ddhcpd_dhcp
+firewall.client_ddhcpd_dhcp.proto=udp
+firewall.client_ddhcpd_dhcp.src=client
+firewall.client_ddhcpd_dhcp.target=ACCEPT
+firewall.client_ddhcpd_dhcp=rule
+firewall.mesh=zone
+firewall.mesh.input=REJECT
+firewall.mesh.name=mesh
+firewall.mesh_ddhcpd.dest_port=1234 1235
+firewall.mesh_ddhcpd.family=ipv6
+firewall.mesh_ddhcpd.name=mesh_ddhcpd
+firewall.mesh_ddhcpd.proto=udp
+firewall.mesh_ddhcpd.src=mesh
+firewall.mesh_ddhcpd.target=ACCEPT
+firewall.mesh_ddhcpd=rule
+"""
+
+
+def settings(enabled, network, block_size, block_timeout, spare, tentative, lease, options,
+             prefix, renew=None):
+    lines = ["ddhcpd.gateway.mesh_interface=bat0", "ddhcpd.gateway.prefix=" + prefix,
+             "ddhcpd.gateway=gateway",
+             "ddhcpd.settings.block_size=%s" % block_size,
+             "ddhcpd.settings.block_timeout=%s" % block_timeout,
+             "ddhcpd.settings.client_interface=br-client",
+             "ddhcpd.settings.dhcp_lease_time=%s" % lease,
+             "ddhcpd.settings.dhcp_option=" + " | ".join(options),
+             "ddhcpd.settings.enabled=%s" % enabled,
+             "ddhcpd.settings.hook=/etc/ddhcpd.hook",
+             "ddhcpd.settings.network=" + network]
+    if renew:
+        lines.append("ddhcpd.settings.renew_byte_order=" + renew)
+    lines += ["ddhcpd.settings.server_interface=br-client",
+              "ddhcpd.settings.spare_leases=%s" % spare,
+              "ddhcpd.settings.tentative_timeout=%s" % tentative,
+              "ddhcpd.settings.trigger_interface=client", "ddhcpd.settings=ddhcpd"]
+    return "\n".join(sorted(lines)) + "\n"
+
+
+def upgrade(label, site_text, ddhcpd_state, want):
+    with tempfile.TemporaryDirectory() as tmp:
+        site = os.path.join(tmp, "site.conf")
+        write(site, site_text)
+        state = os.path.join(tmp, "state.lua")
+        write(state, GLUON_FIREWALL % ddhcpd_state)
+        env = dict(os.environ, SITE_CONF=site, UCI_STATE=state)
+        proc = subprocess.run([LUA, os.path.join(GSTUB, "run_upgrade.lua"), UPGRADE],
+                              env=env, capture_output=True, text=True, timeout=30)
+    got = "\n".join(sorted(proc.stdout.strip().split("\n"))) + "\n"
+    want = "".join(sorted((want + FIREWALL_LINES).splitlines(True)))
+    problems = []
+    if proc.returncode != 0:
+        problems.append("exit %d: %s" % (proc.returncode, proc.stderr))
+    if got != want:
+        import difflib
+        problems.append("uci differs:\n" + "".join(difflib.unified_diff(
+            want.splitlines(True), got.splitlines(True), "want", "got")))
+    report("upgrade: " + label, problems)
+
+
+upgrade("defaults: range = prefix4, C-gluon timers, 54 = next_node, 1 = mask of prefix4",
+        "{ prefix4 = '10.116.128.0/18', next_node = { ip4 = '10.116.191.254' } }", "{}",
+        settings(1, "10.116.128.0/18", 2, 300, 2, 15, 300,
+                 ["54:4:10.116.191.254", "1:4:255.255.192.0"], "10.116.128.0/18"))
+upgrade("site values: sub-range, own timers, mask still that of prefix4, stale options dropped",
+        """{ prefix4 = '10.12.0.0/16', next_node = { ip4 = '10.12.0.1' },
+             ddhcpd = { range = '10.12.128.0/17', block_size = 3, block_timeout = 120,
+                        spare_leases = 4, tentative_timeout = 10, dhcp_lease_time = 1800,
+                        renew_byte_order = 'be', enabled = false } }""",
+        "{ settings = { ['.type'] = 'ddhcpd', network = '10.99.0.0/16', learning = '0',"
+        " dhcp_option = { '3:4:10.99.0.1' } } }",
+        settings(0, "10.12.128.0/17", 3, 120, 4, 10, 1800,
+                 ["54:4:10.12.0.1", "1:4:255.255.0.0"], "10.12.0.0/16", renew="be"))
+upgrade("node owner's 'enabled' survives (site says enabled, owner disabled it)",
+        "{ prefix4 = '10.1.0.0/20', next_node = { ip4 = '10.1.15.254' }, ddhcpd = { enabled = true } }",
+        "{ settings = { ['.type'] = 'ddhcpd', enabled = '0' } }",
+        settings(0, "10.1.0.0/20", 2, 300, 2, 15, 300,
+                 ["54:4:10.1.15.254", "1:4:255.255.240.0"], "10.1.0.0/20"))
+upgrade("no prefix4: pool and mask from the range",
+        "{ next_node = { ip4 = '10.20.255.254' }, ddhcpd = { range = '10.20.0.0/15' } }", "{}",
+        settings(1, "10.20.0.0/15", 2, 300, 2, 15, 300,
+                 ["54:4:10.20.255.254", "1:4:255.254.0.0"], "10.20.0.0/15"))
+
+# ---------------------------------------------------------------- gateway options
+
+BATCTL = r"""#!/bin/sh
+# batctl stand-in: 'batctl meshif IFACE CMD -H' prints $FIXTURES/CMD (gwl, tg, dc)
+[ "$1" = meshif ] && [ "$2" = "$EXPECT_MESHIF" ] || { echo "batctl stub: unexpected $*" >&2; exit 1; }
+cat "$FIXTURES/$3" 2>/dev/null
+"""
+IP = r"""#!/bin/sh
+[ "$*" = "-4 neigh show" ] || { echo "ip stub: unexpected $*" >&2; exit 1; }
+cat "$FIXTURES/neigh" 2>/dev/null
+"""
+UCI = r"""#!/bin/sh
+# uci stand-in: 'uci -q get KEY' from $FIXTURES/uci (KEY=VALUE lines)
+[ "$1" = -q ] && [ "$2" = get ] || { echo "uci stub: unexpected $*" >&2; exit 1; }
+v=$(grep "^$3=" "$FIXTURES/uci" | cut -d= -f2-)
+[ -n "$v" ] && echo "$v"
+"""
+DDHCPDCTL = r"""#!/bin/sh
+echo "ddhcpdctl $*" >> "$FIXTURES/calls"
+case "$*" in
+	*-d) [ -f "$FIXTURES/options" ] || exit 255; cat "$FIXTURES/options" ;;
+esac
+"""
+LOGGER = r"""#!/bin/sh
+echo "logger $*" >> "$FIXTURES/log"
+"""
+
+GWL = """  Router            ( TQ) Next Hop          [outgoingIf]  Bandwidth
+  02:ca:fe:00:00:02 (180) 02:ca:fe:00:00:02 [  mesh-vpn]: 10.0/10.0 MBit
+* 02:ca:fe:00:00:01 (255) 02:ca:fe:00:00:01 [  mesh-vpn]: 100.0/100.0 MBit
+"""
+TG = """   Client             VID Flags    Last ttvn     Via        ttvn  (CRC       )
+ * 02:11:11:11:11:11   -1 [.P....] (  7) 02:ca:fe:00:00:01 (  7) (0x1c2d3e4f)
+ * 02:22:22:22:22:22   -1 [.P....] (  3) 02:ca:fe:00:00:02 (  3) (0x5a6b7c8d)
+ * 02:33:33:33:33:33   -1 [......] (  9) 02:00:00:00:aa:bb (  9) (0x01020304)
+"""
+DC = """Distributed ARP Table (bat0):
+          IPv4             MAC        VID   last-seen
+ * 10.116.128.9     02:33:33:33:33:33    -1      0:05
+ * 10.116.128.2     02:22:22:22:22:22    -1      0:30
+ * 192.168.1.1      02:11:11:11:11:11    -1      0:10
+ * 10.116.192.0     02:11:11:11:11:11    -1      0:10
+ * 10.116.127.255   02:11:11:11:11:11    -1      0:10
+ * 10.116.128.1     02:11:11:11:11:11    -1      0:12
+"""
+OPTIONS_HEADER = "DHCP Lease Time: 300\n\nDHCP Disabled: 0\nDHCP Option Store\ncode\tlen\tpayload\n"
+OPT_BASE = "1\t4\t255\t255\t192\t0\t\n54\t4\t10\t116\t191\t254\t\n51\t4\t0\t0\t1\t44\t\n"
+UCI_FIXTURE = "ddhcpd.gateway.mesh_interface=bat0\nddhcpd.gateway.prefix=10.116.128.0/18\n"
+
+
+def gateway(label, want_calls, options=OPT_BASE, gwl=GWL, tg=TG, dc=DC, neigh=None,
+            uci=UCI_FIXTURE, meshif="bat0", want_log=None, want_rc=0, daemon_running=True):
+    for shell in (["busybox", "sh"], ["dash"]):
+        with tempfile.TemporaryDirectory() as tmp:
+            bin_dir = os.path.join(tmp, "bin")
+            fx = os.path.join(tmp, "fixtures")
+            os.mkdir(bin_dir)
+            os.mkdir(fx)
+            for name, text in (("batctl", BATCTL), ("ip", IP), ("uci", UCI),
+                               ("ddhcpdctl", DDHCPDCTL), ("logger", LOGGER)):
+                write(os.path.join(bin_dir, name), text, 0o755)
+            for name, text in (("gwl", gwl), ("tg", tg), ("dc", dc), ("neigh", neigh), ("uci", uci)):
+                if text is not None:
+                    write(os.path.join(fx, name), text)
+            if daemon_running:
+                write(os.path.join(fx, "options"), OPTIONS_HEADER + options)
+            env = dict(os.environ, PATH=bin_dir + ":" + os.environ["PATH"], FIXTURES=fx,
+                       EXPECT_MESHIF=meshif)
+            proc = subprocess.run(shell + [GATEWAY], env=env, capture_output=True, text=True, timeout=30)
+            calls = open(os.path.join(fx, "calls")).read().splitlines() if os.path.exists(
+                os.path.join(fx, "calls")) else []
+            log = open(os.path.join(fx, "log")).read() if os.path.exists(os.path.join(fx, "log")) else ""
+        problems = []
+        if proc.returncode != want_rc:
+            problems.append("exit %d, want %d (stderr %r)" % (proc.returncode, want_rc, proc.stderr))
+        if proc.stderr:
+            problems.append("stderr: %r" % proc.stderr)
+        if calls != want_calls:
+            problems.append("ddhcpdctl calls:\n    got  %r\n    want %r" % (calls, want_calls))
+        if want_log is not None and want_log not in log:
+            problems.append("log %r lacks %r" % (log, want_log))
+        report("gateway: %s [%s]" % (label, " ".join(shell)), problems)
+
+
+D = "ddhcpdctl -C /tmp/ddhcpd_ctl -d"
+gateway("selected gateway's bridge MAC via translation table + DAT; options set",
+        [D, "ddhcpdctl -C /tmp/ddhcpd_ctl -o 3:4:10.116.128.1", "ddhcpdctl -C /tmp/ddhcpd_ctl -o 6:4:10.116.128.1"],
+        want_log="option 3 set to 10.116.128.1")
+gateway("options already right: daemon left alone",
+        [D], options=OPT_BASE + "3\t4\t10\t116\t128\t1\t\n6\t4\t10\t116\t128\t1\t\n")
+gateway("gateway changed: both options replaced",
+        [D, "ddhcpdctl -C /tmp/ddhcpd_ctl -o 3:4:10.116.128.2", "ddhcpdctl -C /tmp/ddhcpd_ctl -o 6:4:10.116.128.2"],
+        gwl=GWL.replace("* 02:ca:fe:00:00:01", "  02:ca:fe:00:00:01").replace("  02:ca:fe:00:00:02 (180)", "* 02:ca:fe:00:00:02 (180)"),
+        options=OPT_BASE + "3\t4\t10\t116\t128\t1\t\n6\t4\t10\t116\t128\t1\t\n")
+gateway("older batctl marks the selection with '=>'",
+        [D, "ddhcpdctl -C /tmp/ddhcpd_ctl -o 3:4:10.116.128.1", "ddhcpdctl -C /tmp/ddhcpd_ctl -o 6:4:10.116.128.1"],
+        gwl=GWL.replace("* 02:ca:fe:00:00:01", "=> 02:ca:fe:00:00:01"))
+gateway("only one of the two options right: only the other one set",
+        [D, "ddhcpdctl -C /tmp/ddhcpd_ctl -o 6:4:10.116.128.1"],
+        options=OPT_BASE + "3\t4\t10\t116\t128\t1\t\n6\t4\t8\t8\t8\t8\t\n")
+gateway("address from the neighbour table when the DAT does not know it",
+        [D, "ddhcpdctl -C /tmp/ddhcpd_ctl -o 3:4:10.116.129.77", "ddhcpdctl -C /tmp/ddhcpd_ctl -o 6:4:10.116.129.77"],
+        dc="", neigh="10.116.129.77 dev br-client lladdr 02:11:11:11:11:11 STALE\n"
+                     "10.116.129.78 dev br-client  FAILED\n")
+gateway("gateway announces its originator MAC as a client itself",
+        [D, "ddhcpdctl -C /tmp/ddhcpd_ctl -o 3:4:10.116.130.5", "ddhcpdctl -C /tmp/ddhcpd_ctl -o 6:4:10.116.130.5"],
+        tg="", dc=" * 10.116.130.5 02:CA:FE:00:00:01 -1 0:01\n")
+gateway("gateway addresses outside the client prefix only: options left as they are",
+        [D], dc=" * 192.168.1.1 02:11:11:11:11:11 -1 0:10\n * 10.116.192.0 02:11:11:11:11:11 -1 0:10\n"
+                " * 10.116.127.255 02:11:11:11:11:11 -1 0:10\n",
+        options=OPT_BASE + "3\t4\t10\t116\t128\t1\t\n6\t4\t10\t116\t128\t1\t\n",
+        want_log="no IPv4 address inside 10.116.128.0/18")
+gateway("no gateway selected: existing options removed",
+        [D, "ddhcpdctl -C /tmp/ddhcpd_ctl -r 3", "ddhcpdctl -C /tmp/ddhcpd_ctl -r 6"],
+        gwl=GWL.replace("* 02:ca:fe:00:00:01", "  02:ca:fe:00:00:01"),
+        options=OPT_BASE + "3\t4\t10\t116\t128\t1\t\n6\t4\t10\t116\t128\t1\t\n",
+        want_log="no gateway selected")
+gateway("no gateway selected and no options: nothing to do",
+        [D], gwl="")
+gateway("daemon not running: nothing but the query", [D], daemon_running=False)
+gateway("non-default control path, mesh interface and prefix from uci",
+        ["ddhcpdctl -C /var/run/ddhcpd.sock -d", "ddhcpdctl -C /var/run/ddhcpd.sock -o 3:4:192.168.1.1",
+         "ddhcpdctl -C /var/run/ddhcpd.sock -o 6:4:192.168.1.1"],
+        uci="ddhcpd.settings.control_path=/var/run/ddhcpd.sock\nddhcpd.gateway.mesh_interface=bat1\n"
+            "ddhcpd.gateway.prefix=192.168.0.0/16\n", meshif="bat1")
+gateway("prefix falls back to the pool (ddhcpd.settings.network)",
+        [D, "ddhcpdctl -C /tmp/ddhcpd_ctl -o 3:4:192.168.1.1", "ddhcpdctl -C /tmp/ddhcpd_ctl -o 6:4:192.168.1.1"],
+        uci="ddhcpd.settings.network=192.168.0.0/23\n")
+
+
+def endlearning_hook():
+    """50-gateway-update runs the updater on 'endlearning' only."""
+    for action, want in (("endlearning", True), ("lease", False), ("release", False)):
+        with tempfile.TemporaryDirectory() as tmp:
+            marker = os.path.join(tmp, "ran")
+            text = open(ENDLEARNING).read().replace(
+                "/usr/sbin/ddhcpd-gateway-update", "touch %s" % marker)
+            hook = os.path.join(tmp, "hook")
+            write(hook, text, 0o755)
+            proc = subprocess.run(["busybox", "sh", "-e", "--", hook, action, "10.0.0.5", "02:00:00:00:00:01"],
+                                  capture_output=True, text=True, timeout=10)
+            for _ in range(50):
+                if os.path.exists(marker):
+                    break
+                subprocess.run(["sleep", "0.05"])
+            ran = os.path.exists(marker)
+        report("ddhcpd.d/50-gateway-update on %s" % action,
+               [] if proc.returncode == 0 and ran == want else
+               ["rc=%d ran=%s want %s" % (proc.returncode, ran, want)])
+
+
+def hotplug():
+    """The hotplug.d/net script runs the updater for batman-adv gw uevents only."""
+    for battype, want in (("gw", True), ("", False), ("loopdetect", False)):
+        with tempfile.TemporaryDirectory() as tmp:
+            marker = os.path.join(tmp, "ran")
+            text = open(HOTPLUG).read().replace("/usr/sbin/ddhcpd-gateway-update", "touch %s" % marker)
+            script = os.path.join(tmp, "hotplug")
+            write(script, text)
+            env = dict(os.environ, ACTION="change", INTERFACE="bat0", BATTYPE=battype,
+                       BATACTION="change", BATDATA="02:ca:fe:00:00:01")
+            # hotplug-call sources the scripts in a subshell
+            subprocess.run(["busybox", "sh", "-c", '( . "$0" )', script], env=env, timeout=10)
+            ran = os.path.exists(marker)
+        report("hotplug.d/net with BATTYPE=%r" % battype, [] if ran == want else ["ran=%s want %s" % (ran, want)])
+
+
+endlearning_hook()
+hotplug()
+
+print("gluon-ddhcpd: %s" % ("all cases passed" if failures == 0 else "%d case(s) FAILED" % failures))
+sys.exit(1 if failures else 0)

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Runs openwrt-package/ddhcpd/files/ddhcpd.init against the OpenWrt stand-ins in
+openwrt-stub/ (rc.common, functions.sh, procd.sh, validate_data) for several uci configurations
+and asserts the exact procd instances (command line, netdev, respawn, stderr) and triggers it
+registers. Every case runs under busybox ash (OpenWrt's shell) and dash."""
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STUB = os.path.join(HERE, "openwrt-stub")
+INIT = os.path.join(HERE, "..", "ddhcpd", "files", "ddhcpd.init")
+SHIPPED_CONFIG = os.path.join(HERE, "..", "ddhcpd", "files", "ddhcpd.config")
+SHELLS = [["busybox", "sh"], ["dash"]]
+DAEMON_DEFAULTS = ["-b", "5", "-B", "60", "-t", "15", "-n", "300", "-s", "2",
+                   "-C", "/tmp/ddhcpd_ctl", "-o", "51:4:0.0.1.44"]
+RELOAD_ON_CONFIG = ("trigger", "config.change", "ddhcpd")
+RELOAD_ON_ANY_INTERFACE = ("trigger", "raw", "interface.*", "2000", "/etc/init.d/ddhcpd", "reload")
+
+failures = 0
+
+
+def run(shell, config_text):
+    with tempfile.TemporaryDirectory() as tmp:
+        confdir = os.path.join(tmp, "config")
+        os.mkdir(confdir)
+        with open(os.path.join(confdir, "ddhcpd"), "w") as f:
+            f.write(config_text)
+        log = os.path.join(tmp, "procd.log")
+        open(log, "w").close()
+        env = dict(os.environ, STUB_ROOT=STUB, UCI_CONFIG_DIR=confdir, PROCD_LOG=log)
+        proc = subprocess.run(shell + [os.path.join(STUB, "etc", "rc.common"), INIT, "start"],
+                              env=env, capture_output=True, text=True, timeout=30)
+        with open(log) as f:
+            lines = [tuple(line.rstrip("\n").split("\t")) for line in f]
+    return proc, lines
+
+
+def instances(lines):
+    """[(name, {param: [values]})] in order; append_param extends, set_param replaces."""
+    result, current = [], None
+    for line in lines:
+        if line[0] == "open_instance":
+            current = (line[1], {})
+        elif line[0] == "set_param":
+            current[1][line[1]] = list(line[2:])
+        elif line[0] == "append_param":
+            current[1].setdefault(line[1], []).extend(line[2:])
+        elif line[0] == "close_instance":
+            result.append(current)
+            current = None
+    return result
+
+
+def triggers(lines):
+    return [line for line in lines if line[0] == "trigger"]
+
+
+def check(name, config_text, want_instances, want_triggers, want_stderr=None):
+    global failures
+    for shell in SHELLS:
+        label = "%s [%s]" % (name, " ".join(shell))
+        proc, lines = run(shell, config_text)
+        problems = []
+        if proc.returncode != 0:
+            problems.append("rc.common exited %d" % proc.returncode)
+        got = instances(lines)
+        if got != want_instances:
+            problems.append("instances:\n    got  %r\n    want %r" % (got, want_instances))
+        if triggers(lines) != want_triggers:
+            problems.append("triggers:\n    got  %r\n    want %r" % (triggers(lines), want_triggers))
+        if want_stderr is None and proc.stderr:
+            problems.append("unexpected stderr: %r" % proc.stderr)
+        if want_stderr is not None and want_stderr not in proc.stderr:
+            problems.append("stderr %r lacks %r" % (proc.stderr, want_stderr))
+        if problems:
+            failures += 1
+            print("FAIL %s\n  %s" % (label, "\n  ".join(problems)))
+        else:
+            print("ok   %s" % label)
+
+
+def instance(name, args, netdev):
+    return (name, {"command": ["/usr/sbin/ddhcpd", "-D"] + args, "netdev": netdev,
+                   "respawn": [], "stderr": ["1"]})
+
+
+check("defaults: empty section gives the daemon's own defaults",
+      "config ddhcpd 'settings'\n",
+      [instance("settings", ["-i", "server0", "-c", "client0", "-N", "10.0.0.0/24"] + DAEMON_DEFAULTS,
+                ["server0", "client0"])],
+      [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
+check("gluon-like: pool, timers, lease time, option list in order, hook, interface trigger",
+      """config ddhcpd 'settings'
+	option enabled '1'
+	option server_interface 'br-client'
+	option client_interface 'br-client'
+	option network '10.116.128.0/18'
+	option block_size '2'
+	option block_timeout '300'
+	option spare_leases '3'
+	option tentative_timeout '20'
+	option needless_timeout '600'
+	option dhcp_lease_time '3600'
+	list dhcp_option '54:4:10.116.127.254'
+	list dhcp_option '1:4:255.255.192.0'
+	list dhcp_option '42:4:0x0a.0x74.0.1'
+	option hook '/etc/ddhcpd.hook'
+	list trigger_interface 'client'
+""",
+      [instance("settings", ["-i", "br-client", "-c", "br-client", "-N", "10.116.128.0/18",
+                             "-b", "2", "-B", "300", "-t", "20", "-n", "600", "-s", "3",
+                             "-C", "/tmp/ddhcpd_ctl", "-o", "51:4:0.0.14.16",
+                             "-o", "54:4:10.116.127.254", "-o", "1:4:255.255.192.0",
+                             "-o", "42:4:0x0a.0x74.0.1", "-H", "/etc/ddhcpd.hook"],
+                ["br-client"])],
+      [RELOAD_ON_CONFIG, ("trigger", "interface", "client")])
+
+check("learning off, node id, renew byte order, control path, big lease time",
+      """config ddhcpd 'settings'
+	option server_interface 'bat0'
+	option client_interface 'br-lan'
+	option learning '0'
+	option node_id '0123456789ABCDEF'
+	option renew_byte_order 'be'
+	option control_path '/var/run/ddhcpd.sock'
+	option dhcp_lease_time '2147483647'
+	list trigger_interface 'mesh'
+	list trigger_interface 'lan'
+""",
+      [instance("settings", ["-i", "bat0", "-c", "br-lan", "-N", "10.0.0.0/24",
+                             "-b", "5", "-B", "60", "-t", "15", "-n", "300", "-s", "2",
+                             "-C", "/var/run/ddhcpd.sock", "-o", "51:4:127.255.255.255",
+                             "-L", "-I", "0123456789ABCDEF", "-E", "be"],
+                ["bat0", "br-lan"])],
+      [RELOAD_ON_CONFIG, ("trigger", "interface", "mesh"), ("trigger", "interface", "lan")])
+
+check("learning spelled 'off' also gives -L; 'yes' enables",
+      "config ddhcpd 'settings'\n\toption enabled 'yes'\n\toption learning 'off'\n",
+      [instance("settings", ["-i", "server0", "-c", "client0", "-N", "10.0.0.0/24"]
+                + DAEMON_DEFAULTS + ["-L"], ["server0", "client0"])],
+      [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
+check("disabled: no instance, triggers still registered",
+      "config ddhcpd 'settings'\n\toption enabled '0'\n\toption network '10.1.0.0/16'\n",
+      [], [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
+check("disabled spelled 'off'", "config ddhcpd 'settings'\n\toption enabled 'off'\n",
+      [], [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
+check("no section at all: no instance", "# nothing configured\n",
+      [], [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
+check("two sections: two instances named after them",
+      """config ddhcpd 'mesh1'
+	option server_interface 'br-one'
+	option client_interface 'br-one'
+	option network '10.1.0.0/16'
+	option control_path '/tmp/ddhcpd_one'
+
+config ddhcpd 'mesh2'
+	option server_interface 'br-two'
+	option client_interface 'br-two'
+	option network '10.2.0.0/16'
+	option control_path '/tmp/ddhcpd_two'
+""",
+      [instance("mesh1", ["-i", "br-one", "-c", "br-one", "-N", "10.1.0.0/16", "-b", "5", "-B", "60",
+                          "-t", "15", "-n", "300", "-s", "2", "-C", "/tmp/ddhcpd_one",
+                          "-o", "51:4:0.0.1.44"], ["br-one"]),
+       instance("mesh2", ["-i", "br-two", "-c", "br-two", "-N", "10.2.0.0/16", "-b", "5", "-B", "60",
+                          "-t", "15", "-n", "300", "-s", "2", "-C", "/tmp/ddhcpd_two",
+                          "-o", "51:4:0.0.1.44"], ["br-two"])],
+      [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
+for bad_name, bad_line in [
+        ("block_size above 7", "option block_size '8'"),
+        ("tentative_timeout below 2", "option tentative_timeout '1'"),
+        ("block_timeout 0", "option block_timeout '0'"),
+        ("network not CIDR", "option network '10.0.0.0'"),
+        ("network octet above 255", "option network '10.0.300.0/24'"),
+        ("spare_leases above 255", "option spare_leases '256'"),
+        ("node_id too short", "option node_id '0123'"),
+        ("node_id not hex", "option node_id '0123456789abcdeg'"),
+        ("renew_byte_order other than le/be", "option renew_byte_order 'host'"),
+        ("enabled not a bool", "option enabled 'maybe'"),
+        ("dhcp_option without length", "list dhcp_option '3:10.0.0.1'"),
+        ("dhcp_option with commas", "list dhcp_option '3:4:10,0,0,1'"),
+        ("dhcp_option code above 255", "list dhcp_option '300:1:1'")]:
+    check("invalid (%s): no instance, error on stderr" % bad_name,
+          "config ddhcpd 'settings'\n\t%s\n" % bad_line,
+          [], [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE],
+          want_stderr="instance not started")
+
+with open(SHIPPED_CONFIG) as f:
+    shipped = f.read()
+check("shipped /etc/config/ddhcpd: disabled until the user enables it", shipped,
+      [], [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+check("shipped /etc/config/ddhcpd with enabled '1'",
+      shipped.replace("option enabled '0'", "option enabled '1'"),
+      [instance("settings", ["-i", "br-lan", "-c", "br-lan", "-N", "10.0.0.0/24"] + DAEMON_DEFAULTS
+                + ["-H", "/etc/ddhcpd.hook"], ["br-lan"])],
+      [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
+print("init script: %s" % ("all cases passed" if failures == 0 else "%d case(s) FAILED" % failures))
+sys.exit(1 if failures else 0)

@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Cross-builds the static, stripped musl binary of ddhcpd with SwiftPM (Embedded Swift + LTO).
+#
+#   toolchain/build.sh TARGET [--sysroot DIR] [--target-cc CC] [--libgcc-dir DIR]
+#                             [--log-limit N] [--out DIR]
+#
+# TARGET: x86_64 | aarch64 | armv7 (hard-float, Thumb-2) | mips | mipsel (→ toolchain/mips/).
+# Result: OUT/TARGET/ddhcpd (+ ddhcpdctl symlink); OUT defaults to out/.
+#
+# Without options the Debian musl sysroots from toolchain/install-deps.sh are used. An OpenWrt
+# SDK passes its own: --sysroot (the toolchain dir holding include/ and lib/ with libc.a, crt*.o),
+# --libgcc-dir (dir holding libgcc.a) and/or --target-cc (its gcc; used only to find the sysroot
+# and libgcc when those are not given — all code is compiled by the Swift toolchain's clang so
+# that LTO sees the C and Swift code as one module).
+# --log-limit N (0..4) sets DDHCPD_LOG_LIMIT: log calls above level N are compiled out.
+# DDHCPD_EXTRA_CFLAGS (env) adds C/clang-importer flags, e.g. "-mcpu=cortex-a7".
+#
+# What it does: writes a SwiftPM toolset (JSON) for the target into the scratch dir, builds a
+# tiny support archive (what musl lacks), runs `swift build --triple … --toolset …
+# --experimental-lto-mode=full`, strips the result and checks it (static, right machine, ARM
+# hard-float ABI). Scratch: .build-TARGET (plus a suffix for non-default configurations).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+export PATH=/opt/swift/usr/bin:$PATH
+
+die() { echo "build.sh: $*" >&2; exit 1; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+
+[ $# -ge 1 ] || usage 1
+target=$1; shift
+case "$target" in
+    -h|--help) usage 0 ;;
+    mips|mipsel)
+        [ -x "$here/mips/build.sh" ] || [ -f "$here/mips/build.sh" ] \
+            || die "$target: toolchain/mips/build.sh does not exist (yet)"
+        exec bash "$here/mips/build.sh" "$target" "$@" ;;
+    x86_64|aarch64|armv7) ;;
+    *) die "unknown target '$target' (x86_64 aarch64 armv7 mips mipsel)" ;;
+esac
+
+sysroot="" target_cc="" libgcc_dir="" log_limit="" out_dir="$root/out"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --sysroot) sysroot=${2:?}; shift 2 ;;
+        --target-cc) target_cc=${2:?}; shift 2 ;;
+        --libgcc-dir) libgcc_dir=${2:?}; shift 2 ;;
+        --log-limit) log_limit=${2:?}; shift 2 ;;
+        --out) out_dir=${2:?}; shift 2 ;;
+        -h|--help) usage 0 ;;
+        *) die "unknown option '$1'" ;;
+    esac
+done
+if [ -n "$log_limit" ]; then
+    case "$log_limit" in [0-4]) ;; *) die "--log-limit must be 0..4, got '$log_limit'" ;; esac
+fi
+
+# The newest GCC version directory below $1 (Debian keeps libgcc.a in gcc/<triple>/<version>/).
+newest_dir() { find "$1" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort -V | tail -n1; }
+
+# --- per-target facts --------------------------------------------------------------------
+# swift_triple: selects the prebuilt Embedded stdlib; clang_triple: C headers, IR and codegen.
+case "$target" in
+    x86_64)
+        swift_triple=x86_64-unknown-none-elf
+        clang_triple=x86_64-unknown-linux-musl
+        arch_flags=()
+        deb_multiarch=x86_64-linux-musl
+        deb_libgcc=$(newest_dir /usr/lib/gcc/x86_64-linux-gnu)
+        elf_machine="X86-64" dumpmachine_re='^x86_64' ;;
+    aarch64)
+        swift_triple=aarch64-none-none-elf
+        clang_triple=aarch64-unknown-linux-musl
+        # Inline LSE-less atomics: no __aarch64_* outline helpers from libgcc needed.
+        arch_flags=(-mno-outline-atomics)
+        deb_multiarch=aarch64-linux-musl
+        deb_libgcc=$(newest_dir /usr/lib/gcc-cross/aarch64-linux-gnu)
+        elf_machine="AArch64" dumpmachine_re='^aarch64' ;;
+    armv7)
+        swift_triple=armv7-none-none-eabi
+        clang_triple=armv7-unknown-linux-musleabihf
+        # Hard-float ABI (VFP registers for FP arguments), VFPv3-D16 = the ARMv7 baseline that
+        # OpenWrt's and Debian's armhf targets share; Thumb-2 is ~20% smaller than ARM mode.
+        arch_flags=(-mfloat-abi=hard -mfpu=vfpv3-d16 -mthumb)
+        deb_multiarch=arm-linux-musleabihf
+        deb_libgcc=$(newest_dir /usr/lib/gcc-cross/arm-linux-gnueabihf)
+        elf_machine="ARM" dumpmachine_re='^arm' ;;
+esac
+# shellcheck disable=SC2206
+[ -n "${DDHCPD_EXTRA_CFLAGS:-}" ] && arch_flags+=(${DDHCPD_EXTRA_CFLAGS})
+
+# --- locate headers, crt files, libc.a and libgcc.a --------------------------------------
+tcc=()
+if [ -n "$target_cc" ]; then
+    read -ra tcc <<<"$target_cc"
+    command -v "${tcc[0]}" >/dev/null || die "--target-cc: '${tcc[0]}' not found"
+    machine=$("${tcc[@]}" -dumpmachine 2>/dev/null || true)
+    [[ "$machine" =~ $dumpmachine_re ]] || die "--target-cc targets '$machine', not $target"
+    if [ -z "$sysroot" ]; then
+        sysroot=$("${tcc[@]}" -print-sysroot 2>/dev/null || true)
+        if [ -z "$sysroot" ]; then   # gcc without --with-sysroot (OpenWrt): derive from libc.a
+            libc=$("${tcc[@]}" -print-file-name=libc.a)
+            [ -f "$libc" ] && sysroot=$(cd "$(dirname "$libc")/.." && pwd)
+        fi
+        [ -n "$sysroot" ] || die "--target-cc: cannot find the sysroot, pass --sysroot"
+    fi
+    if [ -z "$libgcc_dir" ]; then
+        lg=$("${tcc[@]}" -print-libgcc-file-name 2>/dev/null || true)
+        [ -f "$lg" ] && libgcc_dir=$(dirname "$lg")
+    fi
+fi
+
+if [ -n "$sysroot" ]; then
+    [ -d "$sysroot" ] || die "--sysroot '$sysroot' is not a directory"
+    sysroot=$(cd "$sysroot" && pwd)
+    inc_dir="" lib_dir=""
+    for d in "$sysroot/usr/include" "$sysroot/include"; do
+        [ -f "$d/stdio.h" ] && { inc_dir=$d; break; }
+    done
+    for d in "$sysroot/usr/lib" "$sysroot/lib"; do
+        [ -f "$d/libc.a" ] && [ -f "$d/crt1.o" ] && { lib_dir=$d; break; }
+    done
+    [ -n "$inc_dir" ] || die "no stdio.h under $sysroot/{usr/,}include"
+    [ -n "$lib_dir" ] || die "no libc.a + crt1.o under $sysroot/{usr/,}lib"
+else
+    inc_dir=/usr/include/$deb_multiarch
+    lib_dir=/usr/lib/$deb_multiarch
+    { [ -f "$inc_dir/stdio.h" ] && [ -f "$lib_dir/libc.a" ]; } \
+        || die "Debian musl sysroot for $target missing ($inc_dir, $lib_dir): run toolchain/install-deps.sh"
+fi
+[ -n "$libgcc_dir" ] || libgcc_dir=$deb_libgcc
+{ [ -n "$libgcc_dir" ] && [ -f "$libgcc_dir/libgcc.a" ]; } \
+    || die "libgcc.a not found (${libgcc_dir:-no dir}): pass --libgcc-dir or run toolchain/install-deps.sh"
+libgcc_dir=$(cd "$libgcc_dir" && pwd)
+
+swift_bin=$(dirname "$(command -v swiftc)")
+clang=$swift_bin/clang
+unicode_lib=$swift_bin/../lib/swift/embedded/$swift_triple/libswiftUnicodeDataTables.a
+
+# --- scratch dir: one per target; other sysroots / log limits get their own -----------------
+config="$inc_dir|$lib_dir|$libgcc_dir|${arch_flags[*]}"
+scratch_name=.build-$target
+[ -n "$log_limit" ] && scratch_name+=-log$log_limit
+if [ -n "$sysroot" ] || [ "$libgcc_dir" != "$deb_libgcc" ] || [ -n "${DDHCPD_EXTRA_CFLAGS:-}" ]; then
+    scratch_name+=-$(printf '%s' "$config" | sha1sum | cut -c1-8)
+fi
+scratch=$root/$scratch_name
+mkdir -p "$scratch"
+
+# --- support archive: what musl does not have -------------------------------------------
+# One object per function and archive semantics: a member is linked only when something still
+# needs its symbol, so a definition elsewhere (e.g. the daemon's C target) wins without clashes.
+c_flags=(--target="$clang_triple" "${arch_flags[@]}" -Os -ffunction-sections -fdata-sections
+         -fno-stack-protector -fno-asynchronous-unwind-tables -nostdlibinc -isystem "$inc_dir")
+support=$scratch/support
+mkdir -p "$support"
+support_lib=$support/libddhcpd_musl_support.a
+stamp=$support/flags
+if [ ! -f "$support_lib" ] || [ "$(cat "$stamp" 2>/dev/null)" != "${c_flags[*]}" ] \
+   || [ -n "$(find "$here/support" -newer "$support_lib" -name '*.c' 2>/dev/null)" ]; then
+    rm -f "$support"/*.o "$support_lib"
+    for src in "$here"/support/*.c; do
+        "$clang" "${c_flags[@]}" -flto=full -c "$src" -o "$support/$(basename "$src" .c).o"
+    done
+    "$swift_bin/llvm-ar" rcs "$support_lib" "$support"/*.o
+    # The link step does not track this archive (it is a linker flag): force a relink.
+    rm -f "$scratch/$swift_triple/release/ddhcpd"
+    printf '%s' "${c_flags[*]}" >"$stamp"
+fi
+
+# --- toolset ---------------------------------------------------------------------------------
+json_list() { local first=1 a; printf '['; for a in "$@"; do
+    [ $first -eq 1 ] || printf ', '; first=0
+    a=${a//\\/\\\\}; printf '"%s"' "${a//\"/\\\"}"; done; printf ']'; }
+
+swift_flags=(-enable-experimental-feature Embedded -wmo -Osize
+             -Xfrontend -function-sections -Xfrontend -disable-stack-protector)
+# The link step: swiftc drives clang, which must see the linux-musl triple too (it re-targets
+# the Swift bitcode before LTO; with the bare-metal triple the ARM float ABI would be soft).
+for f in -nostdlib -static -fuse-ld=lld --target="$clang_triple" "${arch_flags[@]}"; do
+    swift_flags+=(-Xclang-linker "$f")
+done
+# SwiftPM forwards the C flags to swiftc (-Xcc) as well, so the Swift importer sees the same
+# headers and target as the C compiler.
+# The map and the archive-extraction reasons are kept for the size analysis (toolchain/bytes.py).
+link_flags=(--gc-sections --icf=all --build-id=none -z norelro -z noexecstack
+            -Map="$scratch/ddhcpd.map" --why-extract="$scratch/why-extract.txt"
+            "$lib_dir/crt1.o" "$lib_dir/crti.o"
+            --start-group "$support_lib" "$unicode_lib" "$lib_dir/libc.a" "$libgcc_dir/libgcc.a" --end-group
+            "$lib_dir/crtn.o")
+toolset=$scratch/toolset.json
+new_toolset=$(cat <<EOF
+{
+  "schemaVersion": "1.0",
+  "swiftCompiler": { "extraCLIOptions": $(json_list "${swift_flags[@]}") },
+  "cCompiler": { "extraCLIOptions": $(json_list "${c_flags[@]}") },
+  "linker": { "path": "$swift_bin/ld.lld", "extraCLIOptions": $(json_list "${link_flags[@]}") }
+}
+EOF
+)
+# SwiftPM does not notice a changed toolset (it reuses its cached build plan and relinks
+# nothing), so on a change drop the plan: llbuild then reruns exactly the commands whose
+# command lines changed. Unchanged → untouched, so incremental builds stay incremental.
+if [ ! -f "$toolset" ] || [ "$(cat "$toolset")" != "$new_toolset" ]; then
+    printf '%s\n' "$new_toolset" >"$toolset"
+    rm -f "$scratch/release.yaml" "$scratch/$swift_triple/release/description.json"
+fi
+
+# --- build -----------------------------------------------------------------------------------
+export CC=$clang   # SwiftPM ignores cCompiler.path; an OpenWrt environment's CC must not leak in
+unset CFLAGS CPPFLAGS LDFLAGS
+if [ -n "$log_limit" ]; then export DDHCPD_LOG_LIMIT=$log_limit; else unset DDHCPD_LOG_LIMIT; fi
+build_cmd=(swift build -c release --product ddhcpd --triple "$swift_triple" --toolset "$toolset"
+           --experimental-lto-mode=full -debug-info-format none --scratch-path "$scratch")
+echo "build.sh: $target: ${build_cmd[*]}" >&2
+(cd "$root" && "${build_cmd[@]}") >"$scratch/build.log" 2>&1 || {
+    grep -E 'error|undefined' "$scratch/build.log" | head -40 >&2 || tail -40 "$scratch/build.log" >&2
+    die "$target: swift build failed (full log: $scratch/build.log)"
+}
+linked=$scratch/$swift_triple/release/ddhcpd
+[ -f "$linked" ] || die "$target: $linked missing after build"
+
+# --- strip, install, verify ------------------------------------------------------------------
+dest=$out_dir/$target
+mkdir -p "$dest"
+"$swift_bin/llvm-objcopy" --strip-all --remove-section=.comment "$linked" "$dest/ddhcpd.tmp"
+mv -f "$dest/ddhcpd.tmp" "$dest/ddhcpd"
+ln -sfn ddhcpd "$dest/ddhcpdctl"
+
+bin=$dest/ddhcpd
+hdr=$(readelf -h "$bin")
+grep -q "Machine:.*$elf_machine" <<<"$hdr" || die "$target: wrong ELF machine: $(grep Machine <<<"$hdr")"
+grep -q 'Type:.*EXEC' <<<"$hdr" || die "$target: not a static (ET_EXEC) executable"
+readelf -lW "$bin" | grep -q INTERP && die "$target: has a program interpreter (dynamic)"
+readelf -SW "$bin" | grep -qE '\.symtab|\.dynamic' && die "$target: not stripped / has .dynamic"
+if [ "$target" = armv7 ]; then
+    attrs=$(readelf -A "$bin")
+    grep -q 'Tag_ABI_VFP_args: VFP registers' <<<"$attrs" \
+        || die "armv7: not hard-float (Tag_ABI_VFP_args missing): $attrs"
+    grep -q 'Tag_THUMB_ISA_use: Thumb-2' <<<"$attrs" || die "armv7: no Thumb-2 code"
+fi
+# The Unicode tables must not creep in: they cost tens of KB of flash.
+unicode_syms=$("$swift_bin/llvm-nm" --defined-only -g "$unicode_lib" 2>/dev/null | awk 'NF==3{print $3}' | sort -u)
+pulled=$(comm -12 <(printf '%s\n' "$unicode_syms") <("$swift_bin/llvm-nm" --defined-only "$linked" | awk 'NF==3{print $3}' | sort -u))
+[ -z "$pulled" ] || echo "build.sh: $target: WARNING: Unicode data tables linked in: ${pulled//$'\n'/ }" >&2
+echo "build.sh: $target: $bin ($(stat -c %s "$bin") bytes)" >&2
