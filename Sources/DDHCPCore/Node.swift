@@ -1,38 +1,245 @@
-// CONTRACT between the core and its callers (daemon shell, simulation). The bodies here are
-// placeholders until the core lands; the names and signatures are what the shell codes against.
+// CONTRACT between the core and its callers (daemon shell, simulation): one `Node` per daemon.
+// Events (datagrams, DHCP packets, control requests, timer ticks) come in together with the
+// current monotonic time; everything the node wants done goes out through the ActionSink.
 // Extend freely; rename only together with every caller.
-
-// Configuration and ConfigError live in Configuration.swift.
+//
+// Where the work is done:
+//   BlockStateMachine.swift  block messages, housekeeping, claiming, announcing (§4–§6)
+//   DHCPServer.swift         DHCP, forwarding, RENEWLEASE/LEASEACK/LEASENAK (§7)
+//   Control.swift            control socket answers (§9, §13)
+//
+// Time: all deadlines are kept in milliseconds. C compares whole seconds from time(); here
+// the same comparisons (`timeout < now` etc.) run on milliseconds, so an event happens at the
+// first housekeeping after its exact deadline instead of after the next second boundary. Peers
+// cannot tell the difference (their view is quantised by housekeeping spacing anyway).
 
 public final class Node {
     public private(set) var configuration: Configuration
+    /// Messages above this level are not produced (C's runtime log level; control command 5).
     public var runtimeLogLevel: LogLevel = .warning
+    /// The live DHCP option store (defaults added; changed by control commands 3 and 4).
+    public internal(set) var optionStore: OptionStore
+    public internal(set) var statistics = Statistics()
+
+    var table: BlockTable
+    /// Blocks being inquired, in selection order (§4.3). Bounded: the INQUIRE count is 1 byte.
+    var claiming: [UInt32]
+    let claimingCapacity: Int
+    var random: Xoshiro256
+    var learning: Bool
+    var nextHousekeeping: Millis
+    /// C's "marks exist" flag (§6.3).
+    var needlessMarksExist = false
+    var requests: RequestCache
+
+    let pool: MeshPool
+    let blockTimeoutMs: Millis
+    let tentativeTimeoutMs: Millis
+    let needlessTimeoutMs: Millis
+    let housekeepingSpacingMs: Millis
+    let spareTarget: Int
+
+    /// Preallocated output buffers (mesh datagrams, DHCP replies) and log line scratch.
+    let meshOut: UnsafeMutableRawBufferPointer
+    let dhcpOut: UnsafeMutableRawBufferPointer
+    var logText = TextBuffer(capacity: 256)
+
+    static let bufferSize = 1500
 
     public init(configuration: Configuration, randomSeed: UInt64, now: Millis) throws(ConfigError) {
+        try configuration.validate()
         self.configuration = configuration
+        var options = configuration.options
+        options.addDefaults(prefix: configuration.prefix, prefixLength: configuration.prefixLength)
+        optionStore = options
+        blockTimeoutMs = Millis(configuration.blockTimeout) * 1000
+        tentativeTimeoutMs = Millis(configuration.tentativeTimeout) * 1000
+        needlessTimeoutMs = Millis(configuration.needlessTimeout) * 1000
+        housekeepingSpacingMs = Millis(configuration.tentativeTimeout / 2) * 1000
+        spareTarget = configuration.effectiveSpareLeases
+        pool = MeshPool(prefix: configuration.prefix, prefixLength: configuration.prefixLength,
+                        blockSize: UInt8(truncatingIfNeeded: configuration.blockSize))
+        table = BlockTable(configuration: configuration, now: now, blockTimeout: blockTimeoutMs)
+        claimingCapacity = min(255, table.count)
+        claiming = []
+        claiming.reserveCapacity(claimingCapacity)
+        random = Xoshiro256(seed: randomSeed)
+        learning = configuration.learningPhase
+        nextHousekeeping = configuration.learningPhase ? now + blockTimeoutMs : now
+        requests = RequestCache()
+        meshOut = UnsafeMutableRawBufferPointer.allocate(byteCount: Node.bufferSize, alignment: 8)
+        meshOut.initializeMemory(as: UInt8.self, repeating: 0)
+        dhcpOut = UnsafeMutableRawBufferPointer.allocate(byteCount: Node.bufferSize, alignment: 8)
+        dhcpOut.initializeMemory(as: UInt8.self, repeating: 0)
     }
 
-    /// Call once after the sockets exist (runs `endlearning` at once with -L).
-    public func start<S: ActionSink>(now: Millis, sink: inout S) {}
+    deinit {
+        meshOut.deallocate()
+        dhcpOut.deallocate()
+    }
 
-    /// A datagram read from the multicast socket (port 1234).
+    /// Call once after the sockets exist: logs the configuration (INFO) and, with -L, runs the
+    /// `endlearning` hook at once (§5.2).
+    public func start<S: ActionSink>(now: Millis, sink: inout S) {
+        logConfiguration(&sink)
+        if !configuration.learningPhase {
+            sink.runHook(.endLearning, address: .zero, clientHardware: .zero)
+        }
+    }
+
+    /// A datagram read from the multicast socket (port 1234). A valid datagram of our pool
+    /// triggers housekeeping afterwards (§5.2; garbage and foreign pools do not — our choice,
+    /// C runs it for any datagram, Q-14).
     public func handleMulticast<S: ActionSink>(
-        _ datagram: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S) {}
+        _ datagram: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S
+    ) {
+        let due = pollTimer(now: now, sink: &sink)
+        statistics.add(.mcastRecvPkg)
+        statistics.add(.mcastRecvByte, Int64(datagram.count))
+        let valid = receiveBlockMessage(datagram, from: peer, now: now, sink: &sink)
+        if (valid || due) && !learning { housekeeping(now: now, sink: &sink) }
+    }
 
     /// A datagram read from the unicast socket (port 1235).
     public func handleUnicast<S: ActionSink>(
-        _ datagram: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S) {}
+        _ datagram: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S
+    ) {
+        let due = pollTimer(now: now, sink: &sink)
+        statistics.add(.directRecvPkg)
+        statistics.add(.directRecvByte, Int64(datagram.count))
+        receiveLeaseMessage(datagram, from: peer, now: now, sink: &sink)
+        if due { housekeeping(now: now, sink: &sink) }
+    }
 
     /// A packet read from the DHCP socket (port 67).
-    public func handleDHCP<S: ActionSink>(_ packet: UnsafeRawBufferPointer, now: Millis, sink: inout S) {}
+    public func handleDHCP<S: ActionSink>(_ packet: UnsafeRawBufferPointer, now: Millis, sink: inout S) {
+        let due = pollTimer(now: now, sink: &sink)
+        statistics.add(.dhcpRecvPkg)
+        statistics.add(.dhcpRecvByte, Int64(packet.count))
+        if !configuration.dhcpDisabled { receiveDHCP(packet, now: now, sink: &sink) }
+        if due { housekeeping(now: now, sink: &sink) }
+    }
 
     /// Timers: call when `now >= nextWakeup`, or whenever convenient; it is idempotent.
-    public func tick<S: ActionSink>(now: Millis, sink: inout S) {}
+    public func tick<S: ActionSink>(now: Millis, sink: inout S) {
+        if pollTimer(now: now, sink: &sink) { housekeeping(now: now, sink: &sink) }
+    }
 
-    /// The earliest time at which `tick` has work to do.
-    public var nextWakeup: Millis { 0 }
+    /// The earliest time at which `tick` has work to do: the end of the learning phase
+    /// (start + B), then housekeeping every floor(T/2) s; with -L the first one is at start.
+    /// Everything else that expires (blocks, leases, cached requests) is handled there.
+    public var nextWakeup: Millis { nextHousekeeping }
 
-    /// One request read from the control socket; the answer text (possibly empty) goes to `reply`.
-    public func handleControl<S: ActionSink>(
-        _ request: UnsafeRawBufferPointer, now: Millis, reply: inout TextBuffer, sink: inout S) {}
+    /// C's event-loop step 2 (§5.2): if the housekeeping time has come, schedule the next one,
+    /// end the learning phase if it is still on, and report that housekeeping is due.
+    func pollTimer<S: ActionSink>(now: Millis, sink: inout S) -> Bool {
+        guard now >= nextHousekeeping else { return false }
+        nextHousekeeping = now + housekeepingSpacingMs
+        if learning {
+            learning = false
+            log(.info, &sink) { $0.append("Learning phase over") }
+            sink.runHook(.endLearning, address: .zero, clientHardware: .zero)
+        }
+        return true
+    }
+
+    // MARK: Logging
+
+    /// Produces one log line if `level` is compiled in and enabled at runtime. The constant
+    /// check comes first so disabled levels fold away in size-optimised builds.
+    @inline(__always)
+    func log<S: ActionSink>(_ level: LogLevel, _ sink: inout S, _ compose: (inout TextBuffer) -> Void) {
+        guard level <= LogLevel.compiledLimit, level <= runtimeLogLevel else { return }
+        logText.clear()
+        compose(&logText)
+        logText.withBytes { sink.log(level, $0) }
+    }
+
+    func logConfiguration<S: ActionSink>(_ sink: inout S) {
+        let c = configuration
+        log(.info, &sink) {
+            $0.append("Network: ")
+            $0.append(c.prefix)
+            $0.append(byte: UInt8(ascii: "/"))
+            $0.append(Int(c.prefixLength))
+        }
+        log(.info, &sink) { $0.append("Block size: "); $0.append(Int(c.blockSize)) }
+        log(.info, &sink) { $0.append("Number of blocks: "); $0.append(Int(c.blockCount)) }
+        log(.info, &sink) { $0.append("Spare leases: "); $0.append(spareTarget) }
+        log(.info, &sink) { $0.append("Timeout: "); $0.append(Int(c.blockTimeout)) }
+        log(.info, &sink) { $0.append("Refresh factor: 4") }
+        log(.info, &sink) { $0.append("Tentative timeout: "); $0.append(Int(c.tentativeTimeout)) }
+        log(.info, &sink) { $0.append("Node id: "); $0.append(hex: c.nodeID.value, digits: 16) }
+    }
+}
+
+// MARK: Read-only views for the shell, the simulation and tests
+
+/// A copy of one block's state.
+public struct BlockInfo: Equatable, Sendable {
+    public var state: BlockState
+    public var owner: NodeID
+    public var ownerAddress: PeerAddress
+    public var claimCounter: UInt8
+    /// Absolute expiry time (ms).
+    public var timeout: Millis
+    public var hasLeaseTable: Bool
+    public var needless: Bool
+}
+
+/// A copy of one lease entry.
+public struct LeaseInfo: Equatable, Sendable {
+    public var state: LeaseState
+    public var xid: UInt32
+    public var chaddr: HardwareAddress
+    /// Absolute end time (ms).
+    public var end: Millis
+}
+
+extension Node {
+    /// N, the number of blocks.
+    public var blockCount: Int { table.count }
+
+    public var isLearning: Bool { learning }
+
+    /// Our node id.
+    public var nodeID: NodeID { configuration.nodeID }
+
+    /// The header fields of this node's pool.
+    public var meshPool: MeshPool { pool }
+
+    public func block(_ index: Int) -> BlockInfo {
+        let b = table.blocks[index]
+        return BlockInfo(state: b.state, owner: b.owner, ownerAddress: b.ownerAddress, claimCounter: b.claimCounter,
+                         timeout: b.timeout, hasLeaseTable: b.leaseSlot >= 0, needless: b.needlessMarked)
+    }
+
+    /// The lease entry of `address`, nil outside the pool or if its block has no lease table.
+    public func lease(_ address: IPv4Address) -> LeaseInfo? {
+        guard let (b, i) = table.location(of: address), table.hasTable(b) else { return nil }
+        let l = table.leases[table.slabIndex(b, i)]
+        return LeaseInfo(state: l.state, xid: l.xid, chaddr: l.chaddr, end: l.end)
+    }
+
+    /// Blocks currently on the claiming list, in order.
+    public var claimingList: [UInt32] { claiming }
+
+    /// Indices of blocks in `state`.
+    public func blocks(in state: BlockState) -> [Int] {
+        var out: [Int] = []
+        for i in 0..<table.count where table.blocks[i].state == state { out.append(i) }
+        return out
+    }
+
+    /// The lease time LT in seconds (option 51 of the live store; 0 if absent).
+    public var leaseTime: UInt32 { optionStore.leaseTime }
+
+    /// Number of FREE, offerable addresses in our blocks (what the spare target is compared to).
+    public var spareLeases: Int { countSpareLeases() }
+
+    /// Unused lease-table slots left in the slab.
+    public var freeLeaseTables: Int { table.freeSlotCount }
+
+    /// Number of forwarded requests waiting for the owner's answer.
+    public var pendingForwardedRequests: Int { requests.count }
 }

@@ -1,0 +1,373 @@
+// The block state machine (PROTOCOL.md §4–§6) — the one place where block states change.
+//
+// Decisions beyond C (BRIEF.md):
+//  Q-4  a block is owned after 3 INQUIREs only if it is still CLAIMING; each INQUIRE sent
+//       refreshes the CLAIMING timeout (now + T) so the claim survives C's timing.
+//  Q-5  a newly owned block is announced at once (announcePending), whatever its timeout.
+//  Q-15 a foreign block whose lease table empties keeps its state; only the table is released.
+//  Q-17 an INQUIRE for a block CLAIMED by a third node leaves it CLAIMED.
+//  The immediate UPDATECLAIM that answers an INQUIRE or a smaller id's claim for our blocks
+//  is sent once per received message (C sends one per entry).
+//  Free addresses that can never be offered (our server identifier, Q-27) do not count as
+//  spare leases.
+
+extension Node {
+    // MARK: Receiving UPDATECLAIM / INQUIRE
+
+    /// Validates and applies one multicast datagram. Returns true if it was a valid message of
+    /// our pool.
+    func receiveBlockMessage<S: ActionSink>(
+        _ datagram: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S
+    ) -> Bool {
+        let message: MeshMessage
+        do throws(MeshDecodeError) {
+            message = try MeshWire.decode(datagram, pool: pool)
+        } catch {
+            logDropped(error, &sink)
+            return false
+        }
+        var announce = false
+        switch message.command {
+        case .updateClaim:
+            statistics.add(.mcastRecvUpdateclaim)
+            announce = applyClaims(message, from: peer, now: now, sink: &sink)
+        case .inquire:
+            statistics.add(.mcastRecvInquire)
+            announce = applyInquiries(message, now: now, sink: &sink)
+        case .renewLease, .leaseAck, .leaseNak:
+            break  // valid lease messages on the multicast socket are ignored (§2.4)
+        }
+        if announce { updateClaims(now: now, sink: &sink) }
+        return true
+    }
+
+    func logDropped<S: ActionSink>(_ error: MeshDecodeError, _ sink: inout S) {
+        switch error {
+        case .tooShort(let length):
+            log(.warning, &sink) { $0.append("Dropping short packet ("); $0.append(length); $0.append(" bytes)") }
+        case .unknownCommand(let command):
+            log(.warning, &sink) { $0.append("Dropping packet with unknown command "); $0.append(Int(command)) }
+        case .lengthMismatch(let expected, let actual):
+            log(.warning, &sink) {
+                $0.append("Dropping packet of length ")
+                $0.append(actual)
+                $0.append(", expected ")
+                $0.append(expected)
+            }
+        case .foreignPool:
+            log(.debug, &sink) { $0.append("Dropping foreign packet") }
+        }
+    }
+
+    /// UPDATECLAIM entries (§4.1). Returns true if one of our blocks must be re-announced.
+    func applyClaims<S: ActionSink>(_ m: MeshMessage, from peer: PeerAddress, now: Millis, sink: inout S) -> Bool {
+        var announce = false
+        for e in 0..<m.entryCount {
+            let (index, ttl) = m.claimEntry(e)
+            guard index < UInt32(table.count) else {
+                log(.warning, &sink) { $0.append("Ignoring claim for block "); $0.append(unsigned: UInt64(index)); $0.append(" outside the pool") }
+                continue
+            }
+            let i = Int(index)
+            log(.debug, &sink) {
+                $0.append("node 0x")
+                $0.append(hex: m.nodeID.value, digits: 16)
+                $0.append(" claims block ")
+                $0.append(i)
+                $0.append(" with TTL ")
+                $0.append(Int(ttl))
+            }
+            if table.blocks[i].state == .ours {
+                if m.nodeID < configuration.nodeID {
+                    // A smaller id claims our block: we keep it and say so at once.
+                    table.blocks[i].announcePending = true
+                    announce = true
+                    continue
+                }
+                log(.info, &sink) {
+                    $0.append("Block ")
+                    $0.append(i)
+                    $0.append(" lost to node 0x")
+                    $0.append(hex: m.nodeID.value, digits: 16)
+                }
+                // Our lease table stays: renewals get forwarded to the new owner.
+            }
+            table.blocks[i].state = .claimed
+            table.blocks[i].owner = m.nodeID
+            table.blocks[i].ownerAddress = peer
+            table.blocks[i].timeout = now + Millis(ttl) * 1000
+            table.blocks[i].needlessMarked = false
+            table.blocks[i].announcePending = false
+        }
+        return announce
+    }
+
+    /// INQUIRE entries (§4.1). Returns true if one of our blocks must be re-announced.
+    func applyInquiries<S: ActionSink>(_ m: MeshMessage, now: Millis, sink: inout S) -> Bool {
+        var announce = false
+        for e in 0..<m.entryCount {
+            let index = m.inquireEntry(e)
+            guard index < UInt32(table.count) else {
+                log(.warning, &sink) { $0.append("Ignoring inquiry for block "); $0.append(unsigned: UInt64(index)); $0.append(" outside the pool") }
+                continue
+            }
+            let i = Int(index)
+            log(.debug, &sink) {
+                $0.append("node 0x")
+                $0.append(hex: m.nodeID.value, digits: 16)
+                $0.append(" inquires block ")
+                $0.append(i)
+            }
+            switch table.blocks[i].state {
+            case .ours:
+                table.blocks[i].announcePending = true
+                announce = true
+            case .claiming:
+                if m.nodeID > configuration.nodeID {
+                    // The larger id continues; we back off.
+                    table.blocks[i].state = .tentative
+                    table.blocks[i].timeout = now + tentativeTimeoutMs
+                }
+            case .claimed:
+                break  // the owner's claim stands
+            case .free, .tentative, .blocked:
+                table.blocks[i].state = .tentative
+                table.blocks[i].timeout = now + tentativeTimeoutMs
+            }
+        }
+        return announce
+    }
+
+    // MARK: Housekeeping (§5.3)
+
+    func housekeeping<S: ActionSink>(now: Millis, sink: inout S) {
+        expireBlocksAndLeases(now: now, sink: &sink)
+        let spare = countSpareLeases()
+        let deficit = spareTarget - spare
+        let blockSize = table.blockSize
+        // C's integer division and remainder: a negative deficit never rounds up.
+        let need = deficit / blockSize + (deficit % blockSize > 0 ? 1 : 0)
+        if need < 0 {
+            dropNeedlessBlock(now: now, sink: &sink)
+        } else {
+            if needlessMarksExist {
+                for i in 0..<table.count { table.blocks[i].needlessMarked = false }
+                needlessMarksExist = false
+            }
+            if need > 0 { claim(need: need, now: now, sink: &sink) }
+        }
+        updateClaims(now: now, sink: &sink)
+        requests.expire(now: now)
+    }
+
+    /// Step 1: blocks whose timeout passed become FREE; leases whose end passed become FREE;
+    /// a foreign block's table is released once it is empty (Q-15: the block keeps its state).
+    func expireBlocksAndLeases<S: ActionSink>(now: Millis, sink: inout S) {
+        for i in 0..<table.count {
+            let state = table.blocks[i].state
+            if state != .free && state != .blocked && table.blocks[i].timeout < now {
+                if state == .ours {
+                    log(.warning, &sink) { $0.append("Own block "); $0.append(i); $0.append(" FREE through timeout") }
+                } else {
+                    log(.info, &sink) { $0.append("Block "); $0.append(i); $0.append(" FREE through timeout") }
+                }
+                makeFree(i)
+            }
+            guard table.hasTable(i) else { continue }
+            expireLeases(i, now: now, sink: &sink)
+            if table.blocks[i].state != .ours && table.allFree(i) {
+                table.releaseTable(i)
+            }
+        }
+    }
+
+    func expireLeases<S: ActionSink>(_ b: Int, now: Millis, sink: inout S) {
+        let base = table.slabIndex(b, 0)
+        for i in 0..<table.blockSize {
+            let l = table.leases[base + i]
+            if l.state != .free && l.end < now {
+                log(.debug, &sink) { $0.append("Lease "); $0.append(table.address(block: b, lease: i)); $0.append(" expired") }
+                table.leases[base + i] = Lease()
+            }
+        }
+    }
+
+    /// A block becomes FREE: owner id zeroed (owner address kept, Q-33), lease table released,
+    /// needless mark cleared. The claim counter is kept (C does not reset it either).
+    func makeFree(_ b: Int) {
+        table.blocks[b].state = .free
+        table.blocks[b].owner = .zero
+        table.blocks[b].needlessMarked = false
+        table.blocks[b].announcePending = false
+        table.releaseTable(b)
+    }
+
+    /// FREE leases of OURS blocks that could be offered (the server identifier never is, Q-27).
+    func countSpareLeases() -> Int {
+        let serverID = optionStore.serverIdentifier
+        var spare = 0
+        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
+            let base = table.slabIndex(b, 0)
+            for i in 0..<table.blockSize where table.leases[base + i].state == .free {
+                if let s = serverID, table.address(block: b, lease: i) == s { continue }
+                spare += 1
+            }
+        }
+        return spare
+    }
+
+    // MARK: Claiming (§4.3)
+
+    func claim<S: ActionSink>(need: Int, now: Millis, sink: inout S) {
+        var need = need
+        // 1. Walk the claiming list: own blocks inquired three times, drop lost ones.
+        var i = 0
+        while i < claiming.count {
+            let b = Int(claiming[i])
+            let block = table.blocks[b]
+            if block.claimCounter >= 3 {
+                if block.state == .claiming {  // only if nobody interfered
+                    if table.attachTable(b) {
+                        own(b, now: now, sink: &sink)
+                        need -= 1
+                    } else {
+                        table.blocks[b].claimCounter = 0
+                        log(.warning, &sink) { $0.append("No lease table left for block "); $0.append(b) }
+                    }
+                }
+                claiming.remove(at: i)
+            } else if block.state != .claiming {
+                claiming.remove(at: i)
+            } else {
+                i += 1
+            }
+        }
+        // 2. Select more FREE blocks, at random, while lease tables remain for them.
+        if need > claiming.count {
+            var extra = need - claiming.count
+            let tablesLeft = table.freeSlotCount - claiming.count
+            let room = min(tablesLeft, claimingCapacity - claiming.count)
+            if extra > room {
+                log(.warning, &sink) { $0.append("Lease tables exhausted: not claiming more blocks") }
+                extra = max(0, room)
+            }
+            while extra > 0 {
+                guard let b = randomFreeBlock() else {
+                    log(.warning, &sink) { $0.append("Network has no free blocks left!") }
+                    break
+                }
+                table.blocks[b].state = .claiming
+                table.blocks[b].claimCounter = 0
+                table.blocks[b].timeout = now + tentativeTimeoutMs
+                claiming.append(UInt32(b))
+                extra -= 1
+            }
+        }
+        // 3. One INQUIRE listing every block on the list.
+        guard !claiming.isEmpty else { return }
+        MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, command: .inquire,
+                             count: UInt8(truncatingIfNeeded: claiming.count))
+        for (k, b) in claiming.enumerated() { MeshWire.writeInquireEntry(meshOut, k, block: b) }
+        let length = MeshWire.headerSize + MeshWire.inquireEntrySize * claiming.count
+        let ok = sink.sendMulticast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]))
+        statistics.add(.mcastSendInquire)
+        statistics.sent(.mcastSendPkg, .mcastSendByte, length: length, ok: ok)
+        guard ok else { return }
+        for b in claiming {
+            let i = Int(b)
+            table.blocks[i].claimCounter &+= 1
+            table.blocks[i].timeout = now + tentativeTimeoutMs  // keep the claim alive
+        }
+    }
+
+    /// Uniformly random among FREE blocks (§6.1); nil if there is none.
+    func randomFreeBlock() -> Int? {
+        var free = 0
+        for i in 0..<table.count where table.blocks[i].state == .free { free += 1 }
+        guard free > 0 else { return nil }
+        var pick = Int(random.next(below: UInt64(free)))
+        for i in 0..<table.count where table.blocks[i].state == .free {
+            if pick == 0 { return i }
+            pick -= 1
+        }
+        return nil
+    }
+
+    /// Ownership (§4.1 "claim step with counter = 3"); the caller attached the lease table.
+    func own<S: ActionSink>(_ b: Int, now: Millis, sink: inout S) {
+        table.blocks[b].state = .ours
+        table.blocks[b].owner = configuration.nodeID
+        table.blocks[b].firstClaimed = now
+        table.blocks[b].needlessMarked = false
+        table.blocks[b].timeout = now + blockTimeoutMs
+        table.blocks[b].announcePending = true
+        log(.info, &sink) { $0.append("block "); $0.append(b); $0.append(" claimed after 3 claims") }
+    }
+
+    // MARK: Announcing (§4.4)
+
+    /// Multicasts UPDATECLAIMs for our blocks in groups of 32 (index order); a group is sent if
+    /// one of its blocks is due for refresh (timeout < now + B − floor(B/4)) or pending.
+    func updateClaims<S: ActionSink>(now: Millis, sink: inout S) {
+        let b = Millis(configuration.blockTimeout)
+        let threshold = now + (b - b / 4) * 1000
+        var any = false
+        for i in 0..<table.count where table.blocks[i].state == .ours {
+            if table.blocks[i].timeout < threshold || table.blocks[i].announcePending {
+                any = true
+                break
+            }
+        }
+        guard any else { return }
+        var k = 0
+        var groupDue = false
+        for i in 0..<table.count where table.blocks[i].state == .ours {
+            MeshWire.writeClaimEntry(meshOut, k, block: UInt32(i), timeout: configuration.blockTimeout)
+            if table.blocks[i].timeout < threshold || table.blocks[i].announcePending { groupDue = true }
+            k += 1
+            if k == MeshWire.maximumClaimsPerMessage {
+                if groupDue { sendClaimGroup(count: k, now: now, sink: &sink) }
+                k = 0
+                groupDue = false
+            }
+        }
+        if k > 0 && groupDue { sendClaimGroup(count: k, now: now, sink: &sink) }
+    }
+
+    /// Sends the `count` entries already written to meshOut; on success they are refreshed.
+    func sendClaimGroup<S: ActionSink>(count: Int, now: Millis, sink: inout S) {
+        MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, command: .updateClaim,
+                             count: UInt8(count))
+        let length = MeshWire.headerSize + MeshWire.claimEntrySize * count
+        let ok = sink.sendMulticast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]))
+        statistics.add(.mcastSendUpdateclaim)
+        statistics.sent(.mcastSendPkg, .mcastSendByte, length: length, ok: ok)
+        guard ok else { return }
+        let written = UnsafeRawBufferPointer(meshOut)
+        for k in 0..<count {
+            let i = Int(Bytes.u32(written, MeshWire.headerSize + k * MeshWire.claimEntrySize))
+            table.blocks[i].timeout = now + blockTimeoutMs
+            table.blocks[i].announcePending = false
+        }
+    }
+
+    // MARK: Dropping needless blocks (§6.3)
+
+    func dropNeedlessBlock<S: ActionSink>(now: Millis, sink: inout S) {
+        // The youngest owned block with every address FREE (ties: lowest index).
+        var youngest = -1
+        for i in 0..<table.count where table.blocks[i].state == .ours && table.allFree(i) {
+            if youngest < 0 || table.blocks[i].firstClaimed > table.blocks[youngest].firstClaimed { youngest = i }
+        }
+        guard youngest >= 0 else { return }
+        if !table.blocks[youngest].needlessMarked {
+            table.blocks[youngest].needlessMarked = true
+            table.blocks[youngest].needlessSince = now
+            needlessMarksExist = true
+        } else if table.blocks[youngest].needlessSince <= now - needlessTimeoutMs {
+            log(.info, &sink) { $0.append("Dropping needless block "); $0.append(youngest) }
+            makeFree(youngest)  // nothing is sent; peers let it expire
+            needlessMarksExist = false
+        }
+    }
+}

@@ -1,0 +1,139 @@
+// Block table and lease storage: fixed-size arrays allocated once from the configuration.
+// Blocks are indexed by block id; lease tables come from a slab of min(N, 65536/S) tables of S
+// entries, and a block holds the index of its slot (or none). Nothing here allocates after init.
+
+/// Block states, numbered as `ddhcpdctl -b` prints them (§1.1).
+public enum BlockState: UInt8, Sendable {
+    case free = 0, tentative = 1, claimed = 2, claiming = 3, ours = 4, blocked = 5
+}
+
+/// Lease states (§1.3). `declined` is ours: an address a client declined (DHCPDECLINE) is kept
+/// out of use for max(LT, 60 s); it counts as neither offered nor leased in the block table.
+public enum LeaseState: UInt8, Sendable {
+    case free = 0, offered = 1, leased = 2, declined = 3
+}
+
+struct Block {
+    var state = BlockState.free
+    /// INQUIREs sent for it (0–3), printed as "claim". Stays 3 once owned.
+    var claimCounter: UInt8 = 0
+    var needlessMarked = false
+    /// Announce in the next "update claims" regardless of the refresh threshold (Q-5, and
+    /// the immediate answer to an INQUIRE or a smaller id's claim).
+    var announcePending = false
+    /// Lease-table slot, -1 = none.
+    var leaseSlot: Int32 = -1
+    var owner = NodeID.zero
+    var ownerAddress = PeerAddress.zero
+    /// Absolute expiry (ms). For OURS blocks: when peers forget the claim unless refreshed.
+    var timeout: Millis = 0
+    var firstClaimed: Millis = 0
+    var needlessSince: Millis = 0
+}
+
+struct Lease {
+    var state = LeaseState.free
+    var xid: UInt32 = 0
+    var chaddr = HardwareAddress.zero
+    var end: Millis = 0
+
+    var isHeld: Bool { state == .offered || state == .leased }
+}
+
+struct BlockTable {
+    let prefix: IPv4Address
+    let blockSize: Int
+    let count: Int
+    var blocks: [Block]
+    /// The slab: `slotCount` tables of `blockSize` leases each.
+    var leases: [Lease]
+    /// Stack of unused slots.
+    var freeSlots: [Int32]
+    let slotCount: Int
+
+    /// Total lease storage (addresses) in the slab: 65536 at most.
+    static let maximumLeases = 65536
+
+    init(configuration c: Configuration, now: Millis, blockTimeout: Millis) {
+        prefix = c.prefix
+        blockSize = Int(c.blockSize)
+        count = Int(c.blockCount)
+        var initial = Block()
+        initial.timeout = now + blockTimeout  // §11.2 step 7: visible in the table for B s
+        blocks = Array(repeating: initial, count: count)
+        slotCount = min(count, BlockTable.maximumLeases / blockSize)
+        leases = Array(repeating: Lease(), count: slotCount * blockSize)
+        freeSlots = []
+        freeSlots.reserveCapacity(slotCount)
+        var s = slotCount - 1
+        while s >= 0 {
+            freeSlots.append(Int32(s))
+            s -= 1
+        }
+    }
+
+    /// Block of an address, nil outside the pool (below the prefix or block index ≥ N).
+    func blockIndex(of address: IPv4Address) -> Int? {
+        guard address.value >= prefix.value else { return nil }
+        let index = Int(address.value - prefix.value) / blockSize
+        return index < count ? index : nil
+    }
+
+    func address(block: Int, lease: Int) -> IPv4Address {
+        IPv4Address(prefix.value &+ UInt32(block * blockSize + lease))
+    }
+
+    /// (block, lease index) of an address inside the pool.
+    func location(of address: IPv4Address) -> (block: Int, lease: Int)? {
+        guard let b = blockIndex(of: address) else { return nil }
+        return (b, Int(address.value - prefix.value) - b * blockSize)
+    }
+
+    var freeSlotCount: Int { freeSlots.count }
+
+    func hasTable(_ b: Int) -> Bool { blocks[b].leaseSlot >= 0 }
+
+    /// Gives block `b` a lease table (all FREE) unless it has one. False if the slab is used up.
+    mutating func attachTable(_ b: Int) -> Bool {
+        if blocks[b].leaseSlot >= 0 { return true }
+        guard let slot = freeSlots.popLast() else { return false }
+        let base = Int(slot) * blockSize
+        for i in base..<(base + blockSize) { leases[i] = Lease() }
+        blocks[b].leaseSlot = slot
+        return true
+    }
+
+    mutating func releaseTable(_ b: Int) {
+        let slot = blocks[b].leaseSlot
+        guard slot >= 0 else { return }
+        blocks[b].leaseSlot = -1
+        freeSlots.append(slot)
+    }
+
+    /// Slab index of lease `i` of block `b` (which must have a table).
+    @inline(__always) func slabIndex(_ b: Int, _ i: Int) -> Int { Int(blocks[b].leaseSlot) * blockSize + i }
+
+    /// Counts of a block's table: (free, offered, leased); zeros without a table.
+    func leaseCounts(_ b: Int) -> (free: Int, offered: Int, leased: Int) {
+        guard blocks[b].leaseSlot >= 0 else { return (0, 0, 0) }
+        var counts = (free: 0, offered: 0, leased: 0)
+        let base = Int(blocks[b].leaseSlot) * blockSize
+        for i in base..<(base + blockSize) {
+            switch leases[i].state {
+            case .free: counts.free += 1
+            case .offered: counts.offered += 1
+            case .leased: counts.leased += 1
+            case .declined: break
+            }
+        }
+        return counts
+    }
+
+    /// True if the block has a table and every lease in it is FREE.
+    func allFree(_ b: Int) -> Bool {
+        guard blocks[b].leaseSlot >= 0 else { return false }
+        let base = Int(blocks[b].leaseSlot) * blockSize
+        for i in base..<(base + blockSize) where leases[i].state != .free { return false }
+        return true
+    }
+}

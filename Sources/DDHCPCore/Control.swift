@@ -1,0 +1,380 @@
+// The control protocol (PROTOCOL.md §9.1, §9.3, §9.4, §13): one request in, one answer out.
+// Text answers are byte-exact with C; extension commands (≥ 0x40, ignored by C daemons)
+// answer in JSON with full node ids (Q-30).
+
+/// First byte of a control request.
+public enum ControlCommand: UInt8, Sendable {
+    case showBlocks = 1  // exactly 1 byte → block table
+    case showOptions = 2  // exactly 1 byte → option listing
+    case setOption = 3  // code, len, len bytes
+    case removeOption = 4  // code
+    case setLogLevel = 5  // level
+    case statistics = 6  // → statistics
+    case statisticsReset = 7  // → statistics, then counters zeroed
+    // Extensions (ddhcpdctl -j / -e).
+    case blocksJSON = 0x40  // exactly 1 byte
+    case leasesJSON = 0x41  // exactly 1 byte
+    case statisticsJSON = 0x42
+    case statisticsResetJSON = 0x43
+}
+
+/// Builds control requests (for ddhcpdctl). These allocate; ddhcpdctl sends one and exits.
+public enum ControlRequest {
+    public static func simple(_ command: ControlCommand) -> [UInt8] { [command.rawValue] }
+
+    /// `-o CODE:LEN:P…` (parsed as §8.1) → command 3.
+    public static func setOption(_ text: UnsafeRawBufferPointer) throws(ConfigError) -> [UInt8] {
+        let option = try ArgumentText.parseOption(text)
+        return setOption(code: option.code, payload: option.payload)
+    }
+
+    public static func setOption(code: UInt8, payload: [UInt8]) -> [UInt8] {
+        [ControlCommand.setOption.rawValue, code, UInt8(truncatingIfNeeded: payload.count)] + payload
+    }
+
+    /// `-l SECONDS` (strtoul base 0) → command 3 with option 51, 4 bytes big-endian.
+    public static func leaseTime(_ text: UnsafeRawBufferPointer) -> [UInt8] {
+        let v = UInt32(truncatingIfNeeded: ArgumentText.strtoul(text))
+        return setOption(code: 51, payload: OptionStore.bytes(v))
+    }
+
+    /// `-r CODE` (atoi) → command 4.
+    public static func removeOption(_ text: UnsafeRawBufferPointer) -> [UInt8] {
+        [ControlCommand.removeOption.rawValue, UInt8(truncatingIfNeeded: ArgumentText.atoi(text))]
+    }
+
+    /// `-v LEVEL` (atoi) → command 5.
+    public static func logLevel(_ text: UnsafeRawBufferPointer) -> [UInt8] {
+        [ControlCommand.setLogLevel.rawValue, UInt8(truncatingIfNeeded: ArgumentText.atoi(text))]
+    }
+}
+
+extension Node {
+    /// One request read from the control socket; the answer text (possibly empty) goes to `reply`.
+    public func handleControl<S: ActionSink>(
+        _ request: UnsafeRawBufferPointer, now: Millis, reply: inout TextBuffer, sink: inout S
+    ) {
+        let due = pollTimer(now: now, sink: &sink)
+        if due { housekeeping(now: now, sink: &sink) }
+        guard request.count >= 1 else {
+            malformedControl(&sink)
+            return
+        }
+        guard let command = ControlCommand(rawValue: request[0]) else {
+            log(.warning, &sink) { $0.append("Unknown command on control socket: "); $0.append(Int(request[0])) }
+            return
+        }
+        switch command {
+        case .showBlocks:
+            guard request.count == 1 else { return malformedControl(&sink) }
+            writeBlockTable(now: now, into: &reply)
+        case .showOptions:
+            guard request.count == 1 else { return malformedControl(&sink) }
+            writeOptions(into: &reply)
+        case .setOption:
+            guard request.count >= 3, Int(request[2]) + 3 <= request.count, request[1] != 0, request[1] != 255 else {
+                return malformedControl(&sink)
+            }
+            let code = request[1]
+            let length = Int(request[2])
+            optionStore.set(code, bytes: UnsafeRawBufferPointer(rebasing: request[3..<(3 + length)]))
+            log(.info, &sink) { $0.append("Option set: "); $0.append(Int(code)); $0.append(byte: UInt8(ascii: ":")); $0.append(length) }
+        case .removeOption:
+            guard request.count >= 2 else { return malformedControl(&sink) }
+            let code = request[1]
+            optionStore.remove(code)
+            log(.info, &sink) { $0.append("Option removed: "); $0.append(Int(code)) }
+        case .setLogLevel:
+            guard request.count >= 2 else { return malformedControl(&sink) }
+            // C stores any value 0–255; every value above DEBUG behaves as DEBUG.
+            runtimeLogLevel = LogLevel(rawValue: min(request[1], LogLevel.debug.rawValue)) ?? .debug
+        case .statistics, .statisticsReset:
+            writeStatistics(into: &reply)
+            if command == .statisticsReset { statistics.reset() }
+        case .blocksJSON:
+            guard request.count == 1 else { return malformedControl(&sink) }
+            writeBlocksJSON(now: now, into: &reply)
+        case .leasesJSON:
+            guard request.count == 1 else { return malformedControl(&sink) }
+            writeLeasesJSON(now: now, into: &reply)
+        case .statisticsJSON, .statisticsResetJSON:
+            writeStatisticsJSON(into: &reply)
+            if command == .statisticsResetJSON { statistics.reset() }
+        }
+    }
+
+    func malformedControl<S: ActionSink>(_ sink: inout S) {
+        log(.warning, &sink) { $0.append("Malformed command on control socket.") }
+    }
+
+    /// Seconds until `deadline`, rounded up (a row is shown while any time is left).
+    static func secondsLeft(_ deadline: Millis, now: Millis) -> Int64 {
+        let ms = deadline - now
+        return ms <= 0 ? 0 : (ms + 999) / 1000
+    }
+
+    // MARK: Text answers
+
+    /// §9.3, byte-exact: six-space indents, two lines ending in a space.
+    func writeBlockTable(now: Millis, into t: inout TextBuffer) {
+        let c = configuration
+        t.append("block size/number\t")
+        t.append(Int(c.blockSize))
+        t.append(byte: UInt8(ascii: "/"))
+        t.append(table.count)
+        t.append(" \n      tentative timeout\t")
+        t.append(Int(c.tentativeTimeout))
+        t.append("\n      timeout\t")
+        t.append(Int(c.blockTimeout))
+        t.append("\n      refresh factor\t4\n      spare leases needed\t")
+        t.append(spareTarget)
+        t.append("\n      network: ")
+        t.append(c.prefix)
+        t.append(byte: UInt8(ascii: "/"))
+        t.append(Int(c.prefixLength))
+        t.append(" \nnode id\t")
+        t.append(hex: c.nodeID.value, digits: 16)
+        t.append("\nddhcp blocks\nindex\tstate\towner\t\t\tclaim\tleases\ttimeout\n")
+        var rows = 0
+        for i in 0..<table.count {
+            let b = table.blocks[i]
+            guard b.timeout - now > 0 else { continue }
+            rows += 1
+            t.append(i)
+            t.append(byte: 9)
+            t.append(Int(b.state.rawValue))
+            t.append(byte: 9)
+            t.append(hex: b.owner.value, digits: 16)
+            t.append(byte: 9)
+            t.append(Int(b.claimCounter))
+            t.append(byte: 9)
+            if table.hasTable(i) {
+                let counts = table.leaseCounts(i)
+                t.append(counts.offered)
+                t.append(byte: UInt8(ascii: "/"))
+                t.append(counts.leased)
+            } else {
+                t.append(byte: UInt8(ascii: "-"))
+            }
+            t.append(byte: 9)
+            t.append(Node.secondsLeft(b.timeout, now: now))
+            t.append(byte: 10)
+        }
+        t.append("\nblocks in use: ")
+        t.append(rows)
+        t.append(byte: 10)
+    }
+
+    /// §9.4.
+    func writeOptions(into t: inout TextBuffer) {
+        t.append("DHCP Lease Time: ")
+        t.append(unsigned: UInt64(optionStore.leaseTime))
+        t.append("\n\nDHCP Disabled: ")
+        t.append(configuration.dhcpDisabled ? 1 : 0)
+        t.append("\nDHCP Option Store\ncode\tlen\tpayload\n")
+        for code in optionStore.codes {
+            let payload = optionStore.payload(code) ?? []
+            t.append(Int(code))
+            t.append(byte: 9)
+            t.append(payload.count)
+            t.append(byte: 9)
+            for byte in payload {
+                t.append(Int(byte))
+                t.append(byte: 9)
+            }
+            t.append(byte: 10)
+        }
+    }
+
+    /// (FREE + BLOCKED, TENTATIVE + CLAIMING, CLAIMED + OURS), as §13 groups them.
+    func blockStateCounts() -> (free: Int, tentative: Int, claimed: Int) {
+        var counts = (free: 0, tentative: 0, claimed: 0)
+        for b in table.blocks {
+            switch b.state {
+            case .free, .blocked: counts.free += 1
+            case .tentative, .claiming: counts.tentative += 1
+            case .claimed, .ours: counts.claimed += 1
+            }
+        }
+        return counts
+    }
+
+    /// §13: counters in C order, every block's owner (first id byte, Q-30), block counts.
+    func writeStatistics(into t: inout TextBuffer) {
+        for counter in Statistics.Counter.allCases where counter.rawValue < Statistics.Counter.printedCount {
+            t.append(counter.name)
+            t.append(byte: UInt8(ascii: " "))
+            t.append(statistics[counter])
+            t.append(byte: 10)
+        }
+        for i in 0..<table.count {
+            t.append("block.")
+            t.append(i)
+            t.append(".owner ")
+            t.append(Int(table.blocks[i].owner.value >> 56))
+            t.append(byte: 10)
+        }
+        let counts = blockStateCounts()
+        t.append("ddhcp.blocks.free ")
+        t.append(counts.free)
+        t.append("\nddhcp.blocks.tentative ")
+        t.append(counts.tentative)
+        t.append("\nddhcp.blocks.claimed ")
+        t.append(counts.claimed)
+        t.append(byte: 10)
+    }
+
+    // MARK: JSON answers (extensions)
+
+    static func stateName(_ s: BlockState) -> StaticString {
+        switch s {
+        case .free: return "free"
+        case .tentative: return "tentative"
+        case .claimed: return "claimed"
+        case .claiming: return "claiming"
+        case .ours: return "ours"
+        case .blocked: return "blocked"
+        }
+    }
+
+    static func leaseStateName(_ s: LeaseState) -> StaticString {
+        switch s {
+        case .free: return "free"
+        case .offered: return "offered"
+        case .leased: return "leased"
+        case .declined: return "declined"
+        }
+    }
+
+    static func appendQuotedHex(_ t: inout TextBuffer, _ v: UInt64) {
+        t.append(byte: 34)
+        t.append(hex: v, digits: 16)
+        t.append(byte: 34)
+    }
+
+    static func appendQuoted(_ t: inout TextBuffer, _ a: IPv4Address) {
+        t.append(byte: 34)
+        t.append(a)
+        t.append(byte: 34)
+    }
+
+    static func appendQuoted(_ t: inout TextBuffer, _ s: StaticString) {
+        t.append(byte: 34)
+        t.append(s)
+        t.append(byte: 34)
+    }
+
+    /// The same rows as the text table (blocks with time left), with full ids.
+    func writeBlocksJSON(now: Millis, into t: inout TextBuffer) {
+        let c = configuration
+        t.append("{\"node_id\":")
+        Node.appendQuotedHex(&t, c.nodeID.value)
+        t.append(",\"network\":")
+        Node.appendQuoted(&t, c.prefix)
+        t.append(",\"prefix_length\":")
+        t.append(Int(c.prefixLength))
+        t.append(",\"block_size\":")
+        t.append(Int(c.blockSize))
+        t.append(",\"block_count\":")
+        t.append(table.count)
+        t.append(",\"tentative_timeout\":")
+        t.append(Int(c.tentativeTimeout))
+        t.append(",\"block_timeout\":")
+        t.append(Int(c.blockTimeout))
+        t.append(",\"spare_leases\":")
+        t.append(spareTarget)
+        t.append(",\"learning\":")
+        t.append(learning ? "true" : "false")
+        t.append(",\"blocks\":[")
+        var first = true
+        for i in 0..<table.count {
+            let b = table.blocks[i]
+            guard b.timeout - now > 0 else { continue }
+            if !first { t.append(byte: UInt8(ascii: ",")) }
+            first = false
+            t.append("{\"index\":")
+            t.append(i)
+            t.append(",\"state\":")
+            Node.appendQuoted(&t, Node.stateName(b.state))
+            t.append(",\"owner\":")
+            Node.appendQuotedHex(&t, b.owner.value)
+            t.append(",\"claim\":")
+            t.append(Int(b.claimCounter))
+            t.append(",\"leases\":")
+            if table.hasTable(i) {
+                let counts = table.leaseCounts(i)
+                t.append("{\"free\":")
+                t.append(counts.free)
+                t.append(",\"offered\":")
+                t.append(counts.offered)
+                t.append(",\"leased\":")
+                t.append(counts.leased)
+                t.append("}")
+            } else {
+                t.append("null")
+            }
+            t.append(",\"timeout\":")
+            t.append(Node.secondsLeft(b.timeout, now: now))
+            t.append("}")
+        }
+        t.append("]}\n")
+    }
+
+    /// Every non-FREE lease of every lease table (our blocks and forwarded ones).
+    func writeLeasesJSON(now: Millis, into t: inout TextBuffer) {
+        t.append("{\"leases\":[")
+        var first = true
+        for b in 0..<table.count where table.hasTable(b) {
+            let base = table.slabIndex(b, 0)
+            for i in 0..<table.blockSize {
+                let l = table.leases[base + i]
+                guard l.state != .free else { continue }
+                if !first { t.append(byte: UInt8(ascii: ",")) }
+                first = false
+                t.append("{\"address\":")
+                Node.appendQuoted(&t, table.address(block: b, lease: i))
+                t.append(",\"block\":")
+                t.append(b)
+                t.append(",\"own_block\":")
+                t.append(table.blocks[b].state == .ours ? "true" : "false")
+                t.append(",\"state\":")
+                Node.appendQuoted(&t, Node.leaseStateName(l.state))
+                t.append(",\"mac\":\"")
+                t.append(mac: l.chaddr)
+                t.append("\",\"chaddr\":\"")
+                t.append(hex: l.chaddr.high, digits: 16)
+                t.append(hex: l.chaddr.low, digits: 16)
+                t.append("\",\"xid\":")
+                t.append(unsigned: UInt64(l.xid))
+                t.append(",\"expires_in\":")
+                t.append(Node.secondsLeft(l.end, now: now))
+                t.append("}")
+            }
+        }
+        t.append("]}\n")
+    }
+
+    func writeStatisticsJSON(into t: inout TextBuffer) {
+        t.append("{")
+        for counter in Statistics.Counter.allCases {
+            t.append(byte: 34)
+            t.append(counter.name)
+            t.append("\":")
+            t.append(statistics[counter])
+            t.append(byte: UInt8(ascii: ","))
+        }
+        let counts = blockStateCounts()
+        t.append("\"ddhcp.blocks.free\":")
+        t.append(counts.free)
+        t.append(",\"ddhcp.blocks.tentative\":")
+        t.append(counts.tentative)
+        t.append(",\"ddhcp.blocks.claimed\":")
+        t.append(counts.claimed)
+        t.append(",\"block_owners\":[")
+        for i in 0..<table.count {
+            if i > 0 { t.append(byte: UInt8(ascii: ",")) }
+            Node.appendQuotedHex(&t, table.blocks[i].owner.value)
+        }
+        t.append("]}\n")
+    }
+}

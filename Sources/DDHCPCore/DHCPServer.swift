@@ -1,0 +1,421 @@
+// The DHCP server (PROTOCOL.md §7, §8) and the lease messages between nodes (§7.6–§7.8).
+//
+// Decisions beyond C (BRIEF.md):
+//  Q-7  REQUEST for an address in a FREE/TENTATIVE/CLAIMING/BLOCKED block: NAK once we own a
+//       block and the learning phase is over; otherwise silence.
+//  Q-10 owner side of RENEWLEASE: FREE lease or same chaddr → LEASED for that client, LEASEACK;
+//       different client → LEASENAK; block not ours → LEASENAK; outside the pool → silence.
+//  Q-2  RENEWLEASE address: both byte orders accepted (the one inside the pool; if both are,
+//       the configured sending order); replies echo the payload bytes unchanged.
+//  Q-16 a late LEASEACK whose local lease table is gone: ACK the client, keep no record.
+//  Q-18 the release hook gets the released address (ciaddr).
+//  DISCOVER reuses the client's lease, then honours option 50, then §6.4.
+//  Q-25 a SELECTING REQUEST (option 54 present) for another server is ignored.
+//  Q-27 our server identifier address is never offered or acknowledged.
+//  DECLINE: the address is unusable for max(LT, 60 s), its chaddr cleared.
+//  LEASENAK also frees the local reservation made while forwarding.
+//  Retransmitted forwarded REQUESTs (same xid + chaddr) refresh one cache entry instead of
+//  adding another, so one LEASEACK answers the client once.
+
+/// Forwarded client REQUESTs waiting for the block owner's answer (§7.6). A fixed array: the
+/// fields needed to answer are copied in, never the packet.
+struct RequestCache {
+    struct Entry {
+        var inUse = false
+        var expires: Millis = 0
+        var client = DHCPClientFields()
+        var address = IPv4Address.zero
+        var parameterCount = 0
+    }
+
+    static let capacity = 64
+    static let lifetime: Millis = 120_000
+    static let maximumParameters = 255
+
+    var entries: [Entry] = Array(repeating: Entry(), count: RequestCache.capacity)
+    /// Option-55 lists, `maximumParameters` bytes per entry.
+    var parameters: [UInt8] = Array(repeating: 0, count: RequestCache.capacity * RequestCache.maximumParameters)
+
+    var count: Int {
+        var n = 0
+        for e in entries where e.inUse { n += 1 }
+        return n
+    }
+
+    func find(xid: UInt32, chaddr: HardwareAddress) -> Int? {
+        for i in 0..<entries.count where entries[i].inUse && entries[i].client.xid == xid && entries[i].client.chaddr == chaddr {
+            return i
+        }
+        return nil
+    }
+
+    /// Stores a request: the entry with the same xid + chaddr, else a free one, else the one
+    /// expiring first is (re)used.
+    mutating func insert(client: DHCPClientFields, address: IPv4Address, parameters list: UnsafeRawBufferPointer, now: Millis) {
+        var slot = find(xid: client.xid, chaddr: client.chaddr) ?? -1
+        if slot < 0 {
+            for i in 0..<entries.count where !entries[i].inUse {
+                slot = i
+                break
+            }
+        }
+        if slot < 0 {
+            slot = 0
+            for i in 1..<entries.count where entries[i].expires < entries[slot].expires { slot = i }
+        }
+        let n = min(list.count, RequestCache.maximumParameters)
+        let base = slot * RequestCache.maximumParameters
+        for k in 0..<n { parameters[base + k] = list[k] }
+        entries[slot] = Entry(inUse: true, expires: now + RequestCache.lifetime, client: client, address: address, parameterCount: n)
+    }
+
+    mutating func expire(now: Millis) {
+        for i in 0..<entries.count where entries[i].inUse && entries[i].expires <= now {
+            entries[i].inUse = false
+        }
+    }
+}
+
+extension Node {
+    static let offerReservationMs: Millis = 12_000
+    static let leaseSlackMs: Millis = 10_000
+    static let minimumDeclineMs: Millis = 60_000
+
+    /// now + LT + 10 s: how long the server keeps a lease (§7.11).
+    func leaseEnd(_ now: Millis) -> Millis { now + Millis(optionStore.leaseTime) * 1000 + Node.leaseSlackMs }
+
+    // MARK: Client packets
+
+    func receiveDHCP<S: ActionSink>(_ bytes: UnsafeRawBufferPointer, now: Millis, sink: inout S) {
+        let packet: DHCPPacket
+        do throws(DHCPParseError) {
+            packet = try DHCPWire.parse(bytes)
+        } catch {
+            log(.warning, &sink) {
+                switch error {
+                case .tooShort: $0.append("DHCP packet too short")
+                case .badMagicCookie: $0.append("DHCP packet with wrong magic cookie")
+                case .optionOverrun: $0.append("DHCP packet with malformed options")
+                case .missingMessageType: $0.append("DHCP packet without message type")
+                }
+            }
+            return
+        }
+        switch DHCPMessageType(rawValue: packet.messageType) {
+        case .discover:
+            statistics.add(.dhcpRecvDiscover)
+            discover(packet, now: now, sink: &sink)
+        case .request:
+            statistics.add(.dhcpRecvRequest)
+            request(packet, now: now, sink: &sink)
+        case .release:
+            statistics.add(.dhcpRecvRelease)
+            release(packet, now: now, sink: &sink)
+        case .inform:
+            statistics.add(.dhcpRecvInform)
+            inform(packet, sink: &sink)
+        case .decline:
+            decline(packet, now: now, sink: &sink)
+        default:
+            log(.warning, &sink) { $0.append("DHCP message of unknown type "); $0.append(Int(packet.messageType)) }
+        }
+    }
+
+    /// True if `address` may be handed to a client (never our server identifier, Q-27).
+    func isAssignable(_ address: IPv4Address) -> Bool { address != optionStore.serverIdentifier }
+
+    // MARK: DISCOVER (§7.4, §6.4)
+
+    func discover<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
+        let chaddr = packet.chaddr
+        guard let (b, i) = chooseLease(for: chaddr, requested: packet.requestedAddress) else {
+            log(.warning, &sink) { $0.append("No free lease for DISCOVER from "); $0.append(mac: chaddr) }
+            return
+        }
+        let s = table.slabIndex(b, i)
+        if table.leases[s].state == .leased {
+            // The client's own active lease: keep it LEASED, just note the new transaction.
+            table.leases[s].end = max(table.leases[s].end, now + Node.offerReservationMs)
+        } else {
+            table.leases[s].state = .offered
+            table.leases[s].end = now + Node.offerReservationMs
+        }
+        table.leases[s].chaddr = chaddr
+        table.leases[s].xid = packet.xid
+        let address = table.address(block: b, lease: i)
+        let ok = sendReply(.offer, client: packet.clientFields, yourAddress: address, parameters: packet.parameterList, sink: &sink)
+        statistics.add(.dhcpSendOffer)
+        if ok { table.blocks[b].needlessMarked = false }
+    }
+
+    /// The client's existing lease in our blocks, else its option 50 if FREE in our
+    /// block, else the lowest FREE address of our oldest block with one (§6.4).
+    func chooseLease(for chaddr: HardwareAddress, requested: IPv4Address?) -> (block: Int, lease: Int)? {
+        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
+            let base = table.slabIndex(b, 0)
+            for i in 0..<table.blockSize where table.leases[base + i].isHeld && table.leases[base + i].chaddr == chaddr {
+                return (b, i)
+            }
+        }
+        if let r = requested, isAssignable(r), let (b, i) = table.location(of: r),
+           table.blocks[b].state == .ours, table.hasTable(b), table.leases[table.slabIndex(b, i)].state == .free {
+            return (b, i)
+        }
+        var best = -1
+        var bestLease = -1
+        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
+            if best >= 0 && table.blocks[b].firstClaimed >= table.blocks[best].firstClaimed { continue }
+            let base = table.slabIndex(b, 0)
+            for i in 0..<table.blockSize
+            where table.leases[base + i].state == .free && isAssignable(table.address(block: b, lease: i)) {
+                best = b
+                bestLease = i
+                break
+            }
+        }
+        return best >= 0 ? (best, bestLease) : nil
+    }
+
+    // MARK: REQUEST (§7.5)
+
+    func request<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
+        let client = packet.clientFields
+        if packet.hasServerIdentifier {
+            guard let ours = optionStore.serverIdentifier, packet.serverIdentifier == ours else {
+                log(.debug, &sink) { $0.append("REQUEST for another server ignored") }
+                return
+            }
+        }
+        var requested = packet.requestedAddress
+        if requested == nil && packet.ciaddr != .zero { requested = packet.ciaddr }
+        guard let address = requested else {
+            // No address: only the lease we offered in this very transaction can be acknowledged.
+            for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
+                let base = table.slabIndex(b, 0)
+                for i in 0..<table.blockSize {
+                    let l = table.leases[base + i]
+                    if l.state == .offered && l.xid == client.xid && l.chaddr == client.chaddr {
+                        acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
+                        return
+                    }
+                }
+            }
+            sendNak(client, sink: &sink)
+            return
+        }
+        guard isAssignable(address), let (b, i) = table.location(of: address) else {
+            sendNak(client, sink: &sink)
+            return
+        }
+        switch table.blocks[b].state {
+        case .ours:
+            let l = table.leases[table.slabIndex(b, i)]
+            if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) {
+                acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
+            } else {
+                sendNak(client, sink: &sink)
+            }
+        case .claimed:
+            forward(address, block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
+        case .free, .tentative, .claiming, .blocked:
+            if !learning && ownsAnyBlock { sendNak(client, sink: &sink) }
+        }
+    }
+
+    var ownsAnyBlock: Bool {
+        for b in 0..<table.count where table.blocks[b].state == .ours { return true }
+        return false
+    }
+
+    /// Marks the lease LEASED, sends the ACK and runs the `lease` hook. Without a lease table
+    /// (a forwarded block whose table is gone, Q-16) the ACK is sent without a local record.
+    func acknowledge<S: ActionSink>(
+        block b: Int, lease i: Int, client: DHCPClientFields, parameters: UnsafeRawBufferPointer, now: Millis, sink: inout S
+    ) {
+        if table.hasTable(b) {
+            let s = table.slabIndex(b, i)
+            table.leases[s].state = .leased
+            table.leases[s].chaddr = client.chaddr
+            table.leases[s].xid = client.xid
+            table.leases[s].end = leaseEnd(now)
+        }
+        let address = table.address(block: b, lease: i)
+        let ok = sendReply(.ack, client: client, yourAddress: address, parameters: parameters, sink: &sink)
+        statistics.add(.dhcpSendAck)
+        if ok { sink.runHook(.lease, address: address, clientHardware: client.chaddr) }
+    }
+
+    /// §7.6: reserve the address locally and ask the owner with RENEWLEASE.
+    func forward<S: ActionSink>(
+        _ address: IPv4Address, block b: Int, lease i: Int, client: DHCPClientFields,
+        parameters: UnsafeRawBufferPointer, now: Millis, sink: inout S
+    ) {
+        if table.attachTable(b) {
+            let s = table.slabIndex(b, i)
+            table.leases[s].state = .offered
+            table.leases[s].xid = client.xid
+            table.leases[s].chaddr = client.chaddr
+            table.leases[s].end = leaseEnd(now)
+        } else {
+            log(.warning, &sink) { $0.append("No lease table left to track a forwarded request") }
+        }
+        requests.insert(client: client, address: address, parameters: parameters, now: now)
+        let payload = LeasePayload(address: address, littleEndian: configuration.renewLeaseLittleEndian,
+                                   xid: client.xid, chaddr: client.chaddr)
+        let length = MeshWire.writeLeaseMessage(meshOut, nodeID: configuration.nodeID, pool: pool, command: .renewLease, payload: payload)
+        let owner = table.blocks[b].ownerAddress
+        let ok = sink.sendUnicast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]), to: owner)
+        statistics.add(.directSendRenewlease)
+        statistics.sent(.directSendPkg, .directSendByte, length: length, ok: ok)
+        log(.debug, &sink) {
+            $0.append("Forwarding REQUEST for ")
+            $0.append(address)
+            $0.append(" to node 0x")
+            $0.append(hex: table.blocks[b].owner.value, digits: 16)
+        }
+    }
+
+    // MARK: RELEASE, INFORM, DECLINE (§7.9, §7.10)
+
+    func release<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
+        let address = packet.ciaddr
+        guard let (b, i) = table.location(of: address), table.blocks[b].state == .ours, table.hasTable(b) else { return }
+        let s = table.slabIndex(b, i)
+        guard table.leases[s].chaddr == packet.chaddr, table.leases[s].isHeld else {
+            log(.error, &sink) { $0.append("RELEASE of "); $0.append(address); $0.append(" by a client that does not hold it") }
+            return
+        }
+        table.leases[s] = Lease()
+        sink.runHook(.release, address: address, clientHardware: packet.chaddr)  // the real address
+    }
+
+    func inform<S: ActionSink>(_ packet: DHCPPacket, sink: inout S) {
+        let client = packet.clientFields
+        let ok = sendReply(.ack, client: client, yourAddress: .zero, parameters: packet.parameterList, includeLeaseTime: false, sink: &sink)
+        statistics.add(.dhcpSendAck)
+        if ok { sink.runHook(.inform, address: client.ciaddr, clientHardware: client.chaddr) }
+    }
+
+    func decline<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
+        guard let address = packet.requestedAddress, let (b, i) = table.location(of: address),
+              table.blocks[b].state == .ours, table.hasTable(b) else { return }
+        let s = table.slabIndex(b, i)
+        guard table.leases[s].isHeld, table.leases[s].chaddr == packet.chaddr else { return }
+        log(.warning, &sink) { $0.append("Address "); $0.append(address); $0.append(" declined by "); $0.append(mac: packet.chaddr) }
+        table.leases[s] = Lease(state: .declined, xid: 0, chaddr: .zero,
+                                end: now + max(Millis(optionStore.leaseTime) * 1000, Node.minimumDeclineMs))
+    }
+
+    // MARK: Sending to clients
+
+    @discardableResult
+    func sendReply<S: ActionSink>(
+        _ type: DHCPMessageType, client: DHCPClientFields, yourAddress: IPv4Address,
+        parameters: UnsafeRawBufferPointer, includeLeaseTime: Bool = true, sink: inout S
+    ) -> Bool {
+        let length = DHCPWire.buildReply(into: dhcpOut, type: type, client: client, yourAddress: yourAddress,
+                                         parameterList: parameters, options: optionStore, includeLeaseTime: includeLeaseTime)
+        let ok = sink.sendDHCP(UnsafeRawBufferPointer(rebasing: dhcpOut[0..<length]),
+                               to: DHCPWire.destination(for: client, isNak: false),
+                               clientHardware: client.chaddr, yourAddress: yourAddress)
+        statistics.sent(.dhcpSendPkg, .dhcpSendByte, length: length, ok: ok)
+        return ok
+    }
+
+    func sendNak<S: ActionSink>(_ client: DHCPClientFields, sink: inout S) {
+        let length = DHCPWire.buildNak(into: dhcpOut, client: client, options: optionStore)
+        let ok = sink.sendDHCP(UnsafeRawBufferPointer(rebasing: dhcpOut[0..<length]),
+                               to: DHCPWire.destination(for: client, isNak: true),
+                               clientHardware: client.chaddr, yourAddress: .zero)
+        statistics.add(.dhcpSendNak)
+        statistics.sent(.dhcpSendPkg, .dhcpSendByte, length: length, ok: ok)
+    }
+
+    // MARK: Lease messages between nodes (§7.7, §7.8)
+
+    func receiveLeaseMessage<S: ActionSink>(_ datagram: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S) {
+        let message: MeshMessage
+        do throws(MeshDecodeError) {
+            message = try MeshWire.decode(datagram, pool: pool)
+        } catch {
+            logDropped(error, &sink)
+            return
+        }
+        switch message.command {
+        case .renewLease:
+            statistics.add(.directRecvRenewlease)
+            renewLease(message.leasePayload, from: peer, now: now, sink: &sink)
+        case .leaseAck:
+            statistics.add(.directRecvLeaseack)
+            leaseAnswered(message.leasePayload, acknowledged: true, now: now, sink: &sink)
+        case .leaseNak:
+            statistics.add(.directRecvLeasenak)
+            leaseAnswered(message.leasePayload, acknowledged: false, now: now, sink: &sink)
+        case .updateClaim, .inquire:
+            break  // valid block messages on the unicast socket are ignored (§2.4)
+        }
+    }
+
+    /// The address of a RENEWLEASE payload: the byte order that puts it inside the pool;
+    /// if both do, the configured order. nil if neither does.
+    func renewLeaseAddress(_ p: LeasePayload) -> IPv4Address? {
+        let preferred = p.address(littleEndian: configuration.renewLeaseLittleEndian)
+        if table.blockIndex(of: preferred) != nil { return preferred }
+        let other = p.address(littleEndian: !configuration.renewLeaseLittleEndian)
+        return table.blockIndex(of: other) != nil ? other : nil
+    }
+
+    /// Owner side.
+    func renewLease<S: ActionSink>(_ p: LeasePayload, from peer: PeerAddress, now: Millis, sink: inout S) {
+        guard let address = renewLeaseAddress(p), let (b, i) = table.location(of: address) else {
+            log(.warning, &sink) { $0.append("RENEWLEASE for an address outside the pool") }
+            return
+        }
+        var acknowledged = false
+        if table.blocks[b].state == .ours && table.hasTable(b) && isAssignable(address) {
+            let s = table.slabIndex(b, i)
+            let l = table.leases[s]
+            if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) {
+                table.leases[s] = Lease(state: .leased, xid: p.xid, chaddr: p.chaddr, end: leaseEnd(now))
+                acknowledged = true
+            }
+        }
+        let command: MeshCommand = acknowledged ? .leaseAck : .leaseNak
+        let length = MeshWire.writeLeaseMessage(meshOut, nodeID: configuration.nodeID, pool: pool, command: command, payload: p)
+        let ok = sink.sendUnicast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]), to: peer)
+        statistics.add(acknowledged ? .directSendLeaseack : .directSendLeasenak)
+        statistics.sent(.directSendPkg, .directSendByte, length: length, ok: ok)
+        log(.debug, &sink) {
+            $0.append(acknowledged ? "LEASEACK" : "LEASENAK")
+            $0.append(" for ")
+            $0.append(address)
+        }
+    }
+
+    /// Forwarder side: the owner answered a RENEWLEASE we sent for a client (§7.8).
+    func leaseAnswered<S: ActionSink>(_ p: LeasePayload, acknowledged: Bool, now: Millis, sink: inout S) {
+        guard let slot = requests.find(xid: p.xid, chaddr: p.chaddr) else {
+            log(.debug, &sink) { $0.append("Lease answer without a pending request") }
+            return
+        }
+        let entry = requests.entries[slot]
+        requests.entries[slot].inUse = false
+        let base = slot * RequestCache.maximumParameters
+        requests.parameters.withUnsafeBytes { all in
+            let parameters = UnsafeRawBufferPointer(rebasing: all[base..<(base + entry.parameterCount)])
+            guard let (b, i) = table.location(of: entry.address) else { return }
+            if acknowledged {
+                guard table.blocks[b].state != .ours else { return }  // the block changed hands: C drops
+                acknowledge(block: b, lease: i, client: entry.client, parameters: parameters, now: now, sink: &sink)
+            } else {
+                if table.hasTable(b) {
+                    let s = table.slabIndex(b, i)
+                    if table.blocks[b].state != .ours && table.leases[s].state == .offered && table.leases[s].chaddr == entry.client.chaddr {
+                        table.leases[s] = Lease()
+                    }
+                }
+                sendNak(entry.client, sink: &sink)
+            }
+        }
+    }
+}
