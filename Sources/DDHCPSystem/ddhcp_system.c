@@ -287,9 +287,15 @@ int32_t ddhcp_unix_listen(const uint8_t *path) {
 
 int32_t ddhcp_unix_accept(int32_t listen_fd) {
     int fd;
-    do fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    do fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
     while (fd < 0 && errno == EINTR);
-    return fd < 0 ? fail() : fd;
+    if (fd < 0) return fail();
+    /* Blocking, so that a long answer is written whole, but never for more than a second
+     * per call: a client that does not read cannot stall the daemon for long. */
+    struct timeval tv = {.tv_sec = 1, .tv_usec = 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
 }
 
 int32_t ddhcp_unix_connect(const uint8_t *path) {
@@ -422,6 +428,11 @@ int32_t ddhcp_spawn_hook(const uint8_t *hook, const uint8_t *action, const uint8
 /* ---- process --------------------------------------------------------------------------------- */
 
 int32_t ddhcp_daemonize(void) { return daemon(0, 0) < 0 ? fail() : 0; }
+
+int32_t ddhcp_getcwd(uint8_t *buf, int32_t cap) {
+    if (cap <= 0 || !getcwd((char *)buf, (size_t)cap)) return cap <= 0 ? -DDHCP_EINVAL : fail();
+    return (int32_t)strlen((const char *)buf);
+}
 
 void ddhcp_syslog_open(const uint8_t *ident) { openlog((const char *)ident, LOG_PID, LOG_DAEMON); }
 

@@ -4,23 +4,6 @@
 import DDHCPCore
 import DDHCPSystem
 
-/// Command bytes of the control protocol (§9.1); extensions are ≥ 0x40 so C daemons ignore them.
-enum ControlCommand {
-    static let showBlocks: UInt8 = 1
-    static let showOptions: UInt8 = 2
-    static let setOption: UInt8 = 3
-    static let removeOption: UInt8 = 4
-    static let setLogLevel: UInt8 = 5
-    static let statistics: UInt8 = 6
-    static let statisticsReset: UInt8 = 7
-    // PROVISIONAL extension values until the core defines them.
-    static let showBlocksJSON: UInt8 = 0x41
-    static let statisticsJSON: UInt8 = 0x46
-    static let statisticsResetJSON: UInt8 = 0x47
-    static let showLeases: UInt8 = 0x48
-    static let showLeasesJSON: UInt8 = 0x49
-}
-
 enum ControlClient {
     static let optionString: StaticString = "C:bdo:l:r:v:sSVht:je"
 
@@ -38,24 +21,16 @@ enum ControlClient {
             switch flag {
             case UInt8(ascii: "C"): path = arg!
             case UInt8(ascii: "j"): json = true
-            case UInt8(ascii: "b"): request = [ControlCommand.showBlocks]
-            case UInt8(ascii: "d"): request = [ControlCommand.showOptions]
-            case UInt8(ascii: "s"): request = [ControlCommand.statistics]
-            case UInt8(ascii: "S"): request = [ControlCommand.statisticsReset]
-            case UInt8(ascii: "e"): request = [ControlCommand.showLeases]
+            case UInt8(ascii: "b"): request = ControlRequest.simple(.showBlocks)
+            case UInt8(ascii: "d"): request = ControlRequest.simple(.showOptions)
+            case UInt8(ascii: "s"): request = ControlRequest.simple(.statistics)
+            case UInt8(ascii: "S"): request = ControlRequest.simple(.statisticsReset)
+            case UInt8(ascii: "e"): request = ControlRequest.simple(.leasesJSON)
             case UInt8(ascii: "o"):
-                let option: (code: UInt8, payload: [UInt8])
-                do { option = try ArgumentText.parseOption(CText.buffer(arg!)) } catch { return fail(error, arg!) }
-                optionRequest = [ControlCommand.setOption, option.code, UInt8(option.payload.count)] + option.payload
-            case UInt8(ascii: "l"):
-                let seconds = UInt32(truncatingIfNeeded: ArgumentText.strtoul(CText.buffer(arg!)))
-                request = [ControlCommand.setOption, 51, 4,
-                           UInt8(truncatingIfNeeded: seconds >> 24), UInt8(truncatingIfNeeded: seconds >> 16),
-                           UInt8(truncatingIfNeeded: seconds >> 8), UInt8(truncatingIfNeeded: seconds)]
-            case UInt8(ascii: "r"):
-                request = [ControlCommand.removeOption, UInt8(truncatingIfNeeded: ArgumentText.atoi(CText.buffer(arg!)))]
-            case UInt8(ascii: "v"):
-                request = [ControlCommand.setLogLevel, UInt8(truncatingIfNeeded: ArgumentText.atoi(CText.buffer(arg!)))]
+                do { optionRequest = try ControlRequest.setOption(CText.buffer(arg!)) } catch { return fail(error, arg!) }
+            case UInt8(ascii: "l"): request = ControlRequest.leaseTime(CText.buffer(arg!))
+            case UInt8(ascii: "r"): request = ControlRequest.removeOption(CText.buffer(arg!))
+            case UInt8(ascii: "v"): request = ControlRequest.logLevel(CText.buffer(arg!))
             case UInt8(ascii: "V"):
                 DaemonCommandLine.printRevision()
                 return ExitStatus.ok
@@ -77,11 +52,10 @@ enum ControlClient {
             request = optionRequest
         } else if json {
             switch lastFlag {
-            case UInt8(ascii: "b"): request = [ControlCommand.showBlocksJSON]
-            case UInt8(ascii: "s"): request = [ControlCommand.statisticsJSON]
-            case UInt8(ascii: "S"): request = [ControlCommand.statisticsResetJSON]
-            case UInt8(ascii: "e"): request = [ControlCommand.showLeasesJSON]
-            default: break
+            case UInt8(ascii: "b"): request = ControlRequest.simple(.blocksJSON)
+            case UInt8(ascii: "s"): request = ControlRequest.simple(.statisticsJSON)
+            case UInt8(ascii: "S"): request = ControlRequest.simple(.statisticsResetJSON)
+            default: break  // -e is JSON already
             }
         }
         guard !request.isEmpty else {
@@ -157,8 +131,8 @@ enum ControlClient {
           -v LEVEL          set the daemon's log level (0 FATAL ... 4 DEBUG)
           -s                show statistics
           -S                show statistics and reset the counters
-          -e                show the leases of the daemon's blocks
-          -j                JSON output for -b, -s, -S and -e
+          -e                show the leases of the daemon's blocks (JSON)
+          -j                JSON output for -b, -s and -S
           -V                print the revision and exit
           -h                this help
 

@@ -16,6 +16,31 @@ struct DaemonOptions {
     var logLevel = LogLevel.warning
     var nodeIDGiven = false
 
+    /// daemon() changes to "/": relative control socket and hook paths are made absolute first
+    /// (the socket file is created before and removed after that change).
+    mutating func makePathsAbsolute() {
+        controlPath = DaemonOptions.absolute(controlPath)
+        if let hook { self.hook = DaemonOptions.absolute(hook) }
+    }
+
+    private static func absolute(_ path: CBytes) -> CBytes {
+        if path[0] == UInt8(ascii: "/") { return path }
+        let capacity = 4096
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity + CText.length(path) + 2)
+        let n = Int(ddhcp_getcwd(buffer, Int32(capacity)))
+        guard n > 0 else {
+            buffer.deallocate()
+            return path
+        }
+        buffer[n] = UInt8(ascii: "/")
+        var i = 0
+        repeat {
+            buffer[n + 1 + i] = path[i]
+            i += 1
+        } while path[i - 1] != 0
+        return UnsafePointer(buffer)  // lives as long as the process
+    }
+
     /// String literals are stored NUL-terminated, so they can serve as C strings.
     static func cString(_ s: StaticString) -> CBytes { s.utf8Start }
 }

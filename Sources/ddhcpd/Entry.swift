@@ -19,6 +19,17 @@ enum DaemonMain {
         case .exit(let status): return status
         case .run(let o): options = o
         }
+        if options.logLevel > LogLevel.compiledLimit {
+            // C warns too (§11.2): the extra -v cannot show what the build left out.
+            var line = TextBuffer()
+            line.append("WARNING: log level ")
+            line.append(Int(options.logLevel.rawValue))
+            line.append(" requested, but this build only logs up to level ")
+            line.append(Int(LogLevel.compiledLimit.rawValue))
+            line.append(byte: UInt8(ascii: "\n"))
+            Stream.write(Stream.stderr, line)
+        }
+        if options.daemonize { options.makePathsAbsolute() }
         if !options.nodeIDGiven { options.configuration.nodeID = defaultNodeID(options.serverInterface) }
 
         let node: Node
@@ -34,7 +45,6 @@ enum DaemonMain {
         node.runtimeLogLevel = options.logLevel
 
         let daemon = Daemon(options: options, node: node)
-        logConfiguration(daemon)
         guard daemon.openSignals() else {
             Stream.write(Stream.stderr, "ddhcpd: cannot set up signal handling\n")
             return ExitStatus.socketFailure
@@ -72,37 +82,5 @@ enum DaemonMain {
         var value: UInt64 = 0
         for b in bytes { value = value << 8 | UInt64(b) }
         return NodeID(value)
-    }
-
-    /// C logs its configuration at INFO before opening the sockets (§11.2).
-    static func logConfiguration(_ daemon: Daemon) {
-        guard daemon.actions.enabled(.info) else { return }
-        let c = daemon.options.configuration
-        var line = TextBuffer()
-        line.append("network: ")
-        line.append(c.prefix)
-        line.append(byte: UInt8(ascii: "/"))
-        line.append(Int(c.prefixLength))
-        line.append(", block size: ")
-        line.append(Int(c.blockSize))
-        line.append(", blocks: ")
-        line.append(unsigned: c.blockCount)
-        line.append(", spare leases: ")
-        line.append(c.effectiveSpareLeases)
-        daemon.actions.output.write(.info, line)
-        line.clear()
-        line.append("block timeout: ")
-        line.append(Int(c.blockTimeout))
-        line.append(", refresh factor: 4, tentative timeout: ")
-        line.append(Int(c.tentativeTimeout))
-        line.append(", node id: ")
-        line.append(hex: c.nodeID.value, digits: 16)
-        daemon.actions.output.write(.info, line)
-        line.clear()
-        line.append("server interface: ")
-        line.append(cString: daemon.options.serverInterface)
-        line.append(", client interface: ")
-        line.append(cString: daemon.options.clientInterface)
-        daemon.actions.output.write(.info, line)
     }
 }

@@ -55,7 +55,7 @@ pass "missing interfaces: exit 2 with the interface named"
 ip netns exec "$NS-a" "$DDHCPD" -L -C "$WORK/c1" >"$WORK/first.log" 2>&1 &
 first=$!
 DAEMON_PID[first]=$first
-wait_for 5 test -S "$WORK/c1" || fail "first daemon did not start"
+wait_for 5 "$CTL" -C "$WORK/c1" -d || fail "first daemon did not start"
 expect 2 "multicast socket \[ff02::1234\]:1234 on 'server0'.*in use" in_ns "$NS-a" "$DDHCPD" -C "$WORK/c2"
 pass "second daemon on the same interface: exit 2, port in use"
 
@@ -81,7 +81,7 @@ pass "SIGTERM: exit 0 after $elapsed ms, socket file removed, no stray output"
 # SIGINT too, and a stale socket file from a killed daemon does not stop a new one.
 ip netns exec "$NS-a" "$DDHCPD" -L -S -C "$WORK/c1" >>"$WORK/first.log" 2>&1 &
 pid=$!; DAEMON_PID[x]=$pid
-wait_for 5 test -S "$WORK/c1" || fail "daemon did not start"
+wait_for 5 "$CTL" -C "$WORK/c1" -d || fail "daemon did not start"
 kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
 [ -S "$WORK/c1" ] || fail "expected a stale socket file after SIGKILL"
 ip netns exec "$NS-a" "$DDHCPD" -L -S -C "$WORK/c1" >>"$WORK/first.log" 2>&1 &
@@ -94,7 +94,7 @@ pass "stale socket file replaced; SIGINT stops the daemon"
 
 # -d: detaches (the parent returns at once with 0), keeps serving, logs to syslog.
 in_ns "$NS-a" "$DDHCPD" -d -L -S -C "$WORK/c4" >"$WORK/daemonised.log" 2>&1
-wait_for 5 test -S "$WORK/c4" || fail "daemonised ddhcpd did not create its socket"
+wait_for 5 "$CTL" -C "$WORK/c4" -d || fail "daemonised ddhcpd did not create its socket"
 dpid=$(pgrep -f -- "-C $WORK/c4" | head -n1)
 [ -n "$dpid" ] || fail "daemonised ddhcpd not found"
 DAEMON_PID[d]=$dpid

@@ -10,7 +10,7 @@ node_create 0
 node_create 1
 daemon_start 0 -L -b 2 -B 8 -t 2
 daemon_start 1 -L -S -b 2 -B 8 -t 2
-wait_for 10 test -n "$(owned 0)" || fail "node 0 owns no block"
+wait_for 10 owns_block 0 || fail "node 0 owns no block"
 
 # --- option store (§9.4), exact bytes
 want=$(printf 'DHCP Lease Time: 300\n\nDHCP Disabled: 0\nDHCP Option Store\ncode\tlen\tpayload\n1\t4\t255\t255\t255\t0\t\n2\t4\t0\t0\t0\t0\t\n28\t4\t10\t0\t0\t255\t\n51\t4\t0\t0\t1\t44\t\n54\t4\t10\t0\t0\t1\t\n')
@@ -70,10 +70,15 @@ assert '$id0' in text.upper(), 'node id missing from JSON block table'
 ctl 0 -e >/dev/null || fail "ddhcpdctl -e failed"
 pass "statistics, reset, JSON output (-j -b/-s/-e) and lease listing (-e)"
 
-# --- log level at runtime: -v 4 turns DEBUG output on
-ctl 0 -v 4
-wait_for 5 grep -q '^DEBUG: ' "$WORK/d0.log" || fail "no DEBUG lines after ddhcpdctl -v 4"
+# --- log level at runtime: INFO lines appear after -v 3 and stop after -v 2
+! grep -q '^INFO: ' "$WORK/d0.log" || fail "INFO lines at the default level WARNING"
+ctl 0 -v 3
+ctl 0 -o 6:4:10.0.0.53
+wait_for 3 grep -q '^INFO: Option set: 6:4$' "$WORK/d0.log" || fail "no INFO line after ddhcpdctl -v 3: $(cat "$WORK/d0.log")"
 ctl 0 -v 2
+ctl 0 -r 6
+sleep 0.2
+! grep -q 'Option removed' "$WORK/d0.log" || fail "INFO line logged after ddhcpdctl -v 2"
 pass "ddhcpdctl -v changes the daemon's log level"
 
 # --- malformed and random input on the control socket

@@ -44,6 +44,7 @@ cleanup() {
     local rc=$?
     set +e
     for pid in "${DAEMON_PID[@]}" "${BG_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+    wait 2>/dev/null
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NS-"); do
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
         ip netns del "$ns" 2>/dev/null
@@ -60,6 +61,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # wait_for SECONDS CMD… — polls CMD every 0.1 s until it succeeds; false on timeout.
+# (CMD's arguments are expanded once: put anything that must be re-evaluated in a function.)
 wait_for() {
     local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
     until "$@" >/dev/null 2>&1; do
@@ -118,7 +120,8 @@ daemon_start() {
     ip netns exec "$NS-n$i" env NODE="$i" "$DDHCPD" -C "$WORK/ctl$i" -i server0 -c client0 "$@" \
         >>"$WORK/d$i.log" 2>&1 &
     DAEMON_PID[$i]=$!
-    wait_for 5 test -S "$WORK/ctl$i" || fail "daemon $i did not create its control socket"
+    # Answering, not just bound (the file exists a moment before listen()).
+    wait_for 5 "$CTL" -C "$WORK/ctl$i" -d || fail "daemon $i does not answer on its control socket"
 }
 
 daemon_stop() {
@@ -145,6 +148,19 @@ node_id() { ctl "$1" -b | awk -F'\t' '$1 == "node id" {print $2}'; }
 
 # owned I — indexes of the blocks node I owns (state 4).
 owned() { blocks "$1" | awk '$2 == 4 {print $1}'; }
+owns_block() { [ -n "$(owned "$1")" ]; }
+
+# lease_state I ADDRESS — the state of ADDRESS in node I's lease listing (ddhcpdctl -e):
+# "offered", "leased" or "free" when it is not listed; with its MAC: "leased 0A:…".
+lease_state() {
+    ctl "$1" -e | python3 -c '
+import json, sys
+leases = [l for l in json.load(sys.stdin)["leases"] if l["address"] == sys.argv[1]]
+print("%s %s" % (leases[0]["state"], leases[0]["mac"]) if leases else "free")' "$2"
+}
+
+# counter I NAME — one statistics counter of node I.
+counter() { ctl "$1" -s | awk -v n="$2" '$1 == n {print $2}'; }
 
 # hook_script — writes a hook that appends "node=<i> ACTION ARGS" to $WORK/hooks.log.
 hook_script() {

@@ -13,7 +13,7 @@ mesh_create
 for i in 0 1 2; do node_create "$i"; done
 for i in 0 1 2; do daemon_start "$i" "${ARGS[@]}"; done
 for i in 0 1 2; do
-    wait_for 15 test -n "$(owned "$i")" || fail "node $i owns no block"
+    wait_for 15 owns_block "$i" || fail "node $i owns no block"
 done
 declare -A ID=()
 for i in 0 1 2; do ID[$i]=$(node_id "$i"); done
@@ -43,6 +43,8 @@ for c in "${CLIENTS[@]}"; do
     owned "$n" | grep -qx "$(block_of "$a")" || fail "$c's address $a is not in a block of node $n"
     grep -q "node=$n lease $a $(client_mac "$c")" "$WORK/hooks.log" \
         || fail "no 'lease $a $(client_mac "$c")' hook on node $n"
+    [ "$(lease_state "$n" "$a")" = "leased $(client_mac "$c")" ] \
+        || fail "node $n lists $a as '$(lease_state "$n" "$a")', want leased to $(client_mac "$c")"
 done
 pass "6 clients (udhcpc, dhclient, dhcpcd) got unique addresses from their node's blocks; lease hooks"
 
@@ -80,10 +82,12 @@ for c in ua pc; do
     client_move "$c" 2
     : >"$WORK/$c.events.before"; cp "$WORK/$c.events" "$WORK/$c.events.before"
 done
-roamed_count() { grep -c "node=2 lease ${ADDR[$1]} $(client_mac "$1")" "$WORK/hooks.log" || true; }
+roamed() { grep -q "node=2 lease ${ADDR[$1]} $(client_mac "$1")" "$WORK/hooks.log"; }
+renewlease_sent=$(counter 2 direct.send_renewlease)
+leaseack_sent=$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))
 for c in ua pc; do
     client_renew "$c"
-    wait_for 15 test "$(roamed_count "$c")" -ge 1 || fail "node 2 did not ACK roaming client $c (${ADDR[$c]})"
+    wait_for 15 roamed "$c" || fail "node 2 did not ACK roaming client $c (${ADDR[$c]})"
     [ "$(client_address "$c")" = "${ADDR[$c]}" ] || fail "roaming client $c lost its address"
 done
 # Node 2 now has a lease table for the foreign blocks it forwarded for (leases column not "-").
@@ -92,7 +96,11 @@ for c in ua pc; do
     ctl 2 -b | awk -F'\t' -v b="$b" '$1 == b && $2 == 2 && $5 != "-" {found=1} END {exit !found}' \
         || fail "node 2 has no forwarded lease for block $b: $(ctl 2 -b | grep "^$b	")"
 done
-pass "roaming udhcpc and dhcpcd clients renewed through node 2 and kept their addresses"
+[ "$(counter 2 direct.send_renewlease)" -ge $((renewlease_sent + 2)) ] || fail "node 2 sent no RENEWLEASE for the roaming clients"
+[ "$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))" -ge $((leaseack_sent + 2)) ] \
+    || fail "the owners sent no LEASEACK"
+[ "$(lease_state 0 "${ADDR[ua]}")" = "leased $(client_mac ua)" ] || fail "owner node 0 does not keep ua's lease (Q-10)"
+pass "roaming udhcpc and dhcpcd clients renewed through node 2 (RENEWLEASE/LEASEACK) and kept their addresses"
 
 # INFORM: answered with an ACK, inform hook with the client's address.
 client_create in 2
@@ -115,6 +123,7 @@ for c in xb ud pf; do
     n=${HOME_NODE[$c]}
     wait_for 5 grep -q "node=$n release ${ADDR[$c]} $(client_mac "$c")" "$WORK/hooks.log" \
         || fail "no 'release ${ADDR[$c]}' hook on node $n for $c (${KIND[$c]})"
+    [ "$(lease_state "$n" "${ADDR[$c]}")" = free ] || fail "${ADDR[$c]} still listed on node $n after release"
 done
 pass "dhclient, udhcpc and dhcpcd releases freed their leases; release hooks carry the address"
 

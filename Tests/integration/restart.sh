@@ -9,7 +9,7 @@ COMMON=(-b 2 -B 8 -t 2 -N 10.0.0.0/24 -o 51:4:0.0.0.20 -H "$HOOK" -v)
 mesh_create
 for i in 0 1 2; do node_create "$i"; done
 for i in 0 1 2; do daemon_start "$i" -L "${COMMON[@]}"; done
-for i in 0 1 2; do wait_for 15 test -n "$(owned "$i")" || fail "node $i owns no block"; done
+for i in 0 1 2; do wait_for 15 owns_block "$i" || fail "node $i owns no block"; done
 id1=$(node_id 1)
 for i in 0 1 2; do client_create "u$i" "$i"; client_start "u$i" udhcpc; done
 for i in 0 1 2; do wait_for 20 has_address "u$i" || fail "client u$i got no address"; done
@@ -33,11 +33,12 @@ daemon_start 1 "${COMMON[@]}"
 learned() { blocks 1 | awk -v o="$(node_id 0)" '$2 == 2 && $3 == o' | grep -q .; }
 wait_for 6 learned || fail "restarted node 1 did not learn node 0's blocks during its learning phase"
 [ -z "$(owned 1)" ] || fail "node 1 claimed blocks during its learning phase"
-wait_for 15 test "$(grep -c 'node=1 endlearning' "$WORK/hooks.log")" -gt "$(cat "$WORK/hooks.before")" \
+learning_over() { [ "$(grep -c 'node=1 endlearning' "$WORK/hooks.log")" -gt "$(cat "$WORK/hooks.before")" ]; }
+wait_for 15 learning_over \
     || fail "no endlearning hook after the learning phase"
 learning=$(( $(date +%s) - started ))
 [ "$learning" -ge 7 ] || fail "learning phase ended after $learning s, want about 8"
-wait_for 15 test -n "$(owned 1)" || fail "node 1 owns no block after learning"
+wait_for 15 owns_block 1 || fail "node 1 owns no block after learning"
 pass "node 1 restarted with the same id, learned for ${learning}s, then claimed $(owned 1 | tr '\n' ' ')"
 
 # The others see node 1's new blocks as its claims; node 1 serves again; nothing duplicates.

@@ -104,7 +104,9 @@ int32_t ddhcp_write_all(int32_t fd, const uint8_t *buf, int32_t len);
 /* Removes any file at path, then listens on it (SOCK_STREAM, mode 0600, non-blocking,
  * close-on-exec). Returns the listening fd or -error. */
 int32_t ddhcp_unix_listen(const uint8_t *path);
-/* Accepts one pending connection (non-blocking, close-on-exec). fd, -DDHCP_EAGAIN, or -error. */
+/* Accepts one pending connection (close-on-exec). The connection blocks, with reads and
+ * writes bounded to one second each: read it only when the poller reports it readable.
+ * Returns the fd, -DDHCP_EAGAIN when none is pending, or -error. */
 int32_t ddhcp_unix_accept(int32_t listen_fd);
 /* Connects to the socket at path (blocking, close-on-exec). fd or -error. */
 int32_t ddhcp_unix_connect(const uint8_t *path);
@@ -147,6 +149,8 @@ int32_t ddhcp_spawn_hook(const uint8_t *hook, const uint8_t *action, const uint8
 
 /* daemon(0, 0): background, new session, cwd /, standard streams to /dev/null. 0 or -error. */
 int32_t ddhcp_daemonize(void);
+/* The current directory, NUL-terminated, into buf. Its length or -error. */
+int32_t ddhcp_getcwd(uint8_t *buf, int32_t cap);
 
 #define DDHCP_LOG_FATAL 0
 #define DDHCP_LOG_ERROR 1
