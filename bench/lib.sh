@@ -42,7 +42,7 @@ bench_parse_args() {
         BIN_B=$(readlink -f "$BIN_B"); [ -x "$BIN_B" ] || bench_die "compare binary not found: $BIN_B"
     fi
     [ "$(id -u)" -eq 0 ] || bench_die "needs root (network namespaces)"
-    WORK=$(mktemp -d "/tmp/ddhcpd-bench-$TAG.XXXXXX")
+    WORK=$(mktemp -d "/tmp/ddhcpbench.$TAG.XXXXXX")
     if [ -z "$RESULTS" ]; then RESULTS=$WORK/results.tsv; OWN_RESULTS=1; fi
     : >>"$RESULTS"
     trap bench_cleanup EXIT
@@ -149,6 +149,7 @@ DAEMON_PID=""
 daemon_start() {
     local label=$1 node=$2 bin=$3; shift 3
     local ctl=$WORK/$label.ctl
+    [ -d "$WORK" ] || bench_die "work directory $WORK vanished (removed by another process?)"
     rm -f "$ctl"
     ip netns exec "${NODE_NS[node]}" "$bin" -i server0 -c client0 -C "$ctl" "$@" \
         >"$WORK/$label.log" 2>&1 &
@@ -190,9 +191,12 @@ stat_of() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
 owned_blocks() { ctl "$1" "$2" -b 2>/dev/null | awk -F'\t' 'NF >= 6 && $1 ~ /^[0-9]+$/ && $2 == 4 { n++ } END { print n + 0 }'; }
 claiming_blocks() { ctl "$1" "$2" -b 2>/dev/null | awk -F'\t' 'NF >= 6 && $1 ~ /^[0-9]+$/ && $2 == 3 { n++ } END { print n + 0 }'; }
 
-# cpu_ticks PID: utime + stime in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-CLK_TCK=$(getconf CLK_TCK)
+# cpu_ns PID: CPU time the process has used so far, in ns (scheduler accounting, finer than
+# the 10 ms ticks of /proc/PID/stat).
+cpu_ns() {
+    if [ -r "/proc/$1/schedstat" ]; then awk '{ print $1 }' "/proc/$1/schedstat"
+    else awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) * 1e9 / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; fi
+}
 
 # ---------------------------------------------------------------- results
 

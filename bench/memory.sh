@@ -24,7 +24,7 @@ CC=${CC:-cc}
 SHIM=$WORK/malloc-count.so
 $CC -O2 -shared -fPIC -o "$SHIM" "$BENCH_DIR/malloc-count.c" || bench_die "cannot compile malloc-count.c"
 
-if [ "$QUICK" = 1 ]; then LOAD_S=3; IDLE_S=3; else LOAD_S=10; IDLE_S=10; fi
+if [ "$QUICK" = 1 ]; then LOAD_S=2; IDLE_S=2; else LOAD_S=10; IDLE_S=10; fi
 ARGS=(-L -t 2 -B 20 -s 64)
 CONFIGS=("gluon /20 -b 2|-N 10.116.224.0/20 -b 2" "/16 -b 2|-N 10.0.0.0/16 -b 2")
 mesh_create 1

@@ -31,7 +31,8 @@ POOL=(-N 10.116.224.0/20 -b 2)
 SCALED=(-t 2 -B 40)
 GLUON=(-t 15 -B 300)
 if [ "$QUICK" = 1 ]; then
-    NODES=3; W_SCALED=8; W_GLUON=0; W_CHURN=8
+    # -B 12: a refresh every ≈ 3 s, so even the short window sees every node send.
+    NODES=3; W_SCALED=6; W_GLUON=0; W_CHURN=6; SCALED=(-t 2 -B 12)
 else
     NODES=5; W_SCALED=60; W_GLUON=150; W_CHURN=60
 fi
@@ -138,8 +139,8 @@ phase() {
     bench_log "$name ($side): ${dur}s window, $NODES nodes: mcast $mp pkts $mb B, unicast $up pkts $ub B; capture $(tr '\n' ' ' <"$WORK/$pfx.cap")"
 }
 
-for side in $(bench_sides); do phase "$side" "idle, -t 2 -B 40" 20 "$W_SCALED" 0 "${SCALED[@]}" || exit 1; done
+for side in $(bench_sides); do phase "$side" "idle, ${SCALED[*]}" 20 "$W_SCALED" 0 "${SCALED[@]}" || exit 1; done
 if [ "$W_GLUON" -gt 0 ]; then
-    for side in $(bench_sides); do phase "$side" "idle, -t 15 -B 300" 60 "$W_GLUON" 0 "${GLUON[@]}" || exit 1; done
+    for side in $(bench_sides); do phase "$side" "idle, ${GLUON[*]}" 60 "$W_GLUON" 0 "${GLUON[@]}" || exit 1; done
 fi
-for side in $(bench_sides); do phase "$side" "churn, -t 2 -B 40" 20 "$W_CHURN" 1 "${SCALED[@]}" -n 40 || exit 1; done
+for side in $(bench_sides); do phase "$side" "churn, ${SCALED[*]} -n 40" 20 "$W_CHURN" 1 "${SCALED[@]}" -n 40 || exit 1; done

@@ -39,7 +39,7 @@ bin=$(readlink -f "$bin")
 args=(--bin "$bin" "${quick[@]}")
 [ -n "$compare" ] && args+=(--compare "$compare")
 
-results=$(mktemp /tmp/ddhcpd-bench-results.XXXXXX.tsv)
+results=$(mktemp /tmp/ddhcpbench-results.XXXXXX)
 trap 'rm -f "$results"' EXIT
 
 describe() {   # one line about a binary: size, linking, build id
