@@ -136,6 +136,10 @@ def do_lease(a):
             continue
         if state == "discover" and rep["type"] == 2:
             out["t_offer"] = time.time()
+            # An offer means the daemon owns a block; if the 20 ms poll has not seen OURS yet,
+            # the offer time is the upper bound for it.
+            if a.ctl and "t_ours" not in out:
+                out["t_ours"] = out["t_offer"]
             offer, state, req_sends = rep, "request", 0
             next_send = 0.0
         elif state == "request" and rep["type"] == 5:

@@ -82,10 +82,15 @@ phase() {
     settle "$bin" "$pfx" "$limit"
     for i in $(seq 0 $((NODES - 1))); do
         ip netns exec "$MESH_NS" tcpdump -i "${TAG}m$i" -Q in -U -n -s 200 -w "$WORK/$pfx-$i.pcap" \
-            'ip6 and udp and (dst port 1234 or dst port 1235)' 2>/dev/null &
+            'ip6 and udp and (dst port 1234 or dst port 1235)' 2>"$WORK/$pfx-$i.tcpdump" &
         caps+=($!); bench_track_pid $!
     done
-    sleep 1   # tcpdump is capturing
+    # The window starts only when every tcpdump says it is capturing (bounded).
+    local _
+    for i in $(seq 0 $((NODES - 1))); do
+        for _ in $(seq 100); do grep -q "listening on" "$WORK/$pfx-$i.tcpdump" 2>/dev/null && break; sleep 0.05; done
+    done
+    sleep 0.2
     for i in $(seq 0 $((NODES - 1))); do ctl "$bin" "$pfx-$i" -S >/dev/null; done
     local t0; t0=$(now_s)
     if [ "$churn" = 1 ]; then
