@@ -74,3 +74,6 @@ for c in "${CASES[@]}"; do
     done
     emit $B "$name: expected total (C timing rules)" s A "$expect"
 done
+# Not measured (bounded runs only): the same rules for the real configurations.
+emit $B "formula, defaults -B 60 -t 15: B + 3·T/2" s A 82.5
+emit $B "formula, gluon -B 300 -t 15 (no -L): B + 3·T/2" s A 322.5

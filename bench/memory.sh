@@ -82,29 +82,43 @@ ALLOCS=7 FREES=6
 alloc_run() {
     local side=$1 bin label cnt
     bin=$(bench_bin "$side"); label=alloc-$side-$RANDOM; cnt=$WORK/$label.cnt
-    if ! readelf -l "$bin" 2>/dev/null | grep -q "Requesting program interpreter"; then
-        bench_log "$bin is statically linked: no LD_PRELOAD allocation count"
-        emit $B "allocations per DORA (steady state)" 1 "$side" nan
-        return 0
+    local preload=()
+    if readelf -l "$bin" 2>/dev/null | grep -q "Requesting program interpreter"; then
+        preload=(LD_PRELOAD="$SHIM" BENCH_MALLOC_FILE="$cnt")
+    else
+        bench_log "$bin is statically linked: no LD_PRELOAD allocation count (idle CPU only)"
+        printf '%*s' 64 '' | tr ' ' '\0' >"$cnt"   # counters stay 0; reported as n/a below
     fi
     local ctlbin; ctlbin=$(ctl_path "$bin")
     rm -f "$WORK/$label.ctl"
-    ip netns exec "${NODE_NS[0]}" env LD_PRELOAD="$SHIM" BENCH_MALLOC_FILE="$cnt" "$bin" -i server0 -c client0 \
+    ip netns exec "${NODE_NS[0]}" env "${preload[@]}" "$bin" -i server0 -c client0 \
         -C "$WORK/$label.ctl" "${ARGS[@]}" -N 10.116.224.0/20 -b 2 >"$WORK/$label.log" 2>&1 &
     local pid=$!; bench_track_pid $pid
     local _; for _ in $(seq 100); do [ -S "$WORK/$label.ctl" ] && break; sleep 0.05; done
     settle "$bin" "$label"
-    emit $B "allocations during start-up (until first block owned)" 1 "$side" "$(counter "$cnt" $ALLOCS)"
+    [ ${#preload[@]} -gt 0 ] && emit $B "allocations during start-up (until first block owned)" 1 "$side" "$(counter "$cnt" $ALLOCS)"
     load 100 2 50 || return 1
     settle "$bin" "$label"
     local i0 i1 a0 a1 f0 f1 acks
+    # schedstat: CPU ns, wait ns, number of times the process ran (≈ wake-ups).
+    local s0 s1
+    s0=$(cat "/proc/$pid/schedstat")
     i0=$(counter "$cnt" $ALLOCS); sleep "$IDLE_S"; i1=$(counter "$cnt" $ALLOCS)
+    s1=$(cat "/proc/$pid/schedstat")
+    emit $B "idle (-t 2): wake-ups per second" 1/s "$side" \
+        "$(fcalc "round(($(echo "$s1" | cut -d' ' -f3) - $(echo "$s0" | cut -d' ' -f3)) / $IDLE_S, 2)")"
+    emit $B "idle (-t 2): CPU per minute" ms "$side" \
+        "$(fcalc "round(($(echo "$s1" | cut -d' ' -f1) - $(echo "$s0" | cut -d' ' -f1)) / 1e6 * 60 / $IDLE_S, 2)")"
     "$ctlbin" -C "$WORK/$label.ctl" -S >/dev/null
     a0=$(counter "$cnt" $ALLOCS); f0=$(counter "$cnt" $FREES)
     load 200 "$LOAD_S" 50 || return 1
     a1=$(counter "$cnt" $ALLOCS); f1=$(counter "$cnt" $FREES)
     "$ctlbin" -C "$WORK/$label.ctl" -s >"$WORK/$label.stats"
     acks=$(stat_of "$WORK/$label.stats" dhcp.send_ack)
+    if [ ${#preload[@]} -eq 0 ]; then
+        emit $B "allocations per DORA (steady state)" 1 "$side" nan
+        daemon_stop "$pid"; return 0
+    fi
     emit $B "allocations per idle second" 1/s "$side" "$(fcalc "round(($i1 - $i0) / $IDLE_S, 2)")"
     if [ -n "$acks" ] && [ "$acks" -gt 0 ]; then
         emit $B "allocations per DORA (steady state)" 1 "$side" "$(fcalc "round(($a1 - $a0) / $acks, 2)")"

@@ -8,6 +8,7 @@
 #   --quick         short windows (≈ 1.5 min in all): proves the benchmarks work, numbers are rough
 #   --check         exit non-zero if a benchmark measured nothing (zero exchanges, no lease, …)
 #   --only LIST     comma-separated subset of: dhcp, first-lease, mesh, memory
+#   --label-a TEXT, --label-b TEXT   what A and B are (printed in the header)
 # Benchmarks: bench/dhcp-throughput.sh, first-lease.sh, mesh-overhead.sh, memory.sh (each also
 # runs alone with the same options). They measure and print; they assert nothing about speed.
 set -uo pipefail
@@ -15,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 export PATH=/opt/swift/usr/bin:/usr/sbin:/sbin:$PATH
 
-bin="" compare="" quick=() check=0 only="dhcp,first-lease,mesh,memory"
+bin="" compare="" quick=() check=0 only="dhcp,first-lease,mesh,memory" label_a="" label_b=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --bin) bin=$2; shift 2 ;;
@@ -23,6 +24,8 @@ while [ $# -gt 0 ]; do
         --quick) quick=(--quick); shift ;;
         --check) check=1; shift ;;
         --only) only=$2; shift 2 ;;
+        --label-a) label_a=$2; shift 2 ;;
+        --label-b) label_b=$2; shift 2 ;;
         -h|--help) sed -n '2,/^set /p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run-all: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -48,7 +51,7 @@ describe() {   # one line about a binary: size, linking, build id
     echo "$b ($(stat -c %s "$b") bytes, $link, sha256 $(sha256sum "$b" | cut -c1-12))"
 }
 
-start=$(date +%s) failed=()
+start=$(date +%s) failed=() load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for name in dhcp first-lease mesh memory; do
     case ",$only," in *",$name,"*) ;; *) continue ;; esac
     case $name in
@@ -69,8 +72,9 @@ done
 echo
 echo "ddhcpd benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, kernel $(uname -r), perfdhcp $(perfdhcp -v 2>&1 | awk '{ print $2 }')"
 echo "mode: $([ ${#quick[@]} -gt 0 ] && echo 'quick (short windows, rough numbers)' || echo full), total $(( $(date +%s) - start )) s"
-echo "A: $(describe "$bin")"
-[ -n "$compare" ] && echo "B: $(describe "$compare")"
+echo "load average (1/5/15 min) at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg) — other work on the machine adds noise"
+echo "A: ${label_a:+$label_a: }$(describe "$bin")"
+[ -n "$compare" ] && echo "B: ${label_b:+$label_b: }$(describe "$compare")"
 python3 "$here/table.py" "$results" "$bin" "$compare" | tail -n "+$([ -n "$compare" ] && echo 4 || echo 3)"
 
 rc=0
