@@ -4,8 +4,9 @@
 # Topology: node namespace (server0 into an otherwise empty mesh bridge, client0 10.254.0.1/24)
 # and a client namespace (cl0 10.254.0.2/24) on the other end of client0's veth. perfdhcp runs
 # there with `-l cl0` and acts as a relay: DISCOVER/REQUEST broadcast with giaddr 10.254.0.2 and
-# source port 67; the daemon answers giaddr:67 (BRIEF Q-21). A daemon without relay support
-# (the C ddhcpd broadcasts to port 68) completes no exchange here.
+# source port 67; the daemon answers giaddr:67 (BRIEF Q-21). For a daemon without relay
+# support (the C ddhcpd broadcasts to port 68, §7.3) an iptables DNAT in the client namespace
+# hands those broadcasts to perfdhcp's socket (lib.sh perfdhcp_broadcast_fallback).
 #
 # Daemon: -L -t 2 -B 20 -N 10.116.224.0/20 -b 2 (gluon pool and block size, short timers).
 # 1. rate sweep, 100 clients (-R 100), -s 128 so the blocks for them are claimed before the
@@ -30,6 +31,7 @@ else
 fi
 DAEMON_ARGS=(-L -t 2 -B 20 -N 10.116.224.0/20 -b 2)
 mesh_create 1
+perfdhcp_broadcast_fallback 0
 B=dhcp
 
 # perfdhcp_run OUT RATE PERIOD CLIENTS: runs perfdhcp in the client namespace (bounded).

@@ -133,6 +133,20 @@ mesh_create() {
     done
 }
 
+# perfdhcp_broadcast_fallback NODE: lets perfdhcp also measure a daemon without relay support.
+# perfdhcp always acts as a relay (giaddr = its address, listens on port 67 of that address);
+# our daemon answers giaddr:67 (BRIEF Q-21), but the C ddhcpd broadcasts to port 68 (§7.3).
+# This DNATs such broadcasts in the client namespace to perfdhcp's socket. Only for namespaces
+# where no plain DHCP client (dhcpclient.py, port 68) runs.
+perfdhcp_broadcast_fallback() {
+    local i=$1
+    if command -v iptables >/dev/null; then
+        ip netns exec "${CLI_NS[i]}" iptables -t nat -A PREROUTING -i cl0 -d 255.255.255.255 -p udp \
+            --dport 68 -j DNAT --to-destination "10.254.$i.2:67" 2>/dev/null \
+            || bench_log "note: no iptables DNAT; a daemon that broadcasts replies to port 68 completes no perfdhcp exchange"
+    fi
+}
+
 # ---------------------------------------------------------------- daemons
 
 # ctl_path BIN: a ddhcpdctl symlink to BIN (the binary picks its role from argv[0]).

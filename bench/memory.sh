@@ -28,6 +28,7 @@ if [ "$QUICK" = 1 ]; then LOAD_S=2; IDLE_S=2; else LOAD_S=10; IDLE_S=10; fi
 ARGS=(-L -t 2 -B 20 -s 64)
 CONFIGS=("gluon /20 -b 2|-N 10.116.224.0/20 -b 2" "/16 -b 2|-N 10.0.0.0/16 -b 2")
 mesh_create 1
+perfdhcp_broadcast_fallback 0
 B=memory
 
 # mem_sample PID → "rss_kb hwm_kb private_dirty_kb"
