@@ -244,12 +244,12 @@ extension Node {
         }
         // 2. Select more FREE blocks, at random, while lease tables remain for them.
         if need > claiming.count {
-            var extra = need - claiming.count
+            var extra = min(need, claimingCapacity) - claiming.count
+            // Every block on the list will need a lease table once owned.
             let tablesLeft = table.freeSlotCount - claiming.count
-            let room = min(tablesLeft, claimingCapacity - claiming.count)
-            if extra > room {
+            if extra > tablesLeft {
                 log(.warning, &sink) { $0.append("Lease tables exhausted: not claiming more blocks") }
-                extra = max(0, room)
+                extra = max(0, tablesLeft)
             }
             while extra > 0 {
                 guard let b = randomFreeBlock() else {

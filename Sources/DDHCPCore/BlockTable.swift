@@ -13,7 +13,7 @@ public enum LeaseState: UInt8, Sendable {
     case free = 0, offered = 1, leased = 2, declined = 3
 }
 
-struct Block {
+struct Block: Equatable {
     var state = BlockState.free
     /// INQUIREs sent for it (0–3), printed as "claim". Stays 3 once owned.
     var claimCounter: UInt8 = 0
@@ -31,7 +31,7 @@ struct Block {
     var needlessSince: Millis = 0
 }
 
-struct Lease {
+struct Lease: Equatable {
     var state = LeaseState.free
     var xid: UInt32 = 0
     var chaddr = HardwareAddress.zero

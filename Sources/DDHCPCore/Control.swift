@@ -11,11 +11,12 @@ public enum ControlCommand: UInt8, Sendable {
     case setLogLevel = 5  // level
     case statistics = 6  // → statistics
     case statisticsReset = 7  // → statistics, then counters zeroed
-    // Extensions (ddhcpdctl -j / -e).
-    case blocksJSON = 0x40  // exactly 1 byte
-    case leasesJSON = 0x41  // exactly 1 byte
-    case statisticsJSON = 0x42
-    case statisticsResetJSON = 0x43
+    // Extensions (ddhcpdctl -j / -e): JSON variants are 0x40 | the C command.
+    case blocksJSON = 0x41  // exactly 1 byte
+    case statisticsJSON = 0x46
+    case statisticsResetJSON = 0x47
+    case leases = 0x48  // exactly 1 byte → lease listing (text)
+    case leasesJSON = 0x49  // exactly 1 byte
 }
 
 /// Builds control requests (for ddhcpdctl). These allocate; ddhcpdctl sends one and exits.
@@ -94,6 +95,9 @@ extension Node {
         case .blocksJSON:
             guard request.count == 1 else { return malformedControl(&sink) }
             writeBlocksJSON(now: now, into: &reply)
+        case .leases:
+            guard request.count == 1 else { return malformedControl(&sink) }
+            writeLeases(now: now, into: &reply)
         case .leasesJSON:
             guard request.count == 1 else { return malformedControl(&sink) }
             writeLeasesJSON(now: now, into: &reply)
@@ -184,6 +188,41 @@ extension Node {
             }
             t.append(byte: 10)
         }
+    }
+
+    /// Lease listing (extension, `ddhcpdctl -e`): every non-FREE lease of every lease table,
+    /// one tab-separated row each, in address order, then a count.
+    ///
+    ///     address\tstate\tmac\tblock\towner\texpires\n
+    ///     10.0.0.9\tleased\t0A:00:00:00:00:01\t2\t1000000000000000\t309\n
+    ///     \n
+    ///     leases: 1\n
+    func writeLeases(now: Millis, into t: inout TextBuffer) {
+        t.append("address\tstate\tmac\tblock\towner\texpires\n")
+        var rows = 0
+        for b in 0..<table.count where table.hasTable(b) {
+            let base = table.slabIndex(b, 0)
+            for i in 0..<table.blockSize {
+                let l = table.leases[base + i]
+                guard l.state != .free else { continue }
+                rows += 1
+                t.append(table.address(block: b, lease: i))
+                t.append(byte: 9)
+                t.append(Node.leaseStateName(l.state))
+                t.append(byte: 9)
+                t.append(mac: l.chaddr)
+                t.append(byte: 9)
+                t.append(b)
+                t.append(byte: 9)
+                t.append(hex: table.blocks[b].owner.value, digits: 16)
+                t.append(byte: 9)
+                t.append(Node.secondsLeft(l.end, now: now))
+                t.append(byte: 10)
+            }
+        }
+        t.append("\nleases: ")
+        t.append(rows)
+        t.append(byte: 10)
     }
 
     /// (FREE + BLOCKED, TENTATIVE + CLAIMING, CLAIMED + OURS), as §13 groups them.

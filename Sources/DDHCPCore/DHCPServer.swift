@@ -19,8 +19,8 @@
 
 /// Forwarded client REQUESTs waiting for the block owner's answer (§7.6). A fixed array: the
 /// fields needed to answer are copied in, never the packet.
-struct RequestCache {
-    struct Entry {
+struct RequestCache: Equatable {
+    struct Entry: Equatable {
         var inUse = false
         var expires: Millis = 0
         var client = DHCPClientFields()

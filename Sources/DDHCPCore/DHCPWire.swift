@@ -124,6 +124,9 @@ public enum DHCPWire {
     /// Replies are padded to the BOOTP minimum.
     public static let bootpMinimumLength = 300
     public static let magicCookie: UInt32 = 0x6382_5363
+    /// Smallest buffer `buildReply`/`buildNak` accept: header, 54 and 51 at full length, 53,
+    /// END, and padding to 300 bytes all fit. Smaller buffers produce nothing (length 0).
+    public static let minimumReplyBuffer = 800
     public static let serverPort: UInt16 = 67
     public static let clientPort: UInt16 = 68
 
@@ -200,12 +203,14 @@ public enum DHCPWire {
     /// Builds an OFFER, ACK or INFORM-ACK (§7.2 with Q-19): first the stored options the client
     /// asked for in option 55, in its order, each at most once; then 54, 51 (unless
     /// `includeLeaseTime` is false, as for INFORM, RFC 2131 §4.3.5), 53, END; padded to 300 bytes.
-    /// Options that would not fit into `b` are left out. `b` must hold at least 300 bytes.
+    /// Options that would not fit into `b` are left out. Returns the length (0 if `b` is
+    /// smaller than `minimumReplyBuffer`).
     public static func buildReply(
         into b: UnsafeMutableRawBufferPointer, type: DHCPMessageType, client: DHCPClientFields,
         yourAddress: IPv4Address, parameterList: UnsafeRawBufferPointer, options: OptionStore,
         includeLeaseTime: Bool
     ) -> Int {
+        guard b.count >= minimumReplyBuffer else { return 0 }
         writeHeader(b, client: client, yourAddress: yourAddress)
         let serverID = options.payload(54)
         let leaseTime = includeLeaseTime ? options.payload(51) : nil
@@ -238,6 +243,7 @@ public enum DHCPWire {
     /// 53 = 6, END; padded to 300 bytes. A NAK through a relay gets the broadcast flag so the
     /// relay broadcasts it (RFC 2131 §4.3.2).
     public static func buildNak(into b: UnsafeMutableRawBufferPointer, client: DHCPClientFields, options: OptionStore) -> Int {
+        guard b.count >= minimumReplyBuffer else { return 0 }
         var fields = client
         if client.giaddr != .zero { fields.flags |= 0x8000 }
         writeHeader(b, client: fields, yourAddress: .zero)

@@ -2,7 +2,7 @@
 // shell passes a seed from a real entropy source, tests pass fixed seeds.
 
 /// xoshiro256** seeded through splitmix64.
-public struct Xoshiro256: Sendable {
+public struct Xoshiro256: Equatable, Sendable {
     var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {

@@ -126,8 +126,15 @@ final class Daemon {
         node.start(now: ddhcp_monotonic_ms(), sink: &actions)
         while running {
             var now = ddhcp_monotonic_ms()
-            if now >= node.nextWakeup { node.tick(now: now, sink: &actions) }
-            let timeout = waitTime(now: now)
+            var timeout: Int32
+            if now >= node.nextWakeup {
+                node.tick(now: now, sink: &actions)
+                // tick moves nextWakeup into the future; should it not, a router must still
+                // not spin at full CPU: wait a little instead of not at all.
+                timeout = node.nextWakeup <= now ? 10 : waitTime(now: now)
+            } else {
+                timeout = waitTime(now: now)
+            }
             let count = withUnsafeMutableBytes(of: &tokens) { raw in
                 ddhcp_poll_wait(pollFD, timeout, raw.baseAddress!.assumingMemoryBound(to: Int32.self), 16)
             }

@@ -115,7 +115,7 @@ import Testing
         var sink = RecordingSink()
         let before = node.control([2], now: 0, &sink)
         let level = node.runtimeLogLevel
-        for bad: [UInt8] in [[], [1, 0], [2, 2], [3], [3, 1], [3, 3, 4, 10, 0, 0], [3, 0, 0], [3, 255, 1, 1], [4], [5], [0x40, 1], [0x41, 0]] {
+        for bad: [UInt8] in [[], [1, 0], [2, 2], [3], [3, 1], [3, 3, 4, 10, 0, 0], [3, 0, 0], [3, 255, 1, 1], [4], [5], [0x41, 1], [0x48, 0], [0x49, 0]] {
             sink.clear()
             #expect(node.control(bad, now: 0, &sink) == "")
             #expect(sink.logs == ["Malformed command on control socket."])
@@ -170,7 +170,7 @@ import Testing
         node.forceOwn(3, now: 0)
         node.table.leases[node.table.slabIndex(3, 1)] = Lease(state: .leased, xid: 1, chaddr: mac(1), end: 1_000_000)
         node.forceClaimed(7, by: NodeID(0xABCD_EF01_2345_6789), at: peerA, until: 89_500)
-        let early = try json(node.control([0x40], now: 1000, &sink))
+        let early = try json(node.control([0x41], now: 1000, &sink))
         #expect(early["node_id"] as? String == "1000000000000000")
         #expect(early["block_size"] as? Int == 4 && early["block_count"] as? Int == 64)
         #expect(early["network"] as? String == "10.0.0.0" && early["prefix_length"] as? Int == 24)
@@ -180,14 +180,14 @@ import Testing
         #expect(own["state"] as? String == "ours" && own["claim"] as? Int == 3 && own["timeout"] as? Int == 60)
         let leases = try #require(own["leases"] as? [String: Any])
         #expect(leases["free"] as? Int == 3 && leases["offered"] as? Int == 0 && leases["leased"] as? Int == 1)
-        let o = try json(node.control([0x40], now: 60_000, &sink))
+        let o = try json(node.control([0x41], now: 60_000, &sink))
         let blocks = try #require(o["blocks"] as? [[String: Any]])
         #expect(blocks.map { $0["index"] as? Int } == [3, 7])
         #expect(blocks[1]["state"] as? String == "claimed")
         #expect(blocks[1]["owner"] as? String == "ABCDEF0123456789")  // full id
         #expect(blocks[1]["timeout"] as? Int == 30)
         #expect(blocks[1]["leases"] is NSNull)
-        let learning = try json(makeNode { $0.learningPhase = true }.control([0x40], now: 0, &sink))
+        let learning = try json(makeNode { $0.learningPhase = true }.control([0x41], now: 0, &sink))
         #expect(learning["learning"] as? Bool == true)
     }
 
@@ -196,7 +196,7 @@ import Testing
         var sink = RecordingSink()
         node.forceOwn(2, now: 0)
         node.dhcp(clientPacket(.request, xid: 0x42, chaddr: mac(1), requested: IPv4Address(10, 0, 0, 9)), now: 1000, &sink)
-        let o = try json(node.control([0x41], now: 2000, &sink))
+        let o = try json(node.control([0x49], now: 2000, &sink))
         let leases = try #require(o["leases"] as? [[String: Any]])
         #expect(leases.count == 1)
         #expect(leases[0]["address"] as? String == "10.0.0.9")
@@ -207,8 +207,25 @@ import Testing
         #expect(leases[0]["expires_in"] as? Int == 309)
         #expect(leases[0]["own_block"] as? Bool == true)
         #expect(leases[0]["block"] as? Int == 2)
-        let empty = try json(makeNode().control([0x41], now: 0, &sink))
+        let empty = try json(makeNode().control([0x49], now: 0, &sink))
         #expect((empty["leases"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func leaseListingText() {
+        let node = makeNode()
+        var sink = RecordingSink()
+        node.forceOwn(2, now: 0)
+        node.forceClaimed(5, by: largerID, at: peerB, until: 1_000_000)
+        node.dhcp(clientPacket(.request, xid: 0x42, chaddr: mac(1), requested: IPv4Address(10, 0, 0, 9)), now: 1000, &sink)
+        node.dhcp(clientPacket(.discover, xid: 0x43, chaddr: mac(2)), now: 1000, &sink)
+        node.dhcp(clientPacket(.request, xid: 0x44, chaddr: mac(3), requested: IPv4Address(10, 0, 0, 22)), now: 1000, &sink)
+        #expect(node.control([0x48], now: 2000, &sink) ==
+            "address\tstate\tmac\tblock\towner\texpires\n" +
+            "10.0.0.8\toffered\t0A:00:00:00:00:02\t2\t1000000000000000\t11\n" +
+            "10.0.0.9\tleased\t0A:00:00:00:00:01\t2\t1000000000000000\t309\n" +
+            "10.0.0.22\toffered\t0A:00:00:00:00:03\t5\tFF00000000000001\t309\n" +
+            "\nleases: 3\n")
+        #expect(makeNode().control([0x48], now: 0, &sink) == "address\tstate\tmac\tblock\towner\texpires\n\nleases: 0\n")
     }
 
     @Test func statisticsJSONWithFullIdsAndReset() throws {
@@ -216,14 +233,14 @@ import Testing
         var sink = RecordingSink()
         node.forceClaimed(7, by: NodeID(0xABCD_EF01_2345_6789), at: peerA, until: 89_500)
         node.dhcp(clientPacket(.inform, ciaddr: IPv4Address(10, 0, 0, 5)), now: 0, &sink)
-        let o = try json(node.control([0x43], now: 0, &sink))
+        let o = try json(node.control([0x47], now: 0, &sink))
         #expect(o["dhcp.recv_inform"] as? Int == 1)
         #expect(o["dhcp.send_ack"] as? Int == 1)
         #expect(o["ddhcp.blocks.claimed"] as? Int == 1 && o["ddhcp.blocks.free"] as? Int == 63)
         let owners = try #require(o["block_owners"] as? [String])
         #expect(owners.count == 64 && owners[7] == "ABCDEF0123456789" && owners[0] == "0000000000000000")
         #expect(node.statistics == Statistics())
-        let again = try json(node.control([0x42], now: 0, &sink))
+        let again = try json(node.control([0x46], now: 0, &sink))
         #expect(again["dhcp.send_ack"] as? Int == 0)
     }
 

@@ -177,6 +177,26 @@ import Testing
         #expect(Array(out[240..<250]) == [54, 4, 10, 0, 0, 1, 53, 1, 6, 255])
     }
 
+    @Test func tooSmallBuffersProduceNothing() {
+        var out = [UInt8](repeating: 0, count: DHCPWire.minimumReplyBuffer - 1)
+        let f = DHCPClientFields()
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        out.withUnsafeMutableBytes { b in
+            #expect(DHCPWire.buildReply(into: b, type: .ack, client: f, yourAddress: .zero, parameterList: empty,
+                                        options: defaultStore(), includeLeaseTime: true) == 0)
+            #expect(DHCPWire.buildNak(into: b, client: f, options: defaultStore()) == 0)
+        }
+        // Largest possible tail (54 and 51 at 255 bytes each) still fits the minimum buffer.
+        var store = OptionStore()
+        store.set(54, [UInt8](repeating: 1, count: 255))
+        store.set(51, [UInt8](repeating: 2, count: 255))
+        var big = [UInt8](repeating: 0, count: DHCPWire.minimumReplyBuffer)
+        let n = big.withUnsafeMutableBytes { b in
+            DHCPWire.buildReply(into: b, type: .ack, client: f, yourAddress: .zero, parameterList: empty, options: store, includeLeaseTime: true)
+        }
+        #expect(n == 240 + 257 + 257 + 3 + 1)
+    }
+
     @Test func destinations() {
         var f = DHCPClientFields()
         #expect(DHCPWire.destination(for: f, isNak: false) == .broadcast)

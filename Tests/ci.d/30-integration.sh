@@ -3,7 +3,7 @@
 # a 3-node mesh with real DHCP clients, restart. Each suite is bounded and cleans up after
 # itself (trap EXIT in Tests/integration/lib.sh).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export PATH=/opt/swift/usr/bin:$PATH
 if [ "$(id -u)" -ne 0 ]; then
     echo "30-integration: needs root (network namespaces)" >&2
@@ -13,7 +13,9 @@ swift build 2>&1 | tail -n 1
 failed=0
 # run NAME SECONDS CMD… — one bounded suite.
 run() {
-    local name=$1 limit=$2 start=$(date +%s); shift 2
+    local name=$1 limit=$2 start
+    start=$(date +%s)
+    shift 2
     if timeout --kill-after=10 "$limit" "$@"; then
         echo "--- $name: ok ($(( $(date +%s) - start )) s)"
     else
@@ -24,11 +26,11 @@ run() {
 for suite in cli control mesh restart; do
     run "$suite" 150 bash "Tests/integration/$suite.sh"
 done
-# The same shell built in Embedded Swift mode (what ships) passes the start-up and control suites.
+# The same sources built in Embedded Swift mode (what ships) pass the suites as well.
 emb=$(mktemp -d /tmp/ddhcpd-embedded.XXXXXX)
 trap 'rm -rf "$emb"' EXIT
 run embedded-build 300 bash Tests/integration/build-embedded.sh "$emb"
-for suite in cli control; do
+for suite in cli control mesh; do
     DDHCPD="$emb/ddhcpd" run "$suite (Embedded build)" 150 bash "Tests/integration/$suite.sh"
 done
 [ "$failed" -eq 0 ]

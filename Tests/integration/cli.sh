@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command line and start-up: usage/version, validation errors (exit 1, one clear line),
 # socket failures (exit 2, naming the interface/port), ddhcpdctl's C behaviour, SIGTERM.
+# shellcheck source=Tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 # expect STATUS PATTERN CMD… — CMD exits with STATUS and its output matches PATTERN.
@@ -80,26 +81,27 @@ pass "SIGTERM: exit 0 after $elapsed ms, socket file removed, no stray output"
 
 # SIGINT too, and a stale socket file from a killed daemon does not stop a new one.
 ip netns exec "$NS-a" "$DDHCPD" -L -S -C "$WORK/c1" >>"$WORK/first.log" 2>&1 &
-pid=$!; DAEMON_PID[x]=$pid
+pid=$!; DAEMON_PID["stale"]=$pid
 wait_for 5 "$CTL" -C "$WORK/c1" -d || fail "daemon did not start"
 kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
 [ -S "$WORK/c1" ] || fail "expected a stale socket file after SIGKILL"
-ip netns exec "$NS-a" "$DDHCPD" -L -S -C "$WORK/c1" >>"$WORK/first.log" 2>&1 &
-pid=$!; DAEMON_PID[x]=$pid
+ip netns exec "$NS-a" "$DDHCPD" -L -S -I 0123456789abcdef -C "$WORK/c1" >>"$WORK/first.log" 2>&1 &
+pid=$!; DAEMON_PID["stale"]=$pid
 wait_for 5 "$CTL" -C "$WORK/c1" -d || fail "daemon did not replace the stale socket"
+"$CTL" -C "$WORK/c1" -b | grep -qP '^node id\t0123456789ABCDEF$' || fail "-I did not set the node id"
 kill -INT "$pid"; rc=0; wait "$pid" || rc=$?
-unset "DAEMON_PID[x]"
-[ "$rc" -eq 0 ] && [ ! -e "$WORK/c1" ] || fail "SIGINT: exit $rc, socket file still there?"
-pass "stale socket file replaced; SIGINT stops the daemon"
+unset "DAEMON_PID[stale]"
+{ [ "$rc" -eq 0 ] && [ ! -e "$WORK/c1" ]; } || fail "SIGINT: exit $rc, socket file still there?"
+pass "stale socket file replaced; -I sets the node id; SIGINT stops the daemon"
 
 # -d: detaches (the parent returns at once with 0), keeps serving, logs to syslog.
 in_ns "$NS-a" "$DDHCPD" -d -L -S -C "$WORK/c4" >"$WORK/daemonised.log" 2>&1
 wait_for 5 "$CTL" -C "$WORK/c4" -d || fail "daemonised ddhcpd did not create its socket"
 dpid=$(pgrep -f -- "-C $WORK/c4" | head -n1)
 [ -n "$dpid" ] || fail "daemonised ddhcpd not found"
-DAEMON_PID[d]=$dpid
+DAEMON_PID["detached"]=$dpid
 "$CTL" -C "$WORK/c4" -d | grep -q '^DHCP Option Store' || fail "daemonised ddhcpd does not answer"
 kill -TERM "$dpid"
 wait_for 2 test ! -e "$WORK/c4" || fail "daemonised ddhcpd did not stop on SIGTERM"
-unset "DAEMON_PID[d]"
+unset "DAEMON_PID[detached]"
 pass "-d daemonises and answers on its control socket"

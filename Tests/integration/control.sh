@@ -2,6 +2,7 @@
 # The control socket and ddhcpdctl: C's exact answers, the extensions (-j, -e), malformed and
 # random input leaving the daemon serving, a command split over two writes (Q-31), and a
 # -S (no DHCP) node.
+# shellcheck source=Tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 PROBE="$ROOT/Tests/integration/dhcpprobe.py"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of the namespace integration tests (source it; needs root, iproute2).
 #
 # Topology (PROTOCOL.md §14.1, but everything lives in namespaces created here, so parallel
@@ -150,6 +151,23 @@ node_id() { ctl "$1" -b | awk -F'\t' '$1 == "node id" {print $2}'; }
 owned() { blocks "$1" | awk '$2 == 4 {print $1}'; }
 owns_block() { [ -n "$(owned "$1")" ]; }
 
+# tables_agree I… — every listed node shows every other listed node's blocks as CLAIMED (2)
+# with the right owner id. (A node started after the others learns their blocks only at
+# their next refresh, B/4 seconds later.)
+tables_agree() {
+    local i j b table id
+    for i in "$@"; do
+        table=$(blocks "$i")
+        for j in "$@"; do
+            [ "$i" = "$j" ] && continue
+            id=$(node_id "$j")
+            for b in $(owned "$j"); do
+                grep -qx "$b 2 $id" <<<"$table" || { echo "node $i: block $b of node $j is not '2 $id'"; return 1; }
+            done
+        done
+    done
+}
+
 # lease_state I ADDRESS — the state of ADDRESS in node I's lease listing (ddhcpdctl -e):
 # "offered", "leased" or "free" when it is not listed; with its MAC: "leased 0A:…".
 lease_state() {
@@ -166,6 +184,8 @@ counter() { ctl "$1" -s | awk -v n="$2" '$1 == n {print $2}'; }
 hook_script() {
     cat >"$WORK/hook.sh" <<HOOK
 echo "node=\$NODE \$*" >>"$WORK/hooks.log"
+# What the hook inherited: stdin and the blocked-signal mask (both must be clean).
+echo "stdin=\$(readlink /proc/\$\$/fd/0) \$(grep SigBlk /proc/\$\$/status | tr -d '\t')" >>"$WORK/hookenv.log"
 HOOK
     echo "$WORK/hook.sh"
 }

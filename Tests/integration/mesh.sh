@@ -2,6 +2,7 @@
 # Three daemons on one mesh link, each with its own client LAN, real DHCP clients (busybox
 # udhcpc, ISC dhclient, dhcpcd): leases, uniqueness, block tables, renewals, roaming, release,
 # INFORM, hooks.
+# shellcheck source=Tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 HOOK=$(hook_script)
@@ -11,13 +12,17 @@ ARGS=(-L -b 2 -B 8 -t 2 -N 10.0.0.0/24 -o 51:4:0.0.0.20 -H "$HOOK" -v)
 
 mesh_create
 for i in 0 1 2; do node_create "$i"; done
-for i in 0 1 2; do daemon_start "$i" "${ARGS[@]}"; done
+# Node 2 sends RENEWLEASE addresses big-endian (-E be, like ath79 C nodes); the others use the
+# default little-endian order and must accept both (Q-2).
+daemon_start 0 "${ARGS[@]}"
+daemon_start 1 "${ARGS[@]}"
+daemon_start 2 "${ARGS[@]}" -E be
 for i in 0 1 2; do
     wait_for 15 owns_block "$i" || fail "node $i owns no block"
 done
 declare -A ID=()
 for i in 0 1 2; do ID[$i]=$(node_id "$i"); done
-[ "${ID[0]}" != "${ID[1]}" ] && [ "${ID[1]}" != "${ID[2]}" ] && [ "${ID[0]}" != "${ID[2]}" ] \
+{ [ "${ID[0]}" != "${ID[1]}" ] && [ "${ID[1]}" != "${ID[2]}" ] && [ "${ID[0]}" != "${ID[2]}" ]; } \
     || fail "node ids not distinct: ${ID[*]}"
 grep -q "node=0 endlearning" "$WORK/hooks.log" || fail "no endlearning hook at start with -L"
 pass "3 nodes own blocks; ids ${ID[*]}; endlearning hook ran"
@@ -49,19 +54,7 @@ done
 pass "6 clients (udhcpc, dhclient, dhcpcd) got unique addresses from their node's blocks; lease hooks"
 
 # Every node sees every other node's blocks as CLAIMED (2) with the right owner id.
-check_tables() {
-    local i j b
-    for i in 0 1 2; do
-        local table; table=$(blocks "$i")
-        for j in 0 1 2; do
-            [ "$i" = "$j" ] && continue
-            for b in $(owned "$j"); do
-                grep -qx "$b 2 ${ID[$j]}" <<<"$table" || { echo "node $i: block $b of node $j not '2 ${ID[$j]}'"; return 1; }
-            done
-        done
-    done
-}
-wait_for 10 check_tables || fail "block tables disagree: $(check_tables)"
+wait_for 10 tables_agree 0 1 2 || fail "block tables disagree: $(tables_agree 0 1 2)"
 pass "each node shows the others' blocks as claimed (state 2) by the right owner"
 
 # Renewals keep the address (dhclient renews by itself at T1 = 10 s).
@@ -83,6 +76,9 @@ for c in ua pc; do
     : >"$WORK/$c.events.before"; cp "$WORK/$c.events" "$WORK/$c.events.before"
 done
 roamed() { grep -q "node=2 lease ${ADDR[$1]} $(client_mac "$1")" "$WORK/hooks.log"; }
+ip netns exec "$HUB" tcpdump --immediate-mode -U -n -i s2 -w "$WORK/mesh.pcap" udp port 1235 >"$WORK/tcpdump.log" 2>&1 &
+BG_PIDS+=($!)
+wait_for 5 grep -q listening "$WORK/tcpdump.log" || fail "tcpdump did not start"
 renewlease_sent=$(counter 2 direct.send_renewlease)
 leaseack_sent=$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))
 for c in ua pc; do
@@ -100,7 +96,10 @@ done
 [ "$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))" -ge $((leaseack_sent + 2)) ] \
     || fail "the owners sent no LEASEACK"
 [ "$(lease_state 0 "${ADDR[ua]}")" = "leased $(client_mac ua)" ] || fail "owner node 0 does not keep ua's lease (Q-10)"
-pass "roaming udhcpc and dhcpcd clients renewed through node 2 (RENEWLEASE/LEASEACK) and kept their addresses"
+be=$(python3 -c 'import socket, sys; print(socket.inet_aton(sys.argv[1]).hex())' "${ADDR[ua]}")
+captured_be() { python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap" | grep -qx "$be"; }
+wait_for 3 captured_be || fail "no big-endian RENEWLEASE for ${ADDR[ua]} ($be) from node 2: $(python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap" | tr '\n' ' ')"
+pass "roaming udhcpc and dhcpcd clients renewed through node 2 (RENEWLEASE big-endian with -E be, LEASEACK) and kept their addresses"
 
 # INFORM: answered with an ACK, inform hook with the client's address.
 client_create in 2
@@ -127,6 +126,16 @@ for c in xb ud pf; do
 done
 pass "dhclient, udhcpc and dhcpcd releases freed their leases; release hooks carry the address"
 
+# Hooks ran with stdin from /dev/null and no blocked signals, and left no zombies (Q-32).
+[ "$(sort -u "$WORK/hookenv.log")" = "stdin=/dev/null SigBlk:0000000000000000" ] \
+    || fail "hook environment: $(sort -u "$WORK/hookenv.log")"
+sleep 0.5
+for i in 0 1 2; do
+    zombies=$(ps --ppid "${DAEMON_PID[$i]}" -o stat= | grep -c '^Z' || true)
+    [ "$zombies" -eq 0 ] || fail "daemon $i has $zombies zombie children"
+done
+pass "$(wc -l <"$WORK/hookenv.log") hook runs: stdin /dev/null, no blocked signals, no zombies"
+
 for i in 0 1 2; do kill -0 "${DAEMON_PID[$i]}" || fail "daemon $i died"; done
-[ -z "$(grep -E 'FATAL|ERROR' "$WORK"/d*.log)" ] || fail "errors logged: $(grep -E 'FATAL|ERROR' "$WORK"/d*.log)"
+! grep -qE 'FATAL|ERROR' "$WORK"/d*.log || fail "errors logged: $(grep -E 'FATAL|ERROR' "$WORK"/d*.log)"
 pass "daemons alive, no errors logged"

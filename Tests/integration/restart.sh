@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A daemon killed (SIGKILL) and restarted with a learning phase rejoins the mesh with the
 # same node id, while the other nodes keep serving their clients throughout.
+# shellcheck source=Tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 HOOK=$(hook_script)
@@ -51,7 +52,7 @@ wait_for 20 has_address v1 || fail "new client on the restarted node got no addr
 kill -USR1 "${CLIENT_PID[u1]}"
 in_node1() { local a; a=$(client_address u1); [ -n "$a" ] && owned 1 | grep -qx "$(block_of "$a")"; }
 wait_for 25 in_node1 || fail "u1 ($(client_address u1)) did not end up with a lease of node 1 ($(owned 1 | tr '\n' ' '))"
-addrs=$(for c in u0 u1 u2 v0 v1; do client_address "$c"; done)
-[ -z "$(sort <<<"$addrs" | uniq -d)" ] || fail "duplicate addresses: $(echo $addrs)"
-[ "$(client_address u0)" = "$a0" ] && [ "$(client_address u2)" = "$a2" ] || fail "clients of nodes 0/2 lost their addresses"
-pass "node 1 rejoined: its blocks are seen by all, it serves new and old clients, addresses unique ($(echo $addrs))"
+addrs=$(for c in u0 u1 u2 v0 v1; do client_address "$c"; done | tr '\n' ' ')
+[ -z "$(tr ' ' '\n' <<<"$addrs" | sed '/^$/d' | sort | uniq -d)" ] || fail "duplicate addresses: $addrs"
+{ [ "$(client_address u0)" = "$a0" ] && [ "$(client_address u2)" = "$a2" ]; } || fail "clients of nodes 0/2 lost their addresses"
+pass "node 1 rejoined: its blocks are seen by all, it serves new and old clients, addresses unique ($addrs)"
