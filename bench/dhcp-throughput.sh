@@ -84,6 +84,14 @@ measure() {
     emit $B "$mprefix REQUEST→ACK p99" "ms" "$side" "$(kv ra_p99)"
     emit $B "$mprefix daemon CPU per DHCP packet received" "µs" "$side" "$cpu_us"
     # Cross-check: what perfdhcp received must have been sent by the daemon.
+    # Where do exchanges get lost: DISCOVERs that never reached the daemon (its socket buffer
+    # or the link) vs OFFERs/ACKs the daemon sent that perfdhcp did not count.
+    local rdisc; rdisc=$(stat_of "$WORK/stats.txt" dhcp.recv_discover)
+    if [ -n "$rdisc" ] && [ "$do_sent" -gt 0 ]; then
+        emit $B "$mprefix DISCOVERs received (daemon) / sent (perfdhcp)" ratio "$side" "$(fcalc "round($rdisc / $do_sent, 3)")"
+        emit $B "$mprefix OFFERs sent (daemon) / DISCOVERs received" ratio "$side" \
+            "$( [ "$rdisc" -gt 0 ] && fcalc "round(${offers:-0} / $rdisc, 3)" || echo nan)"
+    fi
     if [ -n "$acks" ] && [ -n "$offers" ]; then
         if [ "$acks" -lt "$ra_recv" ] || [ "$offers" -lt "$do_recv" ]; then
             bench_log "MISMATCH $label $mprefix: perfdhcp got $do_recv offers/$ra_recv acks, daemon sent $offers/$acks"

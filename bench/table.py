@@ -17,8 +17,10 @@ def fmt(v):
         return "n/a"
     if v == int(v) and abs(v) < 1e12:
         return str(int(v))
-    if abs(v) >= 100:
+    if abs(v) >= 1000:
         return f"{v:.0f}"
+    if abs(v) >= 100:
+        return f"{v:.1f}"
     if abs(v) >= 1:
         return f"{v:.2f}"
     return f"{v:.3g}"
