@@ -2,11 +2,12 @@
 """Tests of gluon-ddhcpd without gluon: the site check on good and bad site.conf files (gluon's
 need_* helpers stood in by gluon-stub/check_site.lua), the upgrade script's uci output
 (gluon.site and simple-uci stood in), and ddhcpd-gateway-update against stubbed batctl, ip,
-uci, ddhcpdctl and logger, under busybox ash and dash."""
+uci, ddhcpdctl and logger, under busybox ash and dash. With DDHCPD_BINARY set (and root), the
+updater also runs against that real daemon in a network namespace: options set, left alone,
+and removed, as the daemon's own `ddhcpdctl -d` reports them."""
 import os
-import stat
+import shutil
 import subprocess
-import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -19,22 +20,7 @@ ENDLEARNING = os.path.join(PKG, "files", "etc", "ddhcpd.d", "50-gateway-update")
 HOTPLUG = os.path.join(PKG, "files", "etc", "hotplug.d", "net", "50-ddhcpd-gateway")
 LUA = "lua5.1"
 
-failures = 0
-
-
-def report(label, problems):
-    global failures
-    if problems:
-        failures += 1
-        print("FAIL %s\n  %s" % (label, "\n  ".join(problems)))
-    else:
-        print("ok   %s" % label)
-
-
-def write(path, text, mode=0o644):
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
+from testlib import finish, report, skip, write
 
 
 # ---------------------------------------------------------------- site check
@@ -373,8 +359,99 @@ def hotplug():
         report("hotplug.d/net with BATTYPE=%r" % battype, [] if ran == want else ["ran=%s want %s" % (ran, want)])
 
 
+def real_daemon_gateway(daemon):
+    """ddhcpd-gateway-update with the real ddhcpdctl against the real daemon (batctl, ip, uci
+    still stubbed): the option store must show 3 and 6 set, unchanged on a second run (no set
+    command sent), and removed when no gateway is selected."""
+    label = "gateway: real daemon %s" % daemon
+    ns = "owrtgw%d" % os.getpid()
+    tmp = tempfile.mkdtemp(prefix="owrt-gw-")
+    proc = None
+    try:
+        subprocess.run(["ip", "netns", "add", ns], check=True)
+        for cmd in (["link", "set", "lo", "up"], ["link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+                    ["link", "set", "v0", "up"], ["link", "set", "v1", "up"]):
+            subprocess.run(["ip", "-n", ns] + cmd, check=True)
+        sock = os.path.join(tmp, "ctl")
+        real_ctl_dir = os.path.join(tmp, "real")
+        os.mkdir(real_ctl_dir)
+        os.symlink(daemon, os.path.join(real_ctl_dir, "ddhcpdctl"))
+        log = open(os.path.join(tmp, "daemon.log"), "w")
+        proc = subprocess.Popen(["ip", "netns", "exec", ns, daemon, "-D", "-L", "-i", "v0", "-c", "v0",
+                                 "-C", sock, "-N", "10.116.128.0/18", "-b", "2", "-o", "54:4:10.116.191.254"],
+                                stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+
+        def option_store():
+            out = subprocess.run([os.path.join(real_ctl_dir, "ddhcpdctl"), "-C", sock, "-d"],
+                                 capture_output=True, text=True, timeout=5).stdout
+            return {line.split("\t")[0]: ".".join(line.split("\t")[2:6])
+                    for line in out.splitlines() if line[:1].isdigit()} if "DHCP Option Store" in out else None
+
+        for _ in range(50):
+            if proc.poll() is not None or option_store() is not None:
+                break
+            subprocess.run(["sleep", "0.1"])
+        if option_store() is None:
+            skip(label, "the daemon did not answer ddhcpdctl -d within 5 s (exit %s; see its own "
+                 "integration suite), real-daemon check not run" % proc.poll())
+            return
+
+        bin_dir = os.path.join(tmp, "bin")
+        fx = os.path.join(tmp, "fixtures")
+        os.mkdir(bin_dir)
+        os.mkdir(fx)
+        for name, text in (("batctl", BATCTL), ("ip", IP), ("uci", UCI), ("logger", LOGGER)):
+            write(os.path.join(bin_dir, name), text, 0o755)
+        # ddhcpdctl on PATH: records the call, then runs the real client (argv[0] = ddhcpdctl)
+        write(os.path.join(bin_dir, "ddhcpdctl"), '#!/bin/sh\necho "ddhcpdctl $*" >> "$FIXTURES/calls"\n'
+              'exec %s "$@"\n' % os.path.join(real_ctl_dir, "ddhcpdctl"), 0o755)
+        write(os.path.join(fx, "uci"), UCI_FIXTURE + "ddhcpd.settings.control_path=%s\n" % sock)
+        env = dict(os.environ, PATH=bin_dir + ":" + os.environ["PATH"], FIXTURES=fx, EXPECT_MESHIF="bat0")
+        problems = []
+
+        def run_updater(gwl):
+            write(os.path.join(fx, "gwl"), gwl)
+            for name, text in (("tg", TG), ("dc", DC)):
+                write(os.path.join(fx, name), text)
+            if os.path.exists(os.path.join(fx, "calls")):
+                os.remove(os.path.join(fx, "calls"))
+            run = subprocess.run(["busybox", "sh", GATEWAY], env=env, capture_output=True, text=True, timeout=30)
+            if run.returncode != 0 or run.stderr:
+                problems.append("updater rc=%d stderr=%r" % (run.returncode, run.stderr))
+            return open(os.path.join(fx, "calls")).read().splitlines()
+
+        calls = run_updater(GWL)
+        store = option_store()
+        if store.get("3") != "10.116.128.1" or store.get("6") != "10.116.128.1" or store.get("54") != "10.116.191.254":
+            problems.append("after the first run the daemon has %r" % store)
+        if len(calls) != 3:
+            problems.append("first run: %r" % calls)
+        calls = run_updater(GWL)
+        if calls != ["ddhcpdctl -C %s -d" % sock]:
+            problems.append("second run should only query, made %r" % calls)
+        run_updater(GWL.replace("* 02:ca:fe:00:00:01", "  02:ca:fe:00:00:01"))
+        store = option_store()
+        if "3" in store or "6" in store or store.get("54") != "10.116.191.254":
+            problems.append("with no gateway the daemon still has %r" % store)
+        report(label, problems)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 endlearning_hook()
 hotplug()
+if os.environ.get("DDHCPD_BINARY"):
+    if os.geteuid() == 0:
+        real_daemon_gateway(os.environ["DDHCPD_BINARY"])
+    else:
+        skip("gateway: real daemon", "needs root (network namespace)")
 
-print("gluon-ddhcpd: %s" % ("all cases passed" if failures == 0 else "%d case(s) FAILED" % failures))
-sys.exit(1 if failures else 0)
+finish("gluon-ddhcpd")
