@@ -89,12 +89,29 @@ int64_t ddhcp_monotonic_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Early at boot a router's entropy pool may not be initialised yet and getrandom() would
+ * block start-up; a seed does not need more than /dev/urandom then. */
+static int32_t read_urandom(uint8_t *buf, int32_t len) {
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail();
+    int32_t done = 0;
+    while (done < len) {
+        ssize_t n = read(fd, buf + done, (size_t)(len - done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return n < 0 ? fail_close(fd) : (close(fd), -DDHCP_EIO);
+        done += (int32_t)n;
+    }
+    close(fd);
+    return done;
+}
+
 int32_t ddhcp_random(uint8_t *buf, int32_t len) {
     int32_t done = 0;
     while (done < len) {
-        ssize_t n = getrandom(buf + done, (size_t)(len - done), 0);
+        ssize_t n = getrandom(buf + done, (size_t)(len - done), GRND_NONBLOCK);
         if (n < 0) {
             if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == ENOSYS) return read_urandom(buf, len);
             return fail();
         }
         done += (int32_t)n;

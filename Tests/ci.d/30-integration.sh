@@ -23,7 +23,7 @@ run() {
         failed=$((failed + 1))
     fi
 }
-for suite in cli control mesh restart; do
+for suite in cli control mesh restart scale; do
     run "$suite" 150 bash "Tests/integration/$suite.sh"
 done
 # The same sources built in Embedded Swift mode (what ships) pass the suites as well.

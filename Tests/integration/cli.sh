@@ -94,14 +94,34 @@ unset "DAEMON_PID[stale]"
 { [ "$rc" -eq 0 ] && [ ! -e "$WORK/c1" ]; } || fail "SIGINT: exit $rc, socket file still there?"
 pass "stale socket file replaced; -I sets the node id; SIGINT stops the daemon"
 
-# -d: detaches (the parent returns at once with 0), keeps serving, logs to syslog.
-in_ns "$NS-a" "$DDHCPD" -d -L -S -C "$WORK/c4" >"$WORK/daemonised.log" 2>&1
-wait_for 5 "$CTL" -C "$WORK/c4" -d || fail "daemonised ddhcpd did not create its socket"
+# -d: detaches (the parent returns at once with 0), keeps serving, logs to syslog. The daemon
+# runs in a private mount namespace whose /dev/log is a socket of this test.
+python3 - "$WORK/syslog.sock" >"$WORK/syslog.txt" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print("ready", flush=True)
+while True:
+    print(s.recv(4096).decode(errors="replace"), flush=True)
+PY
+BG_PIDS+=($!)
+wait_for 5 grep -q ready "$WORK/syslog.txt" || fail "syslog stand-in did not start"
+# shellcheck disable=SC2016 # expanded by the inner shell
+unshare -m --propagation private sh -ec '
+    mkdir "$1/realdev"; mount --bind /dev "$1/realdev"
+    mount -t tmpfs tmpfs /dev
+    touch /dev/null; mount --bind "$1/realdev/null" /dev/null
+    ln -s "$1/syslog.sock" /dev/log
+    exec ip netns exec "$2" "$3" -d -v -L -S -C "$1/c4"' sh "$WORK" "$NS-a" "$DDHCPD" >"$WORK/daemonised.log" 2>&1 \
+    || fail "ddhcpd -d did not return 0: $(cat "$WORK/daemonised.log")"
+wait_for 5 "$CTL" -C "$WORK/c4" -d || fail "daemonised ddhcpd does not answer"
 dpid=$(pgrep -f -- "-C $WORK/c4" | head -n1)
 [ -n "$dpid" ] || fail "daemonised ddhcpd not found"
 DAEMON_PID["detached"]=$dpid
-"$CTL" -C "$WORK/c4" -d | grep -q '^DHCP Option Store' || fail "daemonised ddhcpd does not answer"
+[ "$(ps -o ppid= -p "$dpid" | tr -d ' ')" = 1 ] || fail "ddhcpd -d is not detached (parent $(ps -o ppid= -p "$dpid"))"
+[ ! -s "$WORK/daemonised.log" ] || fail "ddhcpd -d wrote to the terminal: $(cat "$WORK/daemonised.log")"
+wait_for 5 grep -q "ddhcpd\[$dpid\]: Node id: " "$WORK/syslog.txt" || fail "no INFO lines in syslog: $(cat "$WORK/syslog.txt")"
 kill -TERM "$dpid"
 wait_for 2 test ! -e "$WORK/c4" || fail "daemonised ddhcpd did not stop on SIGTERM"
 unset "DAEMON_PID[detached]"
-pass "-d daemonises and answers on its control socket"
+pass "-d detaches, answers on its control socket, logs to syslog, stops on SIGTERM"

@@ -68,7 +68,7 @@ d = json.load(sys.stdin)
 text = json.dumps(d)
 assert '$id0' in text.upper(), 'node id missing from JSON block table'
 " || fail "JSON block table lacks the node id"
-ctl 0 -e >/dev/null || fail "ddhcpdctl -e failed"
+ctl 0 -e | head -n 1 | grep -qP '^address\tstate\tmac\tblock\towner\texpires$' || fail "lease listing header: $(ctl 0 -e)"
 pass "statistics, reset, JSON output (-j -b/-s/-e) and lease listing (-e)"
 
 # --- log level at runtime: INFO lines appear after -v 3 and stop after -v 2
@@ -148,7 +148,10 @@ kill -0 "${DAEMON_PID[0]}" || fail "daemon died on control socket input"
 ctl 0 -d | grep -qP '^3\t4\t10\t0\t0\t2\t$' || fail "split command not applied: $(ctl 0 -d)"
 ctl 0 -b | head -n 1 | grep -q '^block size/number' || fail "block table no longer served"
 client_create p 0
-out=$(in_ns "$NS-p" python3 "$PROBE" "${IFP}p" discover) || fail "no DHCP OFFER after control fuzzing"
+out=$(in_ns "$NS-p" python3 "$PROBE" "${IFP}p" discover 02:00:00:00:00:99) || fail "no DHCP OFFER after control fuzzing"
+offered=${out#OFFER yiaddr=}; offered=${offered%% *}
+ctl 0 -e | grep -qP "^$offered\toffered\t02:00:00:00:00:99\t[0-9]+\t$id0\t[0-9]+\$" \
+    || fail "lease listing lacks the offer of $offered: $(ctl 0 -e)"
 pass "malformed/random/idle/split/concurrent control input: daemon still serves ($out)"
 
 # --- -S: no DHCP socket, no claims, but the block table follows the mesh

@@ -168,10 +168,10 @@ tables_agree() {
     done
 }
 
-# lease_state I ADDRESS — the state of ADDRESS in node I's lease listing (ddhcpdctl -e):
+# lease_state I ADDRESS — the state of ADDRESS in node I's lease listing (ddhcpdctl -j -e):
 # "offered", "leased" or "free" when it is not listed; with its MAC: "leased 0A:…".
 lease_state() {
-    ctl "$1" -e | python3 -c '
+    ctl "$1" -j -e | python3 -c '
 import json, sys
 leases = [l for l in json.load(sys.stdin)["leases"] if l["address"] == sys.argv[1]]
 print("%s %s" % (leases[0]["state"], leases[0]["mac"]) if leases else "free")' "$2"
@@ -283,6 +283,17 @@ client_renew() {
         dhcpcd) ip netns exec "$NS-$1" dhcpcd -4 -N "$IFP$1" >>"$WORK/$1.log" 2>&1 ;;
         dhclient) : ;;
     esac
+}
+
+# client_stop NAME — stop the client without releasing its lease; its address is removed.
+client_stop() {
+    local name=$1
+    case ${CLIENT_KIND[$name]} in
+        udhcpc|dhclient) kill "${CLIENT_PID[$name]}" 2>/dev/null || true ;;
+        dhcpcd) ip netns exec "$NS-$name" dhcpcd -4 -x "$IFP$name" >>"$WORK/$name.log" 2>&1 || true ;;
+    esac
+    wait "${CLIENT_PID[$name]}" 2>/dev/null || true
+    ip -n "$NS-$name" -4 addr flush dev "$IFP$name"
 }
 
 # client_release NAME — release the lease (the client sends DHCPRELEASE) and stop the client.

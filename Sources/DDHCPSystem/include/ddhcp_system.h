@@ -62,7 +62,8 @@ int32_t ddhcp_error_text(int32_t code, uint8_t *buf, int32_t cap);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t ddhcp_monotonic_ms(void);
-/* Fills buf with len bytes from the kernel's entropy source. Returns len or -error. */
+/* Fills buf with len bytes from the kernel's entropy source, without blocking (falls back to
+ * /dev/urandom while the pool is not initialised). Returns len or -error. */
 int32_t ddhcp_random(uint8_t *buf, int32_t len);
 
 /* --- interfaces --------------------------------------------------------------------------- */
