@@ -25,7 +25,7 @@ bench_parse_args "$@"
 PERFDHCP=$(command -v perfdhcp) || bench_die "perfdhcp not found (scripts/setup.d/60-bench.sh installs kea-admin)"
 
 if [ "$QUICK" = 1 ]; then
-    RATES="200 1000"; PERIOD=2; MANY_PERIOD=4; ROUNDS=1
+    RATES="200 1000"; PERIOD=2; MANY_PERIOD=6; ROUNDS=1   # ≥ 1 claim (3 s) + DORA
 else
     RATES="100 1000 2000 4000 8000"; PERIOD=5; MANY_PERIOD=20; ROUNDS=2
 fi
