@@ -19,6 +19,7 @@
 #   churn, scaled timers  -t 2 -B 40 -n 40: on every node perfdhcp brings 100 clients (10 DORA/s,
 #                         3 RELEASE/s), and a client roams every ~2 s (lease on node i, then an
 #                         INIT-REBOOT REQUEST on node i+1 → RENEWLEASE/LEASEACK unicast).
+# --quick: 3 nodes, -t 2 -B 12 (a refresh every ≈ 3 s), 6 s windows, no gluon phase.
 #
 # Usage: bench/mesh-overhead.sh [--bin PATH] [--compare PATH] [--quick] [--results FILE]
 set -uo pipefail
