@@ -10,6 +10,10 @@
 //  is sent once per received message (C sends one per entry).
 //  Free addresses that can never be offered (our server identifier, Q-27) do not count as
 //  spare leases.
+//  Q-14 INQUIRE rounds (and the ownership step after the third) are at least floor(T/2) s
+//       apart, C's idle cadence, although housekeeping still runs after every multicast.
+//       Rounds driven by other nodes' traffic would otherwise finish within milliseconds,
+//       before a competing claimer's INQUIRE arrives, and both would own the block.
 
 extension Node {
     // MARK: Receiving UPDATECLAIM / INQUIRE
@@ -220,12 +224,17 @@ extension Node {
 
     func claim<S: ActionSink>(need: Int, now: Millis, sink: inout S) {
         var need = need
+        let roundDue = now >= nextInquiryRound  // see the header
         // 1. Walk the claiming list: own blocks inquired three times, drop lost ones.
         var i = 0
         while i < claiming.count {
             let b = Int(claiming[i])
             let block = table.blocks[b]
             if block.claimCounter >= 3 {
+                if block.state == .claiming && !roundDue {
+                    i += 1  // peers get a full round to object to our third INQUIRE
+                    continue
+                }
                 if block.state == .claiming {  // only if nobody interfered
                     if table.attachTable(b) {
                         own(b, now: now, sink: &sink)
@@ -263,8 +272,8 @@ extension Node {
                 extra -= 1
             }
         }
-        // 3. One INQUIRE listing every block on the list.
-        guard !claiming.isEmpty else { return }
+        // 3. One INQUIRE listing every block on the list, once per round.
+        guard !claiming.isEmpty, roundDue else { return }
         MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, command: .inquire,
                              count: UInt8(truncatingIfNeeded: claiming.count))
         for (k, b) in claiming.enumerated() { MeshWire.writeInquireEntry(meshOut, k, block: b) }
@@ -273,6 +282,7 @@ extension Node {
         statistics.add(.mcastSendInquire)
         statistics.sent(.mcastSendPkg, .mcastSendByte, length: length, ok: ok)
         guard ok else { return }
+        nextInquiryRound = now + housekeepingSpacingMs
         for b in claiming {
             let i = Int(b)
             table.blocks[i].claimCounter &+= 1

@@ -25,6 +25,9 @@ public final class Node {
     /// Blocks being inquired, in selection order (§4.3). Bounded: the INQUIRE count is 1 byte.
     var claiming: [UInt32]
     let claimingCapacity: Int
+    /// Earliest time of the next INQUIRE round (claim step): rounds are at least
+    /// housekeepingSpacingMs apart even when multicasts trigger housekeeping more often.
+    var nextInquiryRound: Millis = .min
     var random: Xoshiro256
     var learning: Bool
     var nextHousekeeping: Millis

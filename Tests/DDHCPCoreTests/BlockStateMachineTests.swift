@@ -96,10 +96,35 @@ import Testing
         node.multicast([1, 2, 3], now: 100, &sink)
         node.multicast(MeshWire.inquire(nodeID: largerID, pool: MeshPool(prefix: IPv4Address(10, 1, 0, 0), prefixLength: 24, blockSize: 4), blocks: [1]), now: 100, &sink)
         #expect(sink.multicasts.isEmpty)
-        // A valid one drives the next claim round immediately (C's Q-14 behaviour).
+        // A valid one runs housekeeping, but the next INQUIRE round waits until
+        // floor(T/2) s after the last one, so traffic cannot rush a claim past competitors.
         node.multicast(MeshWire.updateClaim(nodeID: largerID, pool: testPool, claims: []), now: 200, &sink)
+        #expect(sink.multicasts.isEmpty)
+        #expect(node.block(Int(node.claimingList[0])).claimCounter == 1)
+        // Once a round is due, a valid multicast drives it without waiting for the timer.
+        node.multicast(MeshWire.updateClaim(nodeID: largerID, pool: testPool, claims: []), now: 7000, &sink)
         #expect(sink.multicasts.count == 1)
         #expect(node.block(Int(node.claimingList[0])).claimCounter == 2)
+    }
+
+    @Test func trafficCannotRushTheClaimRounds() throws {
+        // a multicast every 50 ms still gives one INQUIRE per round, and the block is
+        // owned only a round after the third INQUIRE (T = 15: rounds 7 s apart; the rounds
+        // fall at 0, 7001 and 14001, so ownership at 21001).
+        let node = makeNode()
+        var sink = RecordingSink()
+        node.tick(now: 0, sink: &sink)
+        let b = Int(try #require(node.claimingList.first))
+        for t in stride(from: Millis(1), through: 20_999, by: 50) {
+            node.multicast(MeshWire.inquire(nodeID: smallerID, pool: testPool, blocks: [UInt32((b + 1) % 64)]), now: t, &sink)
+        }
+        #expect(node.block(b).claimCounter == 3)
+        #expect(node.block(b).state == .claiming)
+        #expect(sink.multicasts.compactMap { decodeSent($0) }.filter { $0.command == 2 }.count == 3)
+        node.multicast(MeshWire.inquire(nodeID: smallerID, pool: testPool, blocks: [UInt32((b + 1) % 64)]), now: 21_000, &sink)
+        #expect(node.block(b).state == .claiming)
+        node.multicast(MeshWire.inquire(nodeID: smallerID, pool: testPool, blocks: [UInt32((b + 1) % 64)]), now: 21_001, &sink)
+        #expect(node.block(b).state == .ours)
     }
 
     @Test func ownsOnlyIfStillClaiming() throws {
