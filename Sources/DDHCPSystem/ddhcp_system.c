@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -293,12 +294,25 @@ int32_t ddhcp_unix_listen(const uint8_t *path) {
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return fail();
     unlink(sa.sun_path); /* a stale socket file of an earlier run */
+    /* Bind under a temporary name and rename once listening: whoever sees the file (scripts
+     * that wait for it, then run ddhcpdctl) can connect at once. */
+    struct sockaddr_un tmp = sa;
+    int n = snprintf(tmp.sun_path, sizeof tmp.sun_path, "%s.%ld", sa.sun_path, (long)getpid());
+    int use_tmp = n > 0 && (size_t)n < sizeof tmp.sun_path;
+    const struct sockaddr_un *bound = use_tmp ? &tmp : &sa;
+    if (use_tmp) unlink(tmp.sun_path);
     /* Create the file owner-only from the start (no window with wider permissions). */
     mode_t old = umask(0177);
-    int b = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    int b = bind(fd, (const struct sockaddr *)bound, sizeof *bound);
     umask(old);
     if (b < 0) return fail_close(fd);
-    if (chmod(sa.sun_path, 0600) < 0 || listen(fd, 16) < 0) return fail_close(fd);
+    if (chmod(bound->sun_path, 0600) < 0 || listen(fd, 16) < 0 ||
+        (use_tmp && rename(tmp.sun_path, sa.sun_path) < 0)) {
+        int32_t code = fail();
+        unlink(bound->sun_path);
+        close(fd);
+        return code;
+    }
     return fd;
 }
 

@@ -79,6 +79,33 @@ elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 [ ! -s "$WORK/first.log" ] || fail "stray output at default log level: $(cat "$WORK/first.log")"
 pass "SIGTERM: exit 0 after $elapsed ms, socket file removed, no stray output"
 
+# Gluon's command line (PROTOCOL.md §15) is accepted as is: options in command-line order,
+# then the defaults that were not given; 1024 blocks of 4.
+ip netns exec "$NS-a" "$DDHCPD" -D -s 2 -b 2 -B 300 -c client0 -i server0 -N 10.116.224.0/20 -t 15 \
+    -H /bin/true -o 51:4:0.0.1.44 -o 54:4:10.116.254.254 -o 1:4:255.255.128.0 -C "$WORK/c6" \
+    >>"$WORK/first.log" 2>&1 &
+pid=$!; DAEMON_PID["gluon"]=$pid
+wait_for 5 "$CTL" -C "$WORK/c6" -d || fail "daemon with gluon's arguments did not start"
+want=$(printf 'DHCP Lease Time: 300\n\nDHCP Disabled: 0\nDHCP Option Store\ncode\tlen\tpayload\n51\t4\t0\t0\t1\t44\t\n54\t4\t10\t116\t254\t254\t\n1\t4\t255\t255\t128\t0\t\n2\t4\t0\t0\t0\t0\t\n28\t4\t10\t116\t239\t255\t\n')
+[ "$("$CTL" -C "$WORK/c6" -d)" = "$want" ] || fail "gluon option store: $("$CTL" -C "$WORK/c6" -d)"
+"$CTL" -C "$WORK/c6" -b | head -n 1 | grep -qP '^block size/number\t4/1024 $' || fail "gluon block table: $("$CTL" -C "$WORK/c6" -b | head -n 1)"
+kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+unset "DAEMON_PID[gluon]"
+pass "gluon's command line: accepted, option store in C's order, 4/1024 blocks"
+
+# The control socket file appears only once it accepts connections: a script that waits for
+# the file and then runs ddhcpdctl at once is answered (5 starts).
+for k in 1 2 3 4 5; do
+    ip netns exec "$NS-a" "$DDHCPD" -L -S -C "$WORK/c5" >>"$WORK/first.log" 2>&1 &
+    pid=$!; DAEMON_PID["race"]=$pid
+    wait_for 5 test -S "$WORK/c5" || fail "no control socket file"
+    "$CTL" -C "$WORK/c5" -d | grep -q '^DHCP Option Store' || fail "socket file present but not answering (start $k)"
+    kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+done
+unset "DAEMON_PID[race]"
+! compgen -G "$WORK/c5.*" >/dev/null || fail "temporary socket files left: $(compgen -G "$WORK/c5.*")"
+pass "the control socket file appears only when it answers"
+
 # SIGINT too, and a stale socket file from a killed daemon does not stop a new one.
 ip netns exec "$NS-a" "$DDHCPD" -L -S -C "$WORK/c1" >>"$WORK/first.log" 2>&1 &
 pid=$!; DAEMON_PID["stale"]=$pid

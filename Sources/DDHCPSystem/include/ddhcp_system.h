@@ -103,7 +103,8 @@ int32_t ddhcp_write_all(int32_t fd, const uint8_t *buf, int32_t len);
 /* --- Unix-domain control socket ----------------------------------------------------------- */
 
 /* Removes any file at path, then listens on it (SOCK_STREAM, mode 0600, non-blocking,
- * close-on-exec). Returns the listening fd or -error. */
+ * close-on-exec). The file appears only once the socket accepts connections.
+ * Returns the listening fd or -error. */
 int32_t ddhcp_unix_listen(const uint8_t *path);
 /* Accepts one pending connection (close-on-exec). The connection blocks, with reads and
  * writes bounded to one second each: read it only when the poller reports it readable.
