@@ -43,7 +43,7 @@ import Glibc
         node.tick(now: 7000, sink: &sink)
         // need = ceil((2 + min(32, 4·4)) / 4) = 5: the first block plus 4 more, in one INQUIRE.
         #expect(Self.inquiries(sink) == [node.claimingList])
-        #expect(node.claimingList.count == 1 + Node.demandBlocksPerRound)
+        #expect(node.claimingList.count == 5)
     }
 
     @Test func burstIsServedFasterThanOneBlockPerClaim() {
