@@ -10,7 +10,9 @@
 //  * the extra need is at most `Node.demandBlocksPerRound` blocks, and at most a quarter of
 //    the FREE blocks, so the claiming list (and each INQUIRE) grows by a few blocks only;
 //  * leases we OFFERED and that no REQUEST confirmed yet are subtracted: a flood leaves its
-//    offers unconfirmed and falls back to C's rate, real clients confirm within milliseconds;
+//    offers unconfirmed, so once `capacity` offers are outstanding the demand is cancelled and
+//    a node under a random-MAC flood owns at most about capacity/S blocks more than C would
+//    (whatever the flood's length); real clients confirm their offers within milliseconds;
 //  * blocks left empty after the burst are dropped as needless (§6.3) as before.
 
 struct ClientDemand: Equatable {

@@ -88,9 +88,10 @@ import Glibc
         // Never more than C's own need (1 block with spare 0) plus the demand cap per INQUIRE.
         #expect(maxInquired == 1 + Node.demandBlocksPerRound)
         let owned = node.blocks(in: .ours).count
-        // 100 s of flood: C's policy owns ~4 blocks; unconfirmed offers cancel the demand once
-        // they outnumber the waiting clients, so growth falls back to about C's rate.
-        #expect(owned >= 5 && owned <= 16)
+        // Unconfirmed offers cancel the demand once they reach the 32 tracked clients, so the
+        // flood plateaus at about 32/S blocks above C's own need (measured: 9 blocks, the same
+        // after 400 s of flood; C's policy alone: 2).
+        #expect(owned >= 5 && owned <= 2 + ClientDemand.capacity / 4)
         // The flood ends: offers expire, the surplus is dropped one needless block at a time.
         while now < 1_000_000 {
             now += 7000
