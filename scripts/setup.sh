@@ -12,7 +12,7 @@ for p in "${pkgs[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}"
-    apt-get update -qq
+    apt-get update -qq || echo "setup: apt-get update reported errors (a mirror may be syncing); installing from the lists we have" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 for hook in "$here"/setup.d/*.sh; do

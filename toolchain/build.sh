@@ -14,16 +14,22 @@
 # that LTO sees the C and Swift code as one module).
 # --log-limit N (0..4) sets DDHCPD_LOG_LIMIT: log calls above level N are compiled out.
 # DDHCPD_EXTRA_CFLAGS (env) adds C/clang-importer flags, e.g. "-mcpu=cortex-a7".
+# SWIFT_TOOLCHAIN (env) selects the Swift toolchain (default: swiftc on PATH, else /opt/swift).
 #
 # What it does: writes a SwiftPM toolset (JSON) for the target into the scratch dir, builds a
-# tiny support archive (what musl lacks), runs `swift build --triple … --toolset …
+# small support archive (toolchain/support: arc4random_buf, which musl lacks, and a compact
+# malloc instead of mallocng), runs `swift build --triple … --toolset …
 # --experimental-lto-mode=full`, strips the result and checks it (static, right machine, ARM
 # hard-float ABI). Scratch: .build-TARGET (plus a suffix for non-default configurations).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-export PATH=/opt/swift/usr/bin:$PATH
+# The Swift toolchain: $SWIFT_TOOLCHAIN/usr/bin, else the swiftc on PATH (an OpenWrt build
+# puts its own there), else /opt/swift.
+if [ -n "${SWIFT_TOOLCHAIN:-}" ]; then export PATH=$SWIFT_TOOLCHAIN/usr/bin:$PATH
+elif ! command -v swiftc >/dev/null; then export PATH=/opt/swift/usr/bin:$PATH
+fi
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -91,39 +97,57 @@ esac
 [ -n "${DDHCPD_EXTRA_CFLAGS:-}" ] && arch_flags+=(${DDHCPD_EXTRA_CFLAGS})
 
 # --- locate headers, crt files, libc.a and libgcc.a --------------------------------------
-tcc=()
+# lib_beside INCDIR: the library dir that belongs to a header dir (X/include → X/lib,
+# /usr/include/TRIPLE → /usr/lib/TRIPLE), if it holds libc.a and crt1.o.
+lib_beside() {
+    local d
+    for d in "${1%/include}/lib" "${1/\/include\///lib/}"; do
+        [ "$d" != "$1" ] && [ -f "$d/libc.a" ] && [ -f "$d/crt1.o" ] && { echo "$d"; return; }
+    done
+}
+# sysroot_dirs DIR: sets inc_dir and lib_dir from a sysroot ({usr/,}include, {usr/,}lib).
+sysroot_dirs() {
+    local d
+    inc_dir="" lib_dir=""
+    for d in "$1/usr/include" "$1/include"; do [ -f "$d/stdio.h" ] && { inc_dir=$d; break; }; done
+    for d in "$1/usr/lib" "$1/lib"; do
+        [ -f "$d/libc.a" ] && [ -f "$d/crt1.o" ] && { lib_dir=$d; break; }
+    done
+    [ -n "$inc_dir" ] || die "no stdio.h under $1/{usr/,}include"
+    [ -n "$lib_dir" ] || die "no libc.a + crt1.o under $1/{usr/,}lib"
+}
+
+if [ -n "$sysroot" ]; then
+    [ -d "$sysroot" ] || die "--sysroot '$sysroot' is not a directory"
+    sysroot=$(cd "$sysroot" && pwd)
+    sysroot_dirs "$sysroot"
+fi
 if [ -n "$target_cc" ]; then
+    # The target's gcc is only asked where things are: its C library headers (the include
+    # search dir that has stdio.h), the libc.a beside them, and its libgcc.a.
     read -ra tcc <<<"$target_cc"
     command -v "${tcc[0]}" >/dev/null || die "--target-cc: '${tcc[0]}' not found"
     machine=$("${tcc[@]}" -dumpmachine 2>/dev/null || true)
     [[ "$machine" =~ $dumpmachine_re ]] || die "--target-cc targets '$machine', not $target"
     if [ -z "$sysroot" ]; then
-        sysroot=$("${tcc[@]}" -print-sysroot 2>/dev/null || true)
-        if [ -z "$sysroot" ]; then   # gcc without --with-sysroot (OpenWrt): derive from libc.a
+        inc_dir="" lib_dir=""
+        while read -r d; do
+            [ -f "$d/stdio.h" ] && { inc_dir=$(cd "$d" && pwd); break; }
+        done < <("${tcc[@]}" -E -Wp,-v -x c /dev/null 2>&1 >/dev/null | sed -n 's/^ \(\/.*\)/\1/p')
+        [ -n "$inc_dir" ] || die "--target-cc: no include dir with stdio.h, pass --sysroot"
+        lib_dir=$(lib_beside "$inc_dir")
+        if [ -z "$lib_dir" ]; then
             libc=$("${tcc[@]}" -print-file-name=libc.a)
-            [ -f "$libc" ] && sysroot=$(cd "$(dirname "$libc")/.." && pwd)
+            [ -f "$libc" ] && [ -f "$(dirname "$libc")/crt1.o" ] && lib_dir=$(cd "$(dirname "$libc")" && pwd)
         fi
-        [ -n "$sysroot" ] || die "--target-cc: cannot find the sysroot, pass --sysroot"
+        [ -n "$lib_dir" ] || die "--target-cc: cannot find libc.a + crt1.o, pass --sysroot"
     fi
     if [ -z "$libgcc_dir" ]; then
         lg=$("${tcc[@]}" -print-libgcc-file-name 2>/dev/null || true)
         [ -f "$lg" ] && libgcc_dir=$(dirname "$lg")
     fi
 fi
-
-if [ -n "$sysroot" ]; then
-    [ -d "$sysroot" ] || die "--sysroot '$sysroot' is not a directory"
-    sysroot=$(cd "$sysroot" && pwd)
-    inc_dir="" lib_dir=""
-    for d in "$sysroot/usr/include" "$sysroot/include"; do
-        [ -f "$d/stdio.h" ] && { inc_dir=$d; break; }
-    done
-    for d in "$sysroot/usr/lib" "$sysroot/lib"; do
-        [ -f "$d/libc.a" ] && [ -f "$d/crt1.o" ] && { lib_dir=$d; break; }
-    done
-    [ -n "$inc_dir" ] || die "no stdio.h under $sysroot/{usr/,}include"
-    [ -n "$lib_dir" ] || die "no libc.a + crt1.o under $sysroot/{usr/,}lib"
-else
+if [ -z "${inc_dir:-}" ]; then
     inc_dir=/usr/include/$deb_multiarch
     lib_dir=/usr/lib/$deb_multiarch
     { [ -f "$inc_dir/stdio.h" ] && [ -f "$lib_dir/libc.a" ]; } \
@@ -133,6 +157,7 @@ fi
 { [ -n "$libgcc_dir" ] && [ -f "$libgcc_dir/libgcc.a" ]; } \
     || die "libgcc.a not found (${libgcc_dir:-no dir}): pass --libgcc-dir or run toolchain/install-deps.sh"
 libgcc_dir=$(cd "$libgcc_dir" && pwd)
+echo "build.sh: $target: headers $inc_dir, libc $lib_dir, libgcc $libgcc_dir" >&2
 
 swift_bin=$(dirname "$(command -v swiftc)")
 clang=$swift_bin/clang
@@ -140,9 +165,13 @@ unicode_lib=$swift_bin/../lib/swift/embedded/$swift_triple/libswiftUnicodeDataTa
 
 # --- scratch dir: one per target; other sysroots / log limits get their own -----------------
 config="$inc_dir|$lib_dir|$libgcc_dir|${arch_flags[*]}"
+# A log limit equal to Package.swift's default is the default build (same scratch, no rebuild).
+pkg_log_default=$(sed -n 's/.*"DDHCPD_LOG_LIMIT"\] ?? "\([0-4]\)".*/\1/p' "$root/Package.swift")
+[ "$log_limit" = "$pkg_log_default" ] && log_limit=""
 scratch_name=.build-$target
 [ -n "$log_limit" ] && scratch_name+=-log$log_limit
-if [ -n "$sysroot" ] || [ "$libgcc_dir" != "$deb_libgcc" ] || [ -n "${DDHCPD_EXTRA_CFLAGS:-}" ]; then
+if [ "$inc_dir|$lib_dir|$libgcc_dir" != "/usr/include/$deb_multiarch|/usr/lib/$deb_multiarch|$deb_libgcc" ] \
+   || [ -n "${DDHCPD_EXTRA_CFLAGS:-}" ]; then
     scratch_name+=-$(printf '%s' "$config" | sha1sum | cut -c1-8)
 fi
 scratch=$root/$scratch_name
@@ -161,6 +190,7 @@ if [ ! -f "$support_lib" ] || [ "$(cat "$stamp" 2>/dev/null)" != "${c_flags[*]}"
    || [ -n "$(find "$here/support" -newer "$support_lib" -name '*.c' 2>/dev/null)" ]; then
     rm -f "$support"/*.o "$support_lib"
     for src in "$here"/support/*.c; do
+        [[ "$src" == *-test.c ]] && continue   # host-side tests of the support code
         "$clang" "${c_flags[@]}" -flto=full -c "$src" -o "$support/$(basename "$src" .c).o"
     done
     "$swift_bin/llvm-ar" rcs "$support_lib" "$support"/*.o
@@ -199,20 +229,20 @@ new_toolset=$(cat <<EOF
 }
 EOF
 )
-# SwiftPM does not notice a changed toolset (it reuses its cached build plan and relinks
-# nothing), so on a change drop the plan: llbuild then reruns exactly the commands whose
-# command lines changed. Unchanged → untouched, so incremental builds stay incremental.
-if [ ! -f "$toolset" ] || [ "$(cat "$toolset")" != "$new_toolset" ]; then
-    printf '%s\n' "$new_toolset" >"$toolset"
-    rm -f "$scratch/release.yaml" "$scratch/$swift_triple/release/description.json"
-fi
+[ -f "$toolset" ] && [ "$(cat "$toolset")" = "$new_toolset" ] || printf '%s\n' "$new_toolset" >"$toolset"
+# SwiftPM reuses its cached build plan as long as Package.swift is unchanged: it notices
+# neither a changed toolset nor a new Context.gitInformation (the revision -V prints). So the
+# plan is always dropped (re-planning costs a second or two); llbuild then reruns exactly the
+# commands whose command lines changed, and nothing else.
+rm -f "$scratch/release.yaml" "$scratch/$swift_triple/release/description.json"
 
 # --- build -----------------------------------------------------------------------------------
 export CC=$clang   # SwiftPM ignores cCompiler.path; an OpenWrt environment's CC must not leak in
-unset CFLAGS CPPFLAGS LDFLAGS
+unset CFLAGS CPPFLAGS LDFLAGS CXX CXXFLAGS LD AR
 if [ -n "$log_limit" ]; then export DDHCPD_LOG_LIMIT=$log_limit; else unset DDHCPD_LOG_LIMIT; fi
 build_cmd=(swift build -c release --product ddhcpd --triple "$swift_triple" --toolset "$toolset"
-           --experimental-lto-mode=full -debug-info-format none --scratch-path "$scratch")
+           --experimental-lto-mode=full -debug-info-format none --scratch-path "$scratch"
+           --manifest-cache none)   # a cached manifest keeps an old Context.gitInformation (-V)
 echo "build.sh: $target: ${build_cmd[*]}" >&2
 (cd "$root" && "${build_cmd[@]}") >"$scratch/build.log" 2>&1 || {
     grep -E 'error|undefined' "$scratch/build.log" | head -40 >&2 || tail -40 "$scratch/build.log" >&2
@@ -244,4 +274,22 @@ fi
 unicode_syms=$("$swift_bin/llvm-nm" --defined-only -g "$unicode_lib" 2>/dev/null | awk 'NF==3{print $3}' | sort -u)
 pulled=$(comm -12 <(printf '%s\n' "$unicode_syms") <("$swift_bin/llvm-nm" --defined-only "$linked" | awk 'NF==3{print $3}' | sort -u))
 [ -z "$pulled" ] || echo "build.sh: $target: WARNING: Unicode data tables linked in: ${pulled//$'\n'/ }" >&2
+# libc pieces that cost a lot of flash for what the daemon needs (measured, see README):
+# printf (10 KB, plus 10 KB of soft-float long double from libgcc on aarch64), the time-zone code.
+why=$scratch/why-extract.txt
+# chain SYMBOL: "a.o -> libc.a(x.lo) -> …", following why-extract back to our own object.
+chain() {
+    awk -F'\t' -v s="$1" '
+        NR > 1 { by[$2] = by[$2] ? by[$2] : $1; if ($3 == s && !m) m = $2 }
+        END {
+            if (!m) exit
+            c = m
+            for (i = 0; i < 12 && (m in by); i++) { m = by[m]; c = m " -> " c; if (m !~ /\.a\(/) break }
+            gsub(/[^ ]*\//, "", c); print c
+        }' "$why"
+}
+for heavy in vfprintf __tz strftime; do
+    c=$(chain "$heavy" 2>/dev/null)
+    [ -z "$c" ] || echo "build.sh: $target: WARNING: libc's $heavy is linked (10-20 KB of flash): $c" >&2
+done
 echo "build.sh: $target: $bin ($(stat -c %s "$bin") bytes)" >&2

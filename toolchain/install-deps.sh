@@ -8,15 +8,20 @@ set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "install-deps: must run as root" >&2; exit 1; }
 
 foreign_archs=(arm64 armhf)
+native=$(dpkg --print-architecture)
+# Multi-arch packages carry their architecture: dpkg-query on a bare name that is installed
+# for several architectures prints one status per architecture.
 pkgs=(
-    musl-dev musl-dev:arm64 musl-dev:armhf
-    libgcc-12-dev-arm64-cross libgcc-12-dev-armhf-cross
+    "musl-dev:$native" musl-dev:arm64 musl-dev:armhf
+    "libgcc-12-dev:$native" libgcc-12-dev-arm64-cross libgcc-12-dev-armhf-cross
     qemu-user-static binutils xz-utils busybox iproute2
 )
 
 need_update=0
+# Read the list first: `dpkg … | grep -q` under pipefail fails when grep exits before dpkg writes.
+known_archs=$(dpkg --print-foreign-architectures)
 for a in "${foreign_archs[@]}"; do
-    if ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+    if ! grep -qx "$a" <<<"$known_archs"; then
         echo "install-deps: adding dpkg architecture $a"
         dpkg --add-architecture "$a"
         need_update=1
@@ -25,7 +30,7 @@ done
 
 missing=()
 for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && [ $need_update -eq 0 ] && { echo "install-deps: ok (nothing to do)"; exit 0; }
 

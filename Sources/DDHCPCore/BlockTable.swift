@@ -109,8 +109,10 @@ struct BlockTable {
     /// Block of an address, nil outside the pool (below the prefix or block index ≥ N).
     func blockIndex(of address: IPv4Address) -> Int? {
         guard address.value >= prefix.value else { return nil }
-        let index = Int(address.value - prefix.value) / blockSize
-        return index < count ? index : nil
+        // In UInt32: the offset of an arbitrary address (a client's option 50, a byte-swapped
+        // RENEWLEASE) can exceed Int.max on 32-bit targets, where Int(offset) would trap.
+        let index = (address.value - prefix.value) / UInt32(blockSize)
+        return index < UInt32(count) ? Int(index) : nil
     }
 
     func address(block: Int, lease: Int) -> IPv4Address {

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -89,12 +90,29 @@ int64_t ddhcp_monotonic_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Early at boot a router's entropy pool may not be initialised yet and getrandom() would
+ * block start-up; a seed does not need more than /dev/urandom then. */
+static int32_t read_urandom(uint8_t *buf, int32_t len) {
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail();
+    int32_t done = 0;
+    while (done < len) {
+        ssize_t n = read(fd, buf + done, (size_t)(len - done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return n < 0 ? fail_close(fd) : (close(fd), -DDHCP_EIO);
+        done += (int32_t)n;
+    }
+    close(fd);
+    return done;
+}
+
 int32_t ddhcp_random(uint8_t *buf, int32_t len) {
     int32_t done = 0;
     while (done < len) {
-        ssize_t n = getrandom(buf + done, (size_t)(len - done), 0);
+        ssize_t n = getrandom(buf + done, (size_t)(len - done), GRND_NONBLOCK);
         if (n < 0) {
             if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == ENOSYS) return read_urandom(buf, len);
             return fail();
         }
         done += (int32_t)n;
@@ -269,6 +287,8 @@ static int32_t unix_address(const uint8_t *path, struct sockaddr_un *sa) {
     return 0;
 }
 
+static int put_decimal(char *out, unsigned value);
+
 int32_t ddhcp_unix_listen(const uint8_t *path) {
     struct sockaddr_un sa;
     int32_t rc = unix_address(path, &sa);
@@ -276,12 +296,32 @@ int32_t ddhcp_unix_listen(const uint8_t *path) {
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return fail();
     unlink(sa.sun_path); /* a stale socket file of an earlier run */
+    /* Bind under a temporary name and rename once listening: whoever sees the file (scripts
+     * that wait for it, then run ddhcpdctl) can connect at once. */
+    /* "<path>.<pid>", built by hand: snprintf would link printf (10-20 KB, see ddhcp_syslog). */
+    struct sockaddr_un tmp = sa;
+    char pid[10];
+    size_t len = strlen(sa.sun_path), digits = (size_t)put_decimal(pid, (unsigned)getpid());
+    int use_tmp = len + 1 + digits < sizeof tmp.sun_path;
+    if (use_tmp) {
+        tmp.sun_path[len] = '.';
+        memcpy(tmp.sun_path + len + 1, pid, digits);
+        tmp.sun_path[len + 1 + digits] = 0;
+    }
+    const struct sockaddr_un *bound = use_tmp ? &tmp : &sa;
+    if (use_tmp) unlink(tmp.sun_path);
     /* Create the file owner-only from the start (no window with wider permissions). */
     mode_t old = umask(0177);
-    int b = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    int b = bind(fd, (const struct sockaddr *)bound, sizeof *bound);
     umask(old);
     if (b < 0) return fail_close(fd);
-    if (chmod(sa.sun_path, 0600) < 0 || listen(fd, 16) < 0) return fail_close(fd);
+    if (chmod(bound->sun_path, 0600) < 0 || listen(fd, 16) < 0 ||
+        (use_tmp && rename(tmp.sun_path, sa.sun_path) < 0)) {
+        int32_t code = fail();
+        unlink(bound->sun_path);
+        close(fd);
+        return code;
+    }
     return fd;
 }
 
@@ -434,12 +474,48 @@ int32_t ddhcp_getcwd(uint8_t *buf, int32_t cap) {
     return (int32_t)strlen((const char *)buf);
 }
 
-void ddhcp_syslog_open(const uint8_t *ident) { openlog((const char *)ident, LOG_PID, LOG_DAEMON); }
+/* Straight to /dev/log instead of through musl's syslog(3): that one formats with snprintf and
+ * strftime, which links printf (with long double, i.e. soft-float libgcc on aarch64) and the
+ * time-zone code into the static binary: 19 to 36 KB per architecture (size-report.sh).
+ * The datagram is "<PRI>ddhcpd[PID]: text"; the local syslogd (OpenWrt logd, busybox syslogd)
+ * adds the timestamp. An unconnected socket finds a restarted syslogd by itself. */
+static int log_fd = -1;
+static char log_tag[32]; /* "ident[pid]: " */
+static int log_tag_len;
+
+static int put_decimal(char *out, unsigned value) {
+    char digits[10];
+    int n = 0, k = 0;
+    do digits[n++] = (char)('0' + value % 10); while ((value /= 10) != 0);
+    while (n) out[k++] = digits[--n];
+    return k;
+}
+
+void ddhcp_syslog_open(const uint8_t *ident) {
+    int n = 0;
+    while (ident[n] && n < 16) { log_tag[n] = (char)ident[n]; n++; }
+    log_tag[n++] = '[';
+    n += put_decimal(log_tag + n, (unsigned)getpid());
+    memcpy(log_tag + n, "]: ", 3);
+    log_tag_len = n + 3;
+    if (log_fd < 0) log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
 
 void ddhcp_syslog(int32_t level, const uint8_t *msg, int32_t len) {
-    static const int priority[] = {LOG_CRIT, LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
-    int p = level < 0 ? LOG_CRIT : level > 4 ? LOG_DEBUG : priority[level];
-    syslog(p, "%.*s", (int)len, (const char *)msg);
+    static const unsigned char priority[] = {LOG_CRIT, LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+    static const struct sockaddr_un dev_log = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+    char buf[1024];
+    if (log_fd < 0 || len < 0) return;
+    int n = 0;
+    buf[n++] = '<';
+    n += put_decimal(buf + n, LOG_DAEMON | (level < 0 ? LOG_CRIT : level > 4 ? LOG_DEBUG : priority[level]));
+    buf[n++] = '>';
+    memcpy(buf + n, log_tag, (size_t)log_tag_len);
+    n += log_tag_len;
+    if (len > (int32_t)sizeof buf - n) len = (int32_t)sizeof buf - n;
+    memcpy(buf + n, msg, (size_t)len);
+    sendto(log_fd, buf, (size_t)(n + len), MSG_NOSIGNAL | MSG_DONTWAIT,
+           (const struct sockaddr *)&dev_log, sizeof dev_log);
 }
 
 int32_t ddhcp_getopt(int32_t argc, uint8_t *const *argv, const uint8_t *optstring) {

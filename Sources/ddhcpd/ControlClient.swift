@@ -25,7 +25,7 @@ enum ControlClient {
             case UInt8(ascii: "d"): request = ControlRequest.simple(.showOptions)
             case UInt8(ascii: "s"): request = ControlRequest.simple(.statistics)
             case UInt8(ascii: "S"): request = ControlRequest.simple(.statisticsReset)
-            case UInt8(ascii: "e"): request = ControlRequest.simple(.leasesJSON)
+            case UInt8(ascii: "e"): request = ControlRequest.simple(.leases)
             case UInt8(ascii: "o"):
                 do { optionRequest = try ControlRequest.setOption(CText.buffer(arg!)) } catch { return fail(error, arg!) }
             case UInt8(ascii: "l"): request = ControlRequest.leaseTime(CText.buffer(arg!))
@@ -55,7 +55,8 @@ enum ControlClient {
             case UInt8(ascii: "b"): request = ControlRequest.simple(.blocksJSON)
             case UInt8(ascii: "s"): request = ControlRequest.simple(.statisticsJSON)
             case UInt8(ascii: "S"): request = ControlRequest.simple(.statisticsResetJSON)
-            default: break  // -e is JSON already
+            case UInt8(ascii: "e"): request = ControlRequest.simple(.leasesJSON)
+            default: break
             }
         }
         guard !request.isEmpty else {
@@ -131,8 +132,8 @@ enum ControlClient {
           -v LEVEL          set the daemon's log level (0 FATAL ... 4 DEBUG)
           -s                show statistics
           -S                show statistics and reset the counters
-          -e                show the leases of the daemon's blocks (JSON)
-          -j                JSON output for -b, -s and -S
+          -e                show the leases of the daemon's blocks
+          -j                JSON output for -b, -s, -S and -e
           -V                print the revision and exit
           -h                this help
 

@@ -1,13 +1,18 @@
-// PROVISIONAL until the core exposes the control protocol's framing: when is a request read
-// from the control socket complete (PROTOCOL.md §9.1 length rules)?
+// When is a request read from the control socket complete? The protocol has no framing
+// (PROTOCOL.md §9.1): the length follows from the command byte. C read once and lost commands
+// split over two segments; the shell collects bytes until this says the command is
+// whole, the client closes its side, or the connection's deadline passes. The core then
+// validates the request (and logs malformed ones).
+
+import DDHCPCore
 
 enum ControlFraming {
     static func isComplete(_ request: [UInt8]) -> Bool {
-        guard let command = request.first else { return false }
-        switch command {
-        case 3: return request.count >= 3 && request.count >= 3 + Int(request[2])  // set option
-        case 4, 5: return request.count >= 2  // remove option, set log level
-        default: return true  // one-byte commands; unknown ones are answered at once
+        guard let first = request.first else { return false }
+        switch ControlCommand(rawValue: first) {
+        case .setOption: return request.count >= 3 && request.count >= 3 + Int(request[2])  // code, len, bytes
+        case .removeOption, .setLogLevel: return request.count >= 2  // one argument byte
+        default: return true  // one-byte commands and unknown ones
         }
     }
 }

@@ -14,6 +14,7 @@ struct DaemonOptions {
     var daemonize = false
     /// Runtime log level: WARNING, raised by each -v up to DEBUG.
     var logLevel = LogLevel.warning
+    var verbosityRequested = false
     var nodeIDGiven = false
 
     /// daemon() changes to "/": relative control socket and hook paths are made absolute first
@@ -69,6 +70,7 @@ enum DaemonCommandLine {
             case UInt8(ascii: "D"): o.daemonize = false
             case UInt8(ascii: "v"):
                 if o.logLevel < .debug { o.logLevel = LogLevel(rawValue: o.logLevel.rawValue + 1)! }
+                o.verbosityRequested = true
             case UInt8(ascii: "V"):
                 printRevision()
                 return .exit(ExitStatus.ok)

@@ -19,7 +19,7 @@ enum DaemonMain {
         case .exit(let status): return status
         case .run(let o): options = o
         }
-        if options.logLevel > LogLevel.compiledLimit {
+        if options.verbosityRequested && options.logLevel > LogLevel.compiledLimit {
             // C warns too (§11.2): the extra -v cannot show what the build left out.
             var line = TextBuffer()
             line.append("WARNING: log level ")

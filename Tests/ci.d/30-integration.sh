@@ -23,11 +23,12 @@ run() {
         failed=$((failed + 1))
     fi
 }
-for suite in cli control mesh restart; do
+for suite in cli control mesh restart scale; do
     run "$suite" 150 bash "Tests/integration/$suite.sh"
 done
 # The same sources built in Embedded Swift mode (what ships) pass the suites as well.
-emb=$(mktemp -d /tmp/ddhcpd-embedded.XXXXXX)
+mkdir -p /var/tmp/ddhcpd-tests
+emb=$(mktemp -d /var/tmp/ddhcpd-tests/embedded.XXXXXX)
 trap 'rm -rf "$emb"' EXIT
 run embedded-build 300 bash Tests/integration/build-embedded.sh "$emb"
 for suite in cli control mesh; do

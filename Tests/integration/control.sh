@@ -68,7 +68,7 @@ d = json.load(sys.stdin)
 text = json.dumps(d)
 assert '$id0' in text.upper(), 'node id missing from JSON block table'
 " || fail "JSON block table lacks the node id"
-ctl 0 -e >/dev/null || fail "ddhcpdctl -e failed"
+ctl 0 -e | head -n 1 | grep -qP '^address\tstate\tmac\tblock\towner\texpires$' || fail "lease listing header: $(ctl 0 -e)"
 pass "statistics, reset, JSON output (-j -b/-s/-e) and lease listing (-e)"
 
 # --- log level at runtime: INFO lines appear after -v 3 and stop after -v 2
@@ -148,8 +148,39 @@ kill -0 "${DAEMON_PID[0]}" || fail "daemon died on control socket input"
 ctl 0 -d | grep -qP '^3\t4\t10\t0\t0\t2\t$' || fail "split command not applied: $(ctl 0 -d)"
 ctl 0 -b | head -n 1 | grep -q '^block size/number' || fail "block table no longer served"
 client_create p 0
-out=$(in_ns "$NS-p" python3 "$PROBE" "${IFP}p" discover) || fail "no DHCP OFFER after control fuzzing"
+out=$(in_ns "$NS-p" python3 "$PROBE" "${IFP}p" discover 02:00:00:00:00:99) || fail "no DHCP OFFER after control fuzzing"
+offered=${out#OFFER yiaddr=}; offered=${offered%% *}
+ctl 0 -e | grep -qP "^$offered\toffered\t02:00:00:00:00:99\t[0-9]+\t$id0\t[0-9]+\$" \
+    || fail "lease listing lacks the offer of $offered: $(ctl 0 -e)"
 pass "malformed/random/idle/split/concurrent control input: daemon still serves ($out)"
+
+# --- garbage on the mesh ports (empty, short, truncated, oversized, foreign-pool datagrams)
+ll0=$(ip -n "$NS-n0" -6 -o addr show dev server0 scope link | awk '{split($4, a, "/"); print a[1]; exit}')
+ip netns exec "$HUB" python3 - "$ll0" <<'PY' || fail "mesh garbage sender failed"
+import os, random, socket, struct, sys
+random.seed(11)
+target = sys.argv[1]
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"srv")
+index = socket.if_nametoindex("srv")
+header = bytes(8) + bytes([10, 0, 0, 0, 24, 4])
+datagrams = [b"", b"\x01", bytes(15), bytes(16), os.urandom(9000), os.urandom(1501),
+             header + b"\x01\x05" + bytes(7),            # UPDATECLAIM count 5, one entry
+             header + b"\x02\x01" + bytes(3),            # INQUIRE cut short
+             header + b"\x13\x00" + bytes(28),           # RELEASE (19): never valid (Q-8)
+             header + b"\x10\x00" + bytes(27),           # RENEWLEASE one byte short
+             bytes(8) + bytes([192, 168, 0, 0, 24, 4]) + b"\x01\x01" + bytes(7)]  # foreign pool
+datagrams += [os.urandom(random.randint(0, 300)) for _ in range(200)]
+for d in datagrams:
+    s.sendto(d, ("ff02::1234", 1234, 0, index))
+    s.sendto(d, (target, 1235, 0, index))
+PY
+sleep 0.5
+kill -0 "${DAEMON_PID[0]}" || fail "daemon died on garbage from the mesh"
+owned 0 | grep -qx "$b" || fail "node 0 lost block $b to garbage"
+wait_for 5 bash -c "'$CTL' -C '$WORK/ctl1' -b | grep -qP '^$b\t2\t$id0\t'" || fail "node 1 lost track of block $b"
+[ "$(counter 0 mcast.recv_pkg)" -ge 200 ] || fail "node 0 counted $(counter 0 mcast.recv_pkg) multicast datagrams"
+pass "garbage on ports 1234/1235 dropped ($(counter 0 mcast.recv_pkg) multicast datagrams counted), blocks unchanged"
 
 # --- -S: no DHCP socket, no claims, but the block table follows the mesh
 in_ns "$NS-n1" python3 -c '

@@ -4,8 +4,12 @@
     dhcpprobe.py IFACE inform CIADDR [MAC]   send DHCPINFORM, expect DHCPACK (type 5)
     dhcpprobe.py IFACE discover [MAC]        send DHCPDISCOVER, expect DHCPOFFER; prints yiaddr
     dhcpprobe.py IFACE garbage               send malformed DHCP datagrams (no reply expected)
+    dhcpprobe.py IFACE relay GIADDR SERVER   act as a BOOTP relay agent at GIADDR (configured on
+                                             IFACE): unicast a relayed DISCOVER to SERVER:67 and
+                                             expect the OFFER on GIADDR:67
 
-Prints one line "TYPE yiaddr=A server=S" for the reply; exits 1 when nothing arrives in 3 s.
+Prints one line "TYPE yiaddr=A server=S" for the reply; exits 1 when nothing arrives in 3 s
+(PROBE_TIMEOUT seconds); the request is repeated every second.
 Binds 0.0.0.0:68 on IFACE (SO_BINDTODEVICE), so run it inside the client's namespace.
 """
 import os
@@ -18,12 +22,12 @@ import time
 MAGIC = b"\x63\x82\x53\x63"
 
 
-def packet(msg_type, mac, ciaddr="0.0.0.0", xid=None, broadcast=True, extra=b""):
+def packet(msg_type, mac, ciaddr="0.0.0.0", xid=None, broadcast=True, extra=b"", giaddr="0.0.0.0"):
     xid = xid if xid is not None else random.getrandbits(32)
     chaddr = mac + bytes(16 - len(mac))
-    header = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 1, 1, 6, 0, xid, 0,
-                         0x8000 if broadcast else 0, socket.inet_aton(ciaddr), bytes(4),
-                         bytes(4), bytes(4), chaddr, bytes(64), bytes(128))
+    header = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 1, 1, 6, 1 if giaddr != "0.0.0.0" else 0,
+                         xid, 0, 0x8000 if broadcast else 0, socket.inet_aton(ciaddr), bytes(4),
+                         bytes(4), socket.inet_aton(giaddr), chaddr, bytes(64), bytes(128))
     options = bytes([53, 1, msg_type]) + bytes([55, 4, 1, 3, 6, 51]) + extra + b"\xff"
     return xid, header + MAGIC + options
 
@@ -54,8 +58,9 @@ def main():
     s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, iface.encode())
     s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", 68))
+    s.bind(("0.0.0.0", 67 if command == "relay" else 68))
     s.settimeout(0.5)
+    destination = ("255.255.255.255", 67)
     if command == "garbage":
         for n in (0, 1, 100, 239, 240, 300, 1400):
             s.sendto(os.urandom(n), ("255.255.255.255", 67))
@@ -69,17 +74,20 @@ def main():
         ciaddr = sys.argv[3]
         mac = bytes.fromhex(sys.argv[4].replace(":", "")) if len(sys.argv) > 4 else os.urandom(6)
         xid, p = packet(8, mac, ciaddr=ciaddr)
+    elif command == "relay":
+        giaddr, destination = sys.argv[3], (sys.argv[4], 67)
+        xid, p = packet(1, os.urandom(6), broadcast=False, giaddr=giaddr)
     elif command == "discover":
         mac = bytes.fromhex(sys.argv[3].replace(":", "")) if len(sys.argv) > 3 else os.urandom(6)
         xid, p = packet(1, mac)
     else:
         print("unknown command", file=sys.stderr)
         return 2
-    deadline = time.time() + 3
+    deadline = time.time() + float(os.environ.get("PROBE_TIMEOUT", "3"))
     next_send = 0
     while time.time() < deadline:
         if time.time() >= next_send:
-            s.sendto(p, ("255.255.255.255", 67))
+            s.sendto(p, destination)
             next_send = time.time() + 1
         try:
             data = s.recv(1500)

@@ -18,7 +18,9 @@ TEST_NAME=$(basename "$0" .sh)
 RUN_ID=$(printf '%04x' $(( ($$ ^ RANDOM) % 65536 )))
 NS="ddt$RUN_ID"           # namespace prefix
 IFP="d$RUN_ID"            # prefix of client interface names (dhcpcd keys its files by name)
-WORK=$(mktemp -d "/tmp/ddhcpd-$TEST_NAME.XXXXXX")
+# Not under /tmp: hand-run clean-ups of /tmp/ddhcpd-* on a shared machine removed it mid-run.
+mkdir -p /var/tmp/ddhcpd-tests
+WORK=$(mktemp -d "/var/tmp/ddhcpd-tests/$TEST_NAME.XXXXXX")
 CTL="$WORK/ddhcpdctl"
 ln -s "$DDHCPD" "$CTL"
 HUB="$NS-hub"
@@ -28,6 +30,7 @@ BG_PIDS=()
 log() { printf '[%s %s] %s\n' "$TEST_NAME" "$(date +%T)" "$*"; }
 fail() {
     printf '[%s] FAIL: %s\n' "$TEST_NAME" "$*" >&2
+    [ -d "$WORK" ] || printf '[%s] (the work directory %s was removed by someone else during the run)\n' "$TEST_NAME" "$WORK" >&2
     dump_logs >&2
     exit 1
 }
@@ -44,8 +47,8 @@ dump_logs() {
 cleanup() {
     local rc=$?
     set +e
+    disown -a 2>/dev/null  # no "Killed" job notices for what we stop here
     for pid in "${DAEMON_PID[@]}" "${BG_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-    wait 2>/dev/null
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NS-"); do
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
         ip netns del "$ns" 2>/dev/null
@@ -168,10 +171,10 @@ tables_agree() {
     done
 }
 
-# lease_state I ADDRESS — the state of ADDRESS in node I's lease listing (ddhcpdctl -e):
+# lease_state I ADDRESS — the state of ADDRESS in node I's lease listing (ddhcpdctl -j -e):
 # "offered", "leased" or "free" when it is not listed; with its MAC: "leased 0A:…".
 lease_state() {
-    ctl "$1" -e | python3 -c '
+    ctl "$1" -j -e | python3 -c '
 import json, sys
 leases = [l for l in json.load(sys.stdin)["leases"] if l["address"] == sys.argv[1]]
 print("%s %s" % (leases[0]["state"], leases[0]["mac"]) if leases else "free")' "$2"
@@ -204,7 +207,12 @@ client_scripts() {
 name=\${interface#$IFP}
 case "\$1" in
     deconfig) ip -4 addr flush dev "\$interface" ;;
-    bound|renew) ip -4 addr flush dev "\$interface"; ip addr add "\$ip/$CLIENT_PREFIX_LEN" dev "\$interface" ;;
+    bound|renew)
+        # Keep the address in place on a renewal (no flush): only other addresses go.
+        for a in \$(ip -4 -o addr show dev "\$interface" | awk '{print \$4}'); do
+            [ "\${a%/*}" = "\$ip" ] || ip addr del "\$a" dev "\$interface"
+        done
+        ip addr replace "\$ip/$CLIENT_PREFIX_LEN" dev "\$interface" ;;
 esac
 echo "\$1 \${ip:-}" >>"$WORK/\$name.events"
 SCRIPT
@@ -276,6 +284,9 @@ events() { cat "$WORK/$1.events" 2>/dev/null || true; }
 # count_events NAME REGEX — number of event lines matching REGEX.
 count_events() { events "$1" | grep -cE "$2" || true; }
 
+# events_grew NAME REGEX COUNT — more than COUNT event lines match REGEX now.
+events_grew() { [ "$(count_events "$1" "$2")" -gt "$3" ]; }
+
 # client_renew NAME — ask the client to renew now (dhclient has no such command: it renews at T1).
 client_renew() {
     case ${CLIENT_KIND[$1]} in
@@ -285,13 +296,27 @@ client_renew() {
     esac
 }
 
+# client_stop NAME — stop the client without releasing its lease; its address is removed.
+client_stop() {
+    local name=$1
+    case ${CLIENT_KIND[$name]} in
+        udhcpc|dhclient) kill "${CLIENT_PID[$name]}" 2>/dev/null || true ;;
+        dhcpcd) ip netns exec "$NS-$name" dhcpcd -4 -x "$IFP$name" >>"$WORK/$name.log" 2>&1 || true ;;
+    esac
+    wait "${CLIENT_PID[$name]}" 2>/dev/null || true
+    ip -n "$NS-$name" -4 addr flush dev "$IFP$name"
+}
+
 # client_release NAME — release the lease (the client sends DHCPRELEASE) and stop the client.
 client_release() {
     local name=$1 ifname="$IFP$1"
     case ${CLIENT_KIND[$name]} in
         udhcpc)
+            # SIGUSR2 = release; wait for the deconfig that follows it before stopping the client
+            # (a SIGTERM handled first would end it without sending the RELEASE).
+            local before; before=$(count_events "$name" '^deconfig')
             kill -USR2 "${CLIENT_PID[$name]}"
-            wait_for 5 grep -q '^deconfig' "$WORK/$name.events" || true
+            wait_for 5 events_grew "$name" '^deconfig' "$before" || true
             kill "${CLIENT_PID[$name]}" 2>/dev/null || true ;;
         dhclient)
             ip netns exec "$NS-$name" dhclient -4 -r -sf "$WORK/dhclient.sh" -lf "$WORK/$name.leases" \

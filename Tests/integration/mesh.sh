@@ -69,12 +69,22 @@ wait_for 20 renewed || fail "not every client renewed: $(for c in "${CLIENTS[@]}
 for c in "${CLIENTS[@]}"; do [ "$(client_address "$c")" = "${ADDR[$c]}" ] || fail "$c changed address on renew"; done
 pass "all clients renewed and kept their addresses"
 
+# Clients restarted without a release get their address back: udhcpc by DISCOVER (the
+# server offers the client's existing lease, Q-23), dhclient and dhcpcd by INIT-REBOOT.
+for c in ud xb pf; do client_stop "$c"; done
+for c in ud xb pf; do client_start "$c" "${KIND[$c]}"; done
+for c in ud xb pf; do
+    wait_for 20 has_address "$c" || fail "restarted client $c (${KIND[$c]}) got no address"
+    [ "$(client_address "$c")" = "${ADDR[$c]}" ] \
+        || fail "restarted client $c (${KIND[$c]}) got $(client_address "$c"), had ${ADDR[$c]}"
+done
+pass "restarted udhcpc, dhclient and dhcpcd clients got their previous addresses back"
+
 # Roaming: ua (udhcpc, node 0) and pc (dhcpcd, node 1) move to node 2's LAN. Their renewals
 # reach node 2, which forwards them to the owner (RENEWLEASE) and ACKs on its LEASEACK.
-for c in ua pc; do
-    client_move "$c" 2
-    : >"$WORK/$c.events.before"; cp "$WORK/$c.events" "$WORK/$c.events.before"
-done
+for c in ua pc; do client_move "$c" 2; done
+# dhclient has no renew command: xe (node 2) moves to node 0 and renews at T1 by itself.
+client_move xe 0
 roamed() { grep -q "node=2 lease ${ADDR[$1]} $(client_mac "$1")" "$WORK/hooks.log"; }
 ip netns exec "$HUB" tcpdump --immediate-mode -U -n -i s2 -w "$WORK/mesh.pcap" udp port 1235 >"$WORK/tcpdump.log" 2>&1 &
 BG_PIDS+=($!)
@@ -92,6 +102,9 @@ for c in ua pc; do
     ctl 2 -b | awk -F'\t' -v b="$b" '$1 == b && $2 == 2 && $5 != "-" {found=1} END {exit !found}' \
         || fail "node 2 has no forwarded lease for block $b: $(ctl 2 -b | grep "^$b	")"
 done
+roamed_to_0() { grep -q "node=0 lease ${ADDR[xe]} $(client_mac xe)" "$WORK/hooks.log"; }
+wait_for 15 roamed_to_0 || fail "node 0 did not ACK roaming dhclient xe (${ADDR[xe]}): $(events xe | tr '\n' ';')"
+[ "$(client_address xe)" = "${ADDR[xe]}" ] || fail "roaming dhclient xe lost its address"
 [ "$(counter 2 direct.send_renewlease)" -ge $((renewlease_sent + 2)) ] || fail "node 2 sent no RENEWLEASE for the roaming clients"
 [ "$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))" -ge $((leaseack_sent + 2)) ] \
     || fail "the owners sent no LEASEACK"
@@ -99,7 +112,7 @@ done
 be=$(python3 -c 'import socket, sys; print(socket.inet_aton(sys.argv[1]).hex())' "${ADDR[ua]}")
 captured_be() { python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap" | grep -qx "$be"; }
 wait_for 3 captured_be || fail "no big-endian RENEWLEASE for ${ADDR[ua]} ($be) from node 2: $(python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap" | tr '\n' ' ')"
-pass "roaming udhcpc and dhcpcd clients renewed through node 2 (RENEWLEASE big-endian with -E be, LEASEACK) and kept their addresses"
+pass "roaming udhcpc, dhcpcd (to node 2, RENEWLEASE big-endian with -E be) and dhclient (to node 0) kept their addresses via LEASEACK"
 
 # INFORM: answered with an ACK, inform hook with the client's address.
 client_create in 2
@@ -109,9 +122,19 @@ out=$(in_ns "$NS-in" python3 "$ROOT/Tests/integration/dhcpprobe.py" "${IFP}in" i
 wait_for 3 grep -q "node=2 inform 10.0.0.77 02:11:22:33:44:55" "$WORK/hooks.log" || fail "no inform hook"
 pass "DHCPINFORM answered with ACK; inform hook"
 
-# Garbage on the DHCP port is dropped; the node still serves.
+# Relayed DISCOVER (giaddr set): the OFFER goes to the relay agent's port 67 (Q-21).
+ip -n "$NS-in" addr add 10.0.0.250/24 dev "${IFP}in"
+out=$(in_ns "$NS-in" python3 "$ROOT/Tests/integration/dhcpprobe.py" "${IFP}in" relay 10.0.0.250 10.0.0.1) \
+    || fail "relay agent got no OFFER on port 67"
+[[ $out == OFFER\ yiaddr=10.0.0.* ]] || fail "relayed DISCOVER answer: $out"
+ip -n "$NS-in" addr flush dev "${IFP}in"
+pass "relayed DISCOVER answered to the relay agent's port 67 ($out)"
+
+# Garbage on the DHCP port is dropped; the node still serves. (The offers above may have used
+# up node 2's block: then it claims another one first, hence the longer wait.)
 in_ns "$NS-in" python3 "$ROOT/Tests/integration/dhcpprobe.py" "${IFP}in" garbage >/dev/null
-out=$(in_ns "$NS-in" python3 "$ROOT/Tests/integration/dhcpprobe.py" "${IFP}in" discover) || fail "no OFFER after garbage"
+out=$(PROBE_TIMEOUT=10 in_ns "$NS-in" python3 "$ROOT/Tests/integration/dhcpprobe.py" "${IFP}in" discover) \
+    || fail "no OFFER after garbage"
 [[ $out == OFFER\ yiaddr=10.0.0.* ]] || fail "DISCOVER answer: $out"
 kill -0 "${DAEMON_PID[2]}" || fail "node 2 died on malformed DHCP packets"
 pass "malformed DHCP packets dropped, DISCOVER still answered ($out)"

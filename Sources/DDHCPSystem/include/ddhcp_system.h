@@ -62,7 +62,8 @@ int32_t ddhcp_error_text(int32_t code, uint8_t *buf, int32_t cap);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t ddhcp_monotonic_ms(void);
-/* Fills buf with len bytes from the kernel's entropy source. Returns len or -error. */
+/* Fills buf with len bytes from the kernel's entropy source, without blocking (falls back to
+ * /dev/urandom while the pool is not initialised). Returns len or -error. */
 int32_t ddhcp_random(uint8_t *buf, int32_t len);
 
 /* --- interfaces --------------------------------------------------------------------------- */
@@ -102,7 +103,8 @@ int32_t ddhcp_write_all(int32_t fd, const uint8_t *buf, int32_t len);
 /* --- Unix-domain control socket ----------------------------------------------------------- */
 
 /* Removes any file at path, then listens on it (SOCK_STREAM, mode 0600, non-blocking,
- * close-on-exec). Returns the listening fd or -error. */
+ * close-on-exec). The file appears only once the socket accepts connections.
+ * Returns the listening fd or -error. */
 int32_t ddhcp_unix_listen(const uint8_t *path);
 /* Accepts one pending connection (close-on-exec). The connection blocks, with reads and
  * writes bounded to one second each: read it only when the poller reports it readable.

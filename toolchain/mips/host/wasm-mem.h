@@ -1,0 +1,160 @@
+// Linear-memory access for the wasm2c-generated module. Replaces wasm2c's own load/store prelude
+// (host/patch-wasm2c.py cuts it out of the generated C and includes this file instead).
+//
+// Linear memory stays little-endian on every host, as wasm defines it: on a big-endian CPU each
+// load/store is an unaligned access plus a byte swap. So byte buffers pass between the module and
+// the host (sockets, strings) without copies, and wasm2c's WABT_BIG_ENDIAN mode (which stores
+// memory byte-reversed) must NOT be used.
+//
+// Bounds (DDHCP_WASM_BOUNDS, from ddhcpd_wasm_config.h):
+//   1 mask  (default) every address is ANDed with DDHCP_WASM_MEM_MASK; memory is reserved at its
+//           maximum size (a power of two) plus slack, so no access can leave it. A stray access
+//           wraps inside the module's own memory instead of trapping, but the host stays safe.
+//   2 check every access compares against the current size and traps (wasm semantics; larger).
+//   0 none  unchecked (32-bit hosts have no guard pages: unsafe, for measurements only).
+#ifndef DDHCP_WASM_MEM_H
+#define DDHCP_WASM_MEM_H
+#include "ddhcpd_wasm_config.h"
+#include <stdint.h>
+#include <string.h>
+#include "wasm-rt.h"
+
+#if defined(WABT_BIG_ENDIAN) && WABT_BIG_ENDIAN
+#error "do not build with WABT_BIG_ENDIAN: linear memory is kept little-endian (see wasm-mem.h)"
+#endif
+#if !defined(__BYTE_ORDER__) || !defined(__ORDER_BIG_ENDIAN__) || !defined(__ORDER_LITTLE_ENDIAN__)
+#error "the compiler does not say the target byte order (__BYTE_ORDER__): cannot build the wasm host"
+#endif
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define DDHCP_WASM_SWAP 1
+#elif __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define DDHCP_WASM_SWAP 0
+#else
+#error "unsupported byte order"
+#endif
+#if defined(DDHCP_WASM_EXPECT_BIG_ENDIAN) && DDHCP_WASM_EXPECT_BIG_ENDIAN != DDHCP_WASM_SWAP
+#error "DDHCP_WASM_EXPECT_BIG_ENDIAN does not match the compiler's target byte order: wrong -target/-EB/-EL?"
+#endif
+
+#define DDHCP_WASM_MEM_MASK ((uint32_t)(DDHCP_WASM_MEM_BYTES - 1u))
+#define DDHCP_WASM_MEM_SLACK 16u  // covers the widest access (8 bytes) past the mask
+
+#if DDHCP_WASM_SWAP
+#define DDHCP_LE16(x) __builtin_bswap16(x)
+#define DDHCP_LE32(x) __builtin_bswap32(x)
+#define DDHCP_LE64(x) __builtin_bswap64(x)
+#else
+#define DDHCP_LE16(x) (x)
+#define DDHCP_LE32(x) (x)
+#define DDHCP_LE64(x) (x)
+#endif
+
+// Linear memory is one static array (rt.c): its address is a link-time constant, so an access
+// needs no load of the memory's base and no reload after a store (which could alias it).
+extern uint8_t ddhcp_wasm_linear[];
+extern wasm_rt_memory_t *ddhcp_wasm_memory;
+
+// Host address of module address a + static offset off, for an access of n bytes.
+#if DDHCP_WASM_BOUNDS == 1
+#define DDHCP_WASM_AT(a, off, n) (&ddhcp_wasm_linear[((uint32_t)(a) + (uint32_t)(off)) & DDHCP_WASM_MEM_MASK])
+#elif DDHCP_WASM_BOUNDS == 2
+#define DDHCP_WASM_AT(a, off, n)                                                           \
+    (UNLIKELY((uint64_t)(a) + (off) + (n) > ddhcp_wasm_memory->size) ? (TRAP(OOB), ddhcp_wasm_linear) \
+                                                                     : &ddhcp_wasm_linear[(uint64_t)(a) + (off)])
+#elif DDHCP_WASM_BOUNDS == 0
+#define DDHCP_WASM_AT(a, off, n) (&ddhcp_wasm_linear[(uint64_t)(a) + (off)])
+#else
+#error "DDHCP_WASM_BOUNDS must be 0, 1 or 2"
+#endif
+
+// Raw little-endian accessors by width, shared with the host wrappers (host/gen-host.py).
+static inline uint8_t ddhcp_ld8(const uint8_t *p) { return *p; }
+static inline uint16_t ddhcp_ld16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return DDHCP_LE16(v); }
+static inline uint32_t ddhcp_ld32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return DDHCP_LE32(v); }
+static inline uint64_t ddhcp_ld64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return DDHCP_LE64(v); }
+static inline void ddhcp_st8(uint8_t *p, uint8_t v) { *p = v; }
+static inline void ddhcp_st16(uint8_t *p, uint16_t v) { v = DDHCP_LE16(v); memcpy(p, &v, 2); }
+static inline void ddhcp_st32(uint8_t *p, uint32_t v) { v = DDHCP_LE32(v); memcpy(p, &v, 4); }
+static inline void ddhcp_st64(uint8_t *p, uint64_t v) { v = DDHCP_LE64(v); memcpy(p, &v, 8); }
+
+#ifdef TRAP  // the part below is only for the generated module (wasm2c defines TRAP first)
+// Stack pointer writes. The stack is [0, DDHCP_WASM_STACK_BYTES); an overflowing pointer wraps
+// to the top of the 4 GiB space. check: trap. mask: it lands in the top DDHCP_WASM_STACK_BYTES
+// of linear memory, which the module's allocator never hands out (wasm/libc.c).
+#if DDHCP_WASM_BOUNDS == 2
+#define DDHCP_SET_STACK_POINTER(g, v)                                          \
+    do {                                                                       \
+        if (UNLIKELY((u32)(v) > DDHCP_WASM_STACK_BYTES)) TRAP(EXHAUSTION);      \
+        (g) = (v);                                                             \
+    } while (0)
+#else
+#define DDHCP_SET_STACK_POINTER(g, v) ((g) = (v))
+#endif
+
+#define RANGE_CHECK(mem, offset, len) \
+    if (UNLIKELY(offset + (uint64_t)len > mem->size)) TRAP(OOB);
+#define MEMCHECK(mem, a, t) RANGE_CHECK(mem, a, sizeof(t))
+
+// Data segments at instantiation (always checked: runs once).
+#define LOAD_DATA(m, o, i, s)          \
+    do {                               \
+        RANGE_CHECK((&m), o, s);       \
+        memcpy(&(m.data[o]), i, s);    \
+    } while (0)
+
+#define DDHCP_W8 8
+#define DDHCP_W16 16
+#define DDHCP_W32 32
+#define DDHCP_W64 64
+// name_at(a, off): what host/patch-wasm2c.py rewrites the generated calls to (32-bit address
+// arithmetic, no memory argument); name(mem, addr): wasm2c's own form, for anything left.
+// Out of line: thousands of call sites, each then only passes (a, off) (measured: smaller).
+#define DDHCP_DEFINE_LOAD(name, w, t2, t3)                                  \
+    static __attribute__((noinline)) t3 name##_at(u32 a, u32 off) {         \
+        uint##w##_t v = ddhcp_ld##w(DDHCP_WASM_AT(a, off, w / 8));          \
+        t2 r; memcpy(&r, &v, sizeof r);                                     \
+        return (t3)r;                                                       \
+    }                                                                       \
+    static inline t3 name(wasm_rt_memory_t *mem, u64 addr) {               \
+        (void)mem;                                                          \
+        if (DDHCP_WASM_BOUNDS != 1 && UNLIKELY(addr > UINT32_MAX)) TRAP(OOB); \
+        return name##_at((u32)addr, 0);                                     \
+    }
+#define DDHCP_DEFINE_STORE(name, w, t2)                                     \
+    static __attribute__((noinline)) void name##_at(u32 a, u32 off, t2 value) { \
+        uint##w##_t v;                                                      \
+        if (sizeof(t2) == w / 8) memcpy(&v, &value, sizeof v);              \
+        else v = (uint##w##_t)value;                                        \
+        ddhcp_st##w(DDHCP_WASM_AT(a, off, w / 8), v);                       \
+    }                                                                       \
+    static inline void name(wasm_rt_memory_t *mem, u64 addr, t2 value) {   \
+        (void)mem;                                                          \
+        if (DDHCP_WASM_BOUNDS != 1 && UNLIKELY(addr > UINT32_MAX)) TRAP(OOB); \
+        name##_at((u32)addr, 0, value);                                     \
+    }
+
+DDHCP_DEFINE_LOAD(i32_load, 32, u32, u32)
+DDHCP_DEFINE_LOAD(i64_load, 64, u64, u64)
+DDHCP_DEFINE_LOAD(f32_load, 32, f32, f32)
+DDHCP_DEFINE_LOAD(f64_load, 64, f64, f64)
+DDHCP_DEFINE_LOAD(i32_load8_s, 8, s8, u32)
+DDHCP_DEFINE_LOAD(i64_load8_s, 8, s8, u64)
+DDHCP_DEFINE_LOAD(i32_load8_u, 8, u8, u32)
+DDHCP_DEFINE_LOAD(i64_load8_u, 8, u8, u64)
+DDHCP_DEFINE_LOAD(i32_load16_s, 16, s16, u32)
+DDHCP_DEFINE_LOAD(i64_load16_s, 16, s16, u64)
+DDHCP_DEFINE_LOAD(i32_load16_u, 16, u16, u32)
+DDHCP_DEFINE_LOAD(i64_load16_u, 16, u16, u64)
+DDHCP_DEFINE_LOAD(i64_load32_s, 32, s32, u64)
+DDHCP_DEFINE_LOAD(i64_load32_u, 32, u32, u64)
+DDHCP_DEFINE_STORE(i32_store, 32, u32)
+DDHCP_DEFINE_STORE(i64_store, 64, u64)
+DDHCP_DEFINE_STORE(f32_store, 32, f32)
+DDHCP_DEFINE_STORE(f64_store, 64, f64)
+DDHCP_DEFINE_STORE(i32_store8, 8, u32)
+DDHCP_DEFINE_STORE(i32_store16, 16, u32)
+DDHCP_DEFINE_STORE(i64_store8, 8, u64)
+DDHCP_DEFINE_STORE(i64_store16, 16, u64)
+DDHCP_DEFINE_STORE(i64_store32, 32, u64)
+#endif
+#endif
