@@ -14,6 +14,8 @@
 //       apart, C's idle cadence, although housekeeping still runs after every multicast.
 //       Rounds driven by other nodes' traffic would otherwise finish within milliseconds,
 //       before a competing claimer's INQUIRE arrives, and both would own the block.
+//  Demand-aware need: clients recently left without an offer raise the spare target, within
+//       the bounds explained in ClientDemand.swift.
 
 extension Node {
     // MARK: Receiving UPDATECLAIM / INQUIRE
@@ -146,8 +148,8 @@ extension Node {
 
     func housekeeping<S: ActionSink>(now: Millis, sink: inout S) {
         expireBlocksAndLeases(now: now, sink: &sink)
-        let spare = countSpareLeases()
-        let deficit = spareTarget - spare
+        let (spare, offered) = countSpareLeases()
+        let deficit = spareTarget + demandLeases(offered: offered, now: now) - spare
         let blockSize = table.blockSize
         // C's integer division and remainder: a negative deficit never rounds up.
         let need = deficit / blockSize + (deficit % blockSize > 0 ? 1 : 0)
@@ -206,18 +208,36 @@ extension Node {
         table.releaseTable(b)
     }
 
-    /// FREE leases of OURS blocks that could be offered (the server identifier never is, Q-27).
-    func countSpareLeases() -> Int {
+    /// FREE leases of OURS blocks that could be offered (the server identifier never is, Q-27),
+    /// and OFFERED leases of OURS blocks (offers no REQUEST confirmed yet).
+    func countSpareLeases() -> (spare: Int, offered: Int) {
         let serverID = optionStore.serverIdentifier
         var spare = 0
+        var offered = 0
         for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
             let base = table.slabIndex(b, 0)
-            for i in 0..<table.blockSize where table.leases[base + i].state == .free {
-                if let s = serverID, table.address(block: b, lease: i) == s { continue }
-                spare += 1
+            for i in 0..<table.blockSize {
+                switch table.leases[base + i].state {
+                case .free:
+                    if let s = serverID, table.address(block: b, lease: i) == s { continue }
+                    spare += 1
+                case .offered: offered += 1
+                case .leased, .declined: break
+                }
             }
         }
-        return spare
+        return (spare, offered)
+    }
+
+    /// Leases added to the spare target for waiting clients: their number minus unconfirmed
+    /// offers, at most `demandBlocksPerRound` blocks and a quarter of the FREE blocks.
+    func demandLeases(offered: Int, now: Millis) -> Int {
+        let waiting = demand.waiting(now: now, window: demandWindowMs) - offered
+        guard waiting > 0 else { return 0 }
+        var free = 0
+        for i in 0..<table.count where table.blocks[i].state == .free { free += 1 }
+        let blocks = min(Node.demandBlocksPerRound, free / 4)
+        return min(waiting, blocks * table.blockSize)
     }
 
     // MARK: Claiming (§4.3)

@@ -1,6 +1,9 @@
 // Block table and lease storage: fixed-size arrays allocated once from the configuration.
 // Blocks are indexed by block id; lease tables come from a slab of min(N, 65536/S) tables of S
 // entries, and a block holds the index of its slot (or none). Nothing here allocates after init.
+// The slab is allocated uninitialised and a slot's S entries are written only when the slot is
+// handed to a block, so slots never used cost no resident memory (large mallocs are fresh
+// zero pages from mmap that stay unmapped until written).
 
 /// Block states, numbered as `ddhcpdctl -b` prints them (§1.1).
 public enum BlockState: UInt8, Sendable {
@@ -40,13 +43,44 @@ struct Lease: Equatable {
     var isHeld: Bool { state == .offered || state == .leased }
 }
 
+/// The lease slab: one allocation of `capacity` leases, owned for the node's lifetime. Entries
+/// are initialised per table on slot assignment (`BlockTable.attachTable`); Lease is a trivial
+/// type, so partially initialised memory needs no deinitialisation before deallocation.
+final class LeaseSlab {
+    let base: UnsafeMutablePointer<Lease>
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = UnsafeMutablePointer<Lease>.allocate(capacity: max(capacity, 1))
+    }
+
+    deinit { base.deallocate() }
+
+    @inline(__always) subscript(i: Int) -> Lease {
+        get { base[i] }
+        set { base[i] = newValue }
+    }
+
+    /// Writes `count` FREE leases from `start`.
+    func initializeFree(from start: Int, count: Int) {
+        (base + start).initialize(repeating: Lease(), count: count)
+    }
+
+    /// The slab's bytes (tests check that untouched slots stay non-resident).
+    var region: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: UnsafeRawPointer(base), count: capacity * MemoryLayout<Lease>.stride)
+    }
+}
+
 struct BlockTable {
     let prefix: IPv4Address
     let blockSize: Int
     let count: Int
     var blocks: [Block]
-    /// The slab: `slotCount` tables of `blockSize` leases each.
-    var leases: [Lease]
+    /// The slab: `slotCount` tables of `blockSize` leases each; only tables of slots that were
+    /// ever handed to a block are initialised.
+    let leases: LeaseSlab
     /// Stack of unused slots.
     var freeSlots: [Int32]
     let slotCount: Int
@@ -62,7 +96,7 @@ struct BlockTable {
         initial.timeout = now + blockTimeout  // §11.2 step 7: visible in the table for B s
         blocks = Array(repeating: initial, count: count)
         slotCount = min(count, BlockTable.maximumLeases / blockSize)
-        leases = Array(repeating: Lease(), count: slotCount * blockSize)
+        leases = LeaseSlab(capacity: slotCount * blockSize)
         freeSlots = []
         freeSlots.reserveCapacity(slotCount)
         var s = slotCount - 1
@@ -100,7 +134,7 @@ struct BlockTable {
         if blocks[b].leaseSlot >= 0 { return true }
         guard let slot = freeSlots.popLast() else { return false }
         let base = Int(slot) * blockSize
-        for i in base..<(base + blockSize) { leases[i] = Lease() }
+        leases.initializeFree(from: base, count: blockSize)  // first use or recycled: all FREE
         blocks[b].leaseSlot = slot
         return true
     }

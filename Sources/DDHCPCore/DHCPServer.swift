@@ -130,8 +130,10 @@ extension Node {
         let chaddr = packet.chaddr
         guard let (b, i) = chooseLease(for: chaddr, requested: packet.requestedAddress) else {
             log(.warning, &sink) { $0.append("No free lease for DISCOVER from "); $0.append(mac: chaddr) }
+            demand.record(chaddr, now: now)  // counted by the next claim (demand-aware need)
             return
         }
+        demand.served(chaddr)
         let s = table.slabIndex(b, i)
         if table.leases[s].state == .leased {
             // The client's own active lease: keep it LEASED, just note the new transaction.

@@ -34,6 +34,8 @@ public final class Node {
     /// C's "marks exist" flag (§6.3).
     var needlessMarksExist = false
     var requests: RequestCache
+    /// Clients recently left without an offer (ClientDemand.swift).
+    var demand = ClientDemand()
 
     let pool: MeshPool
     let blockTimeoutMs: Millis
@@ -41,6 +43,12 @@ public final class Node {
     let needlessTimeoutMs: Millis
     let housekeepingSpacingMs: Millis
     let spareTarget: Int
+    /// How long an unanswered client counts as demand: a claim's three INQUIRE rounds plus the
+    /// ownership step, so clients that retry slowly keep their claim going.
+    let demandWindowMs: Millis
+
+    /// The most blocks client demand may add to `need` in one housekeeping (ClientDemand.swift).
+    public static let demandBlocksPerRound = 4
 
     /// Preallocated output buffers (mesh datagrams, DHCP replies) and log line scratch.
     let meshOut: UnsafeMutableRawBufferPointer
@@ -60,6 +68,7 @@ public final class Node {
         needlessTimeoutMs = Millis(configuration.needlessTimeout) * 1000
         housekeepingSpacingMs = Millis(configuration.tentativeTimeout / 2) * 1000
         spareTarget = configuration.effectiveSpareLeases
+        demandWindowMs = 4 * max(housekeepingSpacingMs, 1000)
         pool = MeshPool(prefix: configuration.prefix, prefixLength: configuration.prefixLength,
                         blockSize: UInt8(truncatingIfNeeded: configuration.blockSize))
         table = BlockTable(configuration: configuration, now: now, blockTimeout: blockTimeoutMs)
@@ -238,10 +247,13 @@ extension Node {
     public var leaseTime: UInt32 { optionStore.leaseTime }
 
     /// Number of FREE, offerable addresses in our blocks (what the spare target is compared to).
-    public var spareLeases: Int { countSpareLeases() }
+    public var spareLeases: Int { countSpareLeases().spare }
 
     /// Unused lease-table slots left in the slab.
     public var freeLeaseTables: Int { table.freeSlotCount }
+
+    /// Clients whose DISCOVER found no FREE lease within the demand window.
+    public func waitingClients(now: Millis) -> Int { demand.waiting(now: now, window: demandWindowMs) }
 
     /// Number of forwarded requests waiting for the owner's answer.
     public var pendingForwardedRequests: Int { requests.count }

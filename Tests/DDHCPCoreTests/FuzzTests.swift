@@ -10,6 +10,7 @@ import Testing
         var blocks: [Block]
         var leases: [Lease]
         var freeSlots: [Int32]
+        var demand: ClientDemand
         var claiming: [UInt32]
         var requests: RequestCache
         var options: OptionStore
@@ -21,7 +22,12 @@ import Testing
 
         init(_ n: Node) {
             blocks = n.table.blocks
-            leases = n.table.leases
+            // Only tables handed to a block are initialised; compare those (in block order).
+            leases = []
+            for b in 0..<n.table.count where n.table.hasTable(b) {
+                for i in 0..<n.table.blockSize { leases.append(n.table.leases[n.table.slabIndex(b, i)]) }
+            }
+            demand = n.demand
             freeSlots = n.table.freeSlots
             claiming = n.claiming
             requests = n.requests

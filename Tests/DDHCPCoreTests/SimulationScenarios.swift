@@ -270,9 +270,9 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
 
     // Two busy nodes (-s 40) with about 145 clients each arriving within 40 s: each needs more
     // than 32 blocks of 4, so claims cover ten blocks at once and UPDATECLAIMs are split into
-    // groups of 32. (With the default -s 2 a node claims one block per claim cycle, four
-    // rounds of floor(T/2) s, whatever the number of waiting clients: -s is the knob for
-    // bursty demand.)
+    // groups of 32. (With the default -s 2 demand-aware claiming adds at most 4 blocks per
+    // claim round for waiting clients, see SimulationBurst; -s 40 keeps this scenario about
+    // the claim sizes and UPDATECLAIM grouping.)
     @Test(arguments: simulationSeeds(9500, 4))
     func heavyDemand(seed: UInt64) {
         var setup = SimulationSetup(scenario: "heavy demand", seed: seed, nodeCount: 2)
