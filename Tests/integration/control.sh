@@ -157,7 +157,7 @@ pass "malformed/random/idle/split/concurrent control input: daemon still serves 
 # --- garbage on the mesh ports (empty, short, truncated, oversized, foreign-pool datagrams)
 ll0=$(ip -n "$NS-n0" -6 -o addr show dev server0 scope link | awk '{split($4, a, "/"); print a[1]; exit}')
 ip netns exec "$HUB" python3 - "$ll0" <<'PY' || fail "mesh garbage sender failed"
-import os, random, socket, struct, sys
+import os, random, socket, struct, sys, time
 random.seed(11)
 target = sys.argv[1]
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
@@ -174,6 +174,7 @@ datagrams += [os.urandom(random.randint(0, 300)) for _ in range(200)]
 for d in datagrams:
     s.sendto(d, ("ff02::1234", 1234, 0, index))
     s.sendto(d, (target, 1235, 0, index))
+    time.sleep(0.005)  # paced: a daemon under qemu-user must not lose datagrams to a full socket buffer
 PY
 sleep 0.5
 kill -0 "${DAEMON_PID[0]}" || fail "daemon died on garbage from the mesh"
