@@ -12,7 +12,10 @@
 # Phases:
 #   idle, scaled timers   -t 2 -B 40 (gluon's ratio B/T = 20, 7.5× faster)
 #   idle, gluon timers    -t 15 -B 300 (full mode only); the window (150 s ≈ 2 refresh periods)
-#                         is extrapolated to a minute. Expected from §4.4: one UPDATECLAIM per
+#                         is extrapolated to a minute — as all nodes claim at the same moment,
+#                         the count depends on where the window falls, so the refresh period is
+#                         also measured (median time between one node's UPDATECLAIMs in a capture
+#                         spanning the whole phase) and turned into a rate. Expected from §4.4: one UPDATECLAIM per
 #                         node every floor(B/4) = 75 s rounded up to the next housekeeping
 #                         (≈ every 7.5 s) ≈ 0.78/min, 23 bytes of UDP payload (85 on the wire)
 #                         for one owned block.
@@ -76,6 +79,17 @@ phase() {
     local side=$1 name=$2 limit=$3 win=$4 churn=$5; shift 5
     local bin pfx i pids=() caps=() loads=()
     bin=$(bench_bin "$side"); pfx=mo-$side-$RANDOM
+    # A second capture spans the whole phase (claims included): the refresh period comes from
+    # the time between one node's UPDATECLAIMs, independent of where the window falls.
+    local full=()
+    for i in $(seq 0 $((NODES - 1))); do
+        ip netns exec "$MESH_NS" tcpdump -i "${TAG}m$i" -Q in -U -n -s 200 -w "$WORK/$pfx-full-$i.cap" \
+            'ip6 and udp and dst port 1234' 2>"$WORK/$pfx-full-$i.tcpdump" &
+        full+=($!); bench_track_pid $!
+    done
+    for i in $(seq 0 $((NODES - 1))); do
+        for _ in $(seq 100); do grep -q "listening on" "$WORK/$pfx-full-$i.tcpdump" 2>/dev/null && break; sleep 0.05; done
+    done
     for i in $(seq 0 $((NODES - 1))); do
         daemon_start "$pfx-$i" "$i" "$bin" "${POOL[@]}" -L "$@" || return 1
         pids+=("$DAEMON_PID")
@@ -108,8 +122,8 @@ phase() {
     fi
     for i in $(seq 0 $((NODES - 1))); do ctl "$bin" "$pfx-$i" -s >"$WORK/$pfx-$i.stats"; done
     local t1; t1=$(now_s)
-    local c; for c in "${caps[@]}"; do kill -INT "$c" 2>/dev/null; done
-    for c in "${caps[@]}"; do wait "$c" 2>/dev/null; bench_untrack_pid "$c"; done
+    local c; for c in "${caps[@]}" "${full[@]}"; do kill -INT "$c" 2>/dev/null; done
+    for c in "${caps[@]}" "${full[@]}"; do wait "$c" 2>/dev/null; bench_untrack_pid "$c"; done
     local blocks=0
     for i in $(seq 0 $((NODES - 1))); do blocks=$((blocks + $(owned_blocks "$bin" "$pfx-$i"))); done
     for i in $(seq 0 $((NODES - 1))); do daemon_stop "${pids[i]}"; done
@@ -125,6 +139,12 @@ phase() {
     emit $B "$name: multicast pkts/node/min (capture)" 1/min "$side" "$(pm "$(cap mc_pkts)")"
     emit $B "$name:   of which UPDATECLAIM (capture)" 1/min "$side" "$(pm "$(cap updateclaim)")"
     emit $B "$name:   of which INQUIRE (capture)" 1/min "$side" "$(pm "$(cap inquire)")"
+    if [ "$churn" = 0 ]; then
+        local med; med=$(python3 "$BENCH_DIR/pcapcount.py" --intervals "$WORK/$pfx"-full-*.cap | awk -F= '$1 == "median" { print $2 }')
+        emit $B "$name: UPDATECLAIM refresh period, median (capture)" s "$side" "$med"
+        emit $B "$name:   → UPDATECLAIM/node/min from the period" 1/min "$side" \
+            "$( [ "$med" != nan ] && fcalc "round(60.0 / $med, 2)" || echo nan)"
+    fi
     emit $B "$name: multicast UDP bytes/node/min (daemon stats)" B/min "$side" "$(pm "$mb")"
     emit $B "$name: multicast UDP bytes/node/min (capture)" B/min "$side" "$(pm "$(cap mc_udp_bytes)")"
     emit $B "$name: multicast frame bytes/node/min (capture)" B/min "$side" "$(pm "$(cap mc_frame_bytes)")"

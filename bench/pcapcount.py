@@ -7,6 +7,8 @@ Usage: pcapcount.py FILE…  → key=value lines summed over all files:
   updateclaim, inquire, updateclaim_entries, renewlease, leaseack, leasenak, other
 frame bytes = the whole Ethernet frame as captured (14 + 40 + 8 + payload, no FCS);
 udp bytes = the UDP payload, which is what the daemon's §13 byte counters count.
+pcapcount.py --intervals FILE… → median seconds between consecutive UPDATECLAIMs of one node
+(each file holds one node's sends), i.e. the refresh period of an idle node.
 """
 import struct
 import sys
@@ -58,7 +60,32 @@ def count(path, out):
         out[key + "_udp_bytes"] += struct.unpack("!H", udp[4:6])[0] - 8
 
 
+def refresh_intervals(path):
+    """Seconds between consecutive UPDATECLAIMs in one capture (one node's sends)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        return []
+    endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    nano = data[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+    times, off = [], 24
+    while off + 16 <= len(data):
+        sec, frac, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        frame = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if len(frame) >= 62 + 16 and frame[12:14] == b"\x86\xdd" and frame[20] == 17 \
+                and struct.unpack("!H", frame[56:58])[0] == 1234 and frame[62 + 14] == 1:
+            times.append(sec + frac / (1e9 if nano else 1e6))
+    return [b - a for a, b in zip(times, times[1:])]
+
+
 def main():
+    if sys.argv[1:2] == ["--intervals"]:
+        # Median time between one node's UPDATECLAIMs over all given captures (one per node).
+        iv = sorted(x for p in sys.argv[2:] for x in refresh_intervals(p))
+        print(f"intervals={len(iv)}")
+        print(f"median={iv[len(iv) // 2]:.2f}" if iv else "median=nan")
+        return
     keys = ["mc_pkts", "mc_frame_bytes", "mc_udp_bytes", "uc_pkts", "uc_frame_bytes", "uc_udp_bytes",
             "updateclaim", "updateclaim_entries", "inquire", "renewlease", "leaseack", "leasenak", "other"]
     out = dict.fromkeys(keys, 0)
