@@ -9,7 +9,7 @@ for p in kea-admin gcc libc6-dev tcpdump iproute2; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup.d/60-bench: installing ${missing[*]}"
-    apt-get update -qq
+    apt-get update -qq || echo "setup.d/60-bench: apt-get update reported errors (mirror sync?), installing anyway" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v perfdhcp >/dev/null || [ -x /usr/sbin/perfdhcp ] || { echo "setup.d/60-bench: perfdhcp missing" >&2; exit 1; }
