@@ -68,16 +68,7 @@ enum ControlClient {
 
     static func send(_ request: [UInt8], to path: CBytes) -> Int32 {
         let fd = ddhcp_unix_connect(path)
-        if fd < 0 {
-            var line = TextBuffer()
-            line.append("ddhcpdctl: cannot connect to the control socket '")
-            line.append(cString: path)
-            line.append("': ")
-            line.append(errorCode: fd)
-            line.append(byte: UInt8(ascii: "\n"))
-            Stream.write(Stream.stderr, line)
-            return ExitStatus.controlConnectFailure
-        }
+        if fd < 0 { return failure("ddhcpdctl: cannot connect to the control socket '", path, "': ", fd) }
         let written = request.withUnsafeBufferPointer { ddhcp_write_all(fd, $0.baseAddress!, Int32($0.count)) }
         if written < 0 {
             _ = ddhcp_close(fd)
@@ -100,10 +91,15 @@ enum ControlClient {
     }
 
     static func connectionLost(_ path: CBytes, _ code: Int32) -> Int32 {
+        failure("ddhcpdctl: talking to '", path, "' failed: ", code)
+    }
+
+    /// One line on stderr, `<before><path><after><error text>`, and C's exit status 255.
+    static func failure(_ before: StaticString, _ path: CBytes, _ after: StaticString, _ code: Int32) -> Int32 {
         var line = TextBuffer()
-        line.append("ddhcpdctl: talking to '")
+        line.append(before)
         line.append(cString: path)
-        line.append("' failed: ")
+        line.append(after)
         line.append(errorCode: code)
         line.append(byte: UInt8(ascii: "\n"))
         Stream.write(Stream.stderr, line)
