@@ -1,31 +1,41 @@
 # shellcheck shell=bash disable=SC2034
 # Shared helpers for the benchmarks in bench/ (sourced, not run).
 #
-# Every benchmark measures one or two daemon binaries with ddhcpd's command line (PROTOCOL.md
-# §11.1) in network namespaces it creates itself, and prints numbers; none asserts anything
-# about speed. Traffic only ever goes to addresses inside those namespaces.
+# Every benchmark measures one or two daemon binaries with ddhcpd's command line
+# (docs/protocol.md, "Command line") in network namespaces it creates itself (Tests/lib/netns.sh:
+# unique names, everything removed on exit), and prints numbers; none asserts anything about
+# speed. Traffic only ever goes to addresses inside those namespaces.
 #
 # Common options (parsed by bench_parse_args):
-#   --bin PATH       binary under test (default: .build/release/ddhcpd of this repo)
-#   --compare PATH   second binary, measured in the same namespaces in alternation
-#   --quick          short windows (smoke test: proves the benchmark measures something)
-#   --results FILE   append result rows (TSV) to FILE instead of printing a table at the end
-# ddhcpdctl for a binary is the same binary invoked through a symlink named ddhcpdctl.
+#   --bin PATH[,CTL]      binary under test (default: .build/release/ddhcpd of this repo)
+#   --compare PATH[,CTL]  second binary, measured in the same namespaces in alternation
+#   --quick               short windows (smoke test: proves the benchmark measures something)
+#   --results FILE        append result rows (TSV) to FILE instead of printing a table at the end
+# CTL is the binary's control client when it is a separate program (the C daemon's ddhcpdctl);
+# without it, ddhcpdctl for a binary is the same binary invoked through a symlink named ddhcpdctl.
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 export PATH=/opt/swift/usr/bin:/usr/sbin:/sbin:$PATH
 
-BIN_A="" BIN_B="" QUICK=0 RESULTS="" OWN_RESULTS=0
-# Network names are short (interface names ≤ 15 bytes) and unique per benchmark process.
-TAG="b$(( $$ % 100000 ))"
+BIN_A="" BIN_B="" CTL_A="" CTL_B="" QUICK=0 RESULTS="" OWN_RESULTS=0
 WORK=""
-_bench_ns=() _bench_pids=() _bench_links=()
 
 bench_die() { echo "bench: $*" >&2; exit 1; }
 bench_log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
+# bench_binary_pair SPEC NAME — "DAEMON[,CTL]" → "DAEMON<TAB>CTL" with both resolved (CTL
+# empty when not given); dies when a file is missing.
+bench_binary_pair() {
+    local daemon=${1%%,*} ctl=""
+    [ "$daemon" = "$1" ] || ctl=${1#*,}
+    daemon=$(readlink -f "$daemon"); [ -x "$daemon" ] || bench_die "$2 binary not found: ${1%%,*}"
+    if [ -n "$ctl" ]; then ctl=$(readlink -f "$ctl"); [ -x "$ctl" ] || bench_die "$2 control client not found: ${1#*,}"; fi
+    printf '%s\t%s\n' "$daemon" "$ctl"
+}
+
 bench_parse_args() {
+    local pair
     while [ $# -gt 0 ]; do
         case "$1" in
             --bin) BIN_A=$2; shift 2 ;;
@@ -37,58 +47,43 @@ bench_parse_args() {
         esac
     done
     [ -n "$BIN_A" ] || BIN_A=$REPO_DIR/.build/release/ddhcpd
-    BIN_A=$(readlink -f "$BIN_A"); [ -x "$BIN_A" ] || bench_die "binary not found: $BIN_A (swift build -c release?)"
+    pair=$(bench_binary_pair "$BIN_A" binary) || exit 1
+    IFS=$'\t' read -r BIN_A CTL_A <<<"$pair"
+    [ -x "$BIN_A" ] || bench_die "binary not found: $BIN_A (swift build -c release?)"
     if [ -n "$BIN_B" ]; then
-        BIN_B=$(readlink -f "$BIN_B"); [ -x "$BIN_B" ] || bench_die "compare binary not found: $BIN_B"
+        pair=$(bench_binary_pair "$BIN_B" compare) || exit 1
+        IFS=$'\t' read -r BIN_B CTL_B <<<"$pair"
     fi
     [ "$(id -u)" -eq 0 ] || bench_die "needs root (network namespaces)"
-    WORK=$(mktemp -d "/tmp/ddhcpbench.$TAG.XXXXXX")
+    # shellcheck source=Tests/lib/netns.sh
+    source "$REPO_DIR/Tests/lib/netns.sh"
+    # Network names are short (interface names ≤ 15 bytes) and unique per benchmark process.
+    TAG=$NETNS_PREFIX
+    WORK=$(netns_work_dir "bench.$TAG")
     if [ -z "$RESULTS" ]; then RESULTS=$WORK/results.tsv; OWN_RESULTS=1; fi
     : >>"$RESULTS"
-    trap bench_cleanup EXIT
-    trap 'exit 130' INT TERM HUP
+    netns_on_exit bench_finish
 }
 
 # The binaries to measure: "A" always, "B" with --compare.
 bench_sides() { if [ -n "$BIN_B" ]; then echo A B; else echo A; fi; }
 bench_bin() { if [ "$1" = A ]; then echo "$BIN_A"; else echo "$BIN_B"; fi; }
 
-bench_cleanup() {
-    local rc=$? pid ns i
-    trap - EXIT INT TERM HUP
-    for pid in "${_bench_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for i in $(seq 20); do
-        local alive=0
-        for pid in "${_bench_pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-        [ $alive = 0 ] && break
-        sleep 0.1
-    done
-    for pid in "${_bench_pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-    for ns in "${_bench_ns[@]}"; do ip netns del "$ns" 2>/dev/null; done
-    for i in "${_bench_links[@]}"; do ip link del "$i" 2>/dev/null; done
-    if [ "$OWN_RESULTS" = 1 ] && [ $rc -eq 0 ] && [ -s "$RESULTS" ]; then
+# On exit, after the namespaces are gone: the table (when this benchmark owns the results).
+bench_finish() {
+    local rc=$1
+    if [ "$OWN_RESULTS" = 1 ] && [ "$rc" -eq 0 ] && [ -s "$RESULTS" ]; then
         bench_print_table "$RESULTS"
     fi
     [ -n "$WORK" ] && [ -z "${BENCH_KEEP:-}" ] && rm -rf "$WORK"
-    exit $rc
 }
 
-bench_track_pid() { _bench_pids+=("$1"); }
-bench_untrack_pid() {
-    local keep=() p
-    for p in "${_bench_pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-    _bench_pids=("${keep[@]}")
-}
+bench_track_pid() { netns_track_pid "$1"; }
+bench_untrack_pid() { netns_untrack_pid "$1"; }
 
 # ---------------------------------------------------------------- topology
 
-ns_new() {
-    ip netns add "$1" || bench_die "cannot create namespace $1"
-    _bench_ns+=("$1")
-    ip -n "$1" link set lo up
-    # No duplicate address detection: link-local addresses are usable at once.
-    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-}
+ns_new() { netns_add "$1" || bench_die "cannot create namespace $1"; }
 
 # mesh_create N: a bridge namespace MESH_NS (bridge "mesh0") and N nodes. Node i has namespace
 # NODE_NS[i] with server0 (veth into the bridge) and client0 (10.254.i.1/24, veth into the client
@@ -99,24 +94,17 @@ MESH_NS="" NODE_NS=() CLI_NS=()
 mesh_create() {
     local n=$1 i
     MESH_NS=$TAG-mesh; ns_new "$MESH_NS"
-    ip -n "$MESH_NS" link add mesh0 type bridge
-    ip -n "$MESH_NS" link set mesh0 type bridge mcast_snooping 0 stp_state 0 forward_delay 0
+    netns_bridge "$MESH_NS" mesh0 stp_state 0 forward_delay 0
     ip netns exec "$MESH_NS" sysctl -qw net.ipv6.conf.mesh0.disable_ipv6=1
-    ip -n "$MESH_NS" link set mesh0 up
     NODE_NS=() CLI_NS=()
     for i in $(seq 0 $((n - 1))); do
         NODE_NS[i]=$TAG-n$i; CLI_NS[i]=$TAG-c$i
         ns_new "${NODE_NS[i]}"; ns_new "${CLI_NS[i]}"
-        ip link add "${TAG}m$i" type veth peer name "${TAG}s$i" || bench_die "veth"
-        ip link set "${TAG}m$i" netns "$MESH_NS"; ip link set "${TAG}s$i" netns "${NODE_NS[i]}"
+        netns_veth "$MESH_NS" "${TAG}m$i" "${NODE_NS[i]}" server0 || bench_die "veth"
         ip -n "$MESH_NS" link set "${TAG}m$i" master mesh0
         ip netns exec "$MESH_NS" sysctl -qw "net.ipv6.conf.${TAG}m$i.disable_ipv6=1"
         ip -n "$MESH_NS" link set "${TAG}m$i" up
-        ip -n "${NODE_NS[i]}" link set "${TAG}s$i" name server0
-        ip link add "${TAG}k$i" type veth peer name "${TAG}c$i" || bench_die "veth"
-        ip link set "${TAG}k$i" netns "${NODE_NS[i]}"; ip link set "${TAG}c$i" netns "${CLI_NS[i]}"
-        ip -n "${NODE_NS[i]}" link set "${TAG}k$i" name client0
-        ip -n "${CLI_NS[i]}" link set "${TAG}c$i" name cl0
+        netns_veth "${NODE_NS[i]}" client0 "${CLI_NS[i]}" cl0 || bench_die "veth"
         ip -n "${NODE_NS[i]}" addr add "10.254.$i.1/24" dev client0
         ip -n "${CLI_NS[i]}" addr add "10.254.$i.2/24" dev cl0
         ip -n "${NODE_NS[i]}" link set server0 up
@@ -149,9 +137,12 @@ perfdhcp_broadcast_fallback() {
 
 # ---------------------------------------------------------------- daemons
 
-# ctl_path BIN: a ddhcpdctl symlink to BIN (the binary picks its role from argv[0]).
+# ctl_path BIN: the control client for BIN — the one given with it ("--bin DAEMON,CTL"), else a
+# ddhcpdctl symlink to BIN (this daemon's binary picks its role from argv[0]).
 ctl_path() {
     local bin=$1 dir
+    if [ "$bin" = "$BIN_A" ] && [ -n "$CTL_A" ]; then echo "$CTL_A"; return; fi
+    if [ "$bin" = "$BIN_B" ] && [ -n "$CTL_B" ]; then echo "$CTL_B"; return; fi
     dir=$WORK/ctl-$(echo "$bin" | md5sum | cut -c1-8)
     [ -e "$dir/ddhcpdctl" ] || { mkdir -p "$dir"; ln -s "$bin" "$dir/ddhcpdctl"; }
     echo "$dir/ddhcpdctl"
@@ -162,19 +153,13 @@ ctl_path() {
 DAEMON_PID=""
 daemon_start() {
     local label=$1 node=$2 bin=$3; shift 3
-    local ctl=$WORK/$label.ctl
     [ -d "$WORK" ] || bench_die "work directory $WORK vanished (removed by another process?)"
-    rm -f "$ctl"
-    ip netns exec "${NODE_NS[node]}" "$bin" -i server0 -c client0 -C "$ctl" "$@" \
-        >"$WORK/$label.log" 2>&1 &
-    DAEMON_PID=$!
-    bench_track_pid "$DAEMON_PID"
-    local t
-    for t in $(seq 100); do
-        if [ -S "$ctl" ] && "$(ctl_path "$bin")" -C "$ctl" -b >/dev/null 2>&1; then return 0; fi
-        kill -0 "$DAEMON_PID" 2>/dev/null || break
-        sleep 0.05
-    done
+    : >"$WORK/$label.log"
+    netns_daemon_start "${NODE_NS[node]}" "$bin" "$(ctl_path "$bin")" "$WORK/$label.ctl" "$WORK/$label.log" \
+        -i server0 -c client0 "$@"
+    local ok=$?
+    DAEMON_PID=$NETNS_DAEMON_PID
+    [ $ok -eq 0 ] && return 0
     echo "bench: daemon $label did not start: $bin $*" >&2
     tail -n 20 "$WORK/$label.log" >&2
     return 1
@@ -184,15 +169,9 @@ daemon_start() {
 # DAEMON_STOP_MS (time from SIGTERM to exit).
 DAEMON_RC="" DAEMON_STOP_MS=""
 daemon_stop() {
-    local pid=$1 t t0
-    t0=$(date +%s%N)
-    kill -TERM "$pid" 2>/dev/null
-    for t in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
-    DAEMON_STOP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null; DAEMON_RC=$?
-    bench_untrack_pid "$pid"
-    [ "$DAEMON_RC" = 0 ] || bench_log "warning: daemon $pid exit status $DAEMON_RC"
+    netns_daemon_stop "$1"
+    DAEMON_RC=$NETNS_DAEMON_RC DAEMON_STOP_MS=$NETNS_DAEMON_STOP_MS
+    [ "$DAEMON_RC" = 0 ] || bench_log "warning: daemon $1 exit status $DAEMON_RC"
 }
 
 # ctl BIN LABEL ARGS…: run ddhcpdctl against daemon LABEL.

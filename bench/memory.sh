@@ -91,11 +91,10 @@ alloc_run() {
         printf '%*s' 64 '' | tr ' ' '\0' >"$cnt"   # counters stay 0; reported as n/a below
     fi
     local ctlbin; ctlbin=$(ctl_path "$bin")
-    rm -f "$WORK/$label.ctl"
-    ip netns exec "${NODE_NS[0]}" env "${preload[@]}" "$bin" -i server0 -c client0 \
-        -C "$WORK/$label.ctl" "${ARGS[@]}" -N 10.116.224.0/20 -b 2 >"$WORK/$label.log" 2>&1 &
-    local pid=$!; bench_track_pid $pid
-    local _; for _ in $(seq 100); do [ -S "$WORK/$label.ctl" ] && break; sleep 0.05; done
+    NETNS_DAEMON_ENV=("${preload[@]}")
+    daemon_start "$label" 0 "$bin" "${ARGS[@]}" -N 10.116.224.0/20 -b 2 || return 1
+    NETNS_DAEMON_ENV=()
+    local pid=$DAEMON_PID
     settle "$bin" "$label"
     [ ${#preload[@]} -gt 0 ] && emit $B "allocations during start-up (until first block owned)" 1 "$side" "$(counter "$cnt" $ALLOCS)"
     load 100 2 50 || return 1

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every benchmark against the real daemon binary and prints one table.
 #
-# Usage: bench/run-all.sh [--bin PATH] [--compare PATH] [--quick] [--check] [--only a,b]
+# Usage: bench/run-all.sh [--bin PATH[,CTL]] [--compare PATH[,CTL]] [--quick] [--check] [--only a,b]
 #   --bin PATH      binary to measure (default .build/release/ddhcpd, built incrementally first)
 #   --compare PATH  a second binary with the same command line, measured in the same namespaces
 #                   in alternation; the table shows A, B and B/A
+#   ,CTL            the binary's control client when it is a separate program, as with the C
+#                   daemon: --compare /opt/c/ddhcpd,/opt/c/ddhcpdctl (without it: a ddhcpdctl
+#                   symlink to the binary)
 #   --quick         short windows (≈ 1.5 min in all): proves the benchmarks work, numbers are rough
 #   --check         exit non-zero if a benchmark measured nothing (zero exchanges, no lease, …)
 #   --only LIST     comma-separated subset of: dhcp, first-lease, mesh, memory
@@ -37,10 +40,13 @@ if [ -z "$bin" ]; then
     echo "run-all: swift build -c release" >&2
     (cd "$repo" && swift build -c release 2>&1 | tail -n 3 >&2; exit "${PIPESTATUS[0]}") || exit 1
 fi
-bin=$(readlink -f "$bin")
-[ -n "$compare" ] && compare=$(readlink -f "$compare")
-args=(--bin "$bin" "${quick[@]}")
-[ -n "$compare" ] && args+=(--compare "$compare")
+# "PATH[,CTL]": the benchmarks get both, the header and the table name the daemon.
+split_ctl() { if [ "${1#*,}" != "$1" ]; then echo ",$(readlink -f "${1#*,}")"; fi; }
+bin_ctl=$(split_ctl "$bin") bin=$(readlink -f "${bin%%,*}")
+compare_ctl=""
+if [ -n "$compare" ]; then compare_ctl=$(split_ctl "$compare") compare=$(readlink -f "${compare%%,*}"); fi
+args=(--bin "$bin$bin_ctl" "${quick[@]}")
+[ -n "$compare" ] && args+=(--compare "$compare$compare_ctl")
 
 results=$(mktemp /tmp/ddhcpbench-results.XXXXXX)
 trap 'rm -f "$results"' EXIT
@@ -73,8 +79,8 @@ echo
 echo "ddhcpd benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, kernel $(uname -r), perfdhcp $(perfdhcp -v 2>&1 | awk '{ print $2 }')"
 echo "mode: $([ ${#quick[@]} -gt 0 ] && echo 'quick (short windows, rough numbers)' || echo full), total $(( $(date +%s) - start )) s"
 echo "load average (1/5/15 min) at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg) — other work on the machine adds noise"
-echo "A: ${label_a:+$label_a: }$(describe "$bin")"
-[ -n "$compare" ] && echo "B: ${label_b:+$label_b: }$(describe "$compare")"
+echo "A: ${label_a:+$label_a: }$(describe "$bin")${bin_ctl:+, control client ${bin_ctl#,}}"
+[ -n "$compare" ] && echo "B: ${label_b:+$label_b: }$(describe "$compare")${compare_ctl:+, control client ${compare_ctl#,}}"
 python3 "$here/table.py" "$results" "$bin" "$compare" | tail -n "+$([ -n "$compare" ] && echo 4 || echo 3)"
 
 rc=0

@@ -40,9 +40,7 @@ expect 1 '^ddhcpdctl: option \(-o\)' "$CTL" -o 3:4:1.2
 pass "ddhcpdctl usage, version, connection failure"
 
 # --- start-up failures name what failed
-ip netns add "$NS-a"
-in_ns "$NS-a" sysctl -qw net.ipv6.conf.default.accept_dad=0
-ip -n "$NS-a" link set lo up
+netns_add "$NS-a"
 ip -n "$NS-a" link add server0 type veth peer name client0
 ip -n "$NS-a" link set server0 up
 ip -n "$NS-a" link set client0 up

@@ -1,8 +1,10 @@
 # shellcheck shell=bash
-# Shared helpers of the namespace integration tests (source it; needs root, iproute2).
+# Shared helpers of the namespace integration tests (source it; needs root, iproute2). The
+# namespaces, processes and clean-up come from Tests/lib/netns.sh; this file adds the test
+# mesh and what the suites assert with.
 #
-# Topology (PROTOCOL.md §14.1, but everything lives in namespaces created here, so parallel
-# runs never share a name and the root namespace is never touched):
+# Topology (everything lives in namespaces of this run, so parallel runs never share a name
+# and the root namespace is never touched):
 #   $NS-hub        bridges: "srv" (mesh link of all daemons), "cb<i>" (client LAN of node i)
 #   $NS-n<i>       daemon i: server0 (veth to srv), client0 (veth to cb<i>, 10.0.0.1/24,
 #                  the same MAC on every node like gluon's next-node address)
@@ -15,15 +17,18 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DDHCPD=${DDHCPD:-$ROOT/.build/debug/ddhcpd}
 [ -x "$DDHCPD" ] || { echo "lib: $DDHCPD not built (swift build)" >&2; exit 1; }
 TEST_NAME=$(basename "$0" .sh)
-RUN_ID=$(printf '%04x' $(( ($$ ^ RANDOM) % 65536 )))
-NS="ddt$RUN_ID"           # namespace prefix
+# shellcheck source=Tests/lib/netns.sh
+source "$ROOT/Tests/lib/netns.sh"
+RUN_ID=$NETNS_RUN_ID
+NS=$NETNS_PREFIX          # namespace prefix
 IFP="d$RUN_ID"            # prefix of client interface names (dhcpcd keys its files by name)
-# Not under /tmp: hand-run clean-ups of /tmp/ddhcpd-* on a shared machine removed it mid-run.
-mkdir -p /var/tmp/ddhcpd-tests
-WORK=$(mktemp -d "/var/tmp/ddhcpd-tests/$TEST_NAME.XXXXXX")
+NETNS_CLIENT_IFPREFIX=$IFP
+WORK=$(netns_work_dir "$TEST_NAME")
 CTL="$WORK/ddhcpdctl"
 ln -s "$DDHCPD" "$CTL"
 HUB="$NS-hub"
+# Daemons by node (or by a name the suite picks) and other background processes: the suites
+# add to these directly; whatever is left in them is stopped on exit.
 declare -A DAEMON_PID=()
 BG_PIDS=()
 
@@ -44,58 +49,30 @@ dump_logs() {
     done
 }
 
-cleanup() {
-    local rc=$?
-    set +e
-    disown -a 2>/dev/null  # no "Killed" job notices for what we stop here
+_integration_exit() {
+    local rc=$1 pid
     for pid in "${DAEMON_PID[@]}" "${BG_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NS-"); do
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
-        ip netns del "$ns" 2>/dev/null
-    done
-    rm -f /var/lib/dhcpcd/"$IFP"* /run/dhcpcd/"$IFP"* 2>/dev/null
-    if [ $rc -ne 0 ] || [ -n "${KEEP_WORK:-}" ]; then
+    if [ "$rc" -ne 0 ] || [ -n "${KEEP_WORK:-}" ]; then
         echo "[$TEST_NAME] work directory kept: $WORK" >&2
     else
         rm -rf "$WORK"
     fi
-    exit $rc
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# wait_for SECONDS CMD… — polls CMD every 0.1 s until it succeeds; false on timeout.
-# (CMD's arguments are expanded once: put anything that must be re-evaluated in a function.)
-wait_for() {
-    local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
-    until "$@" >/dev/null 2>&1; do
-        [ $(( $(date +%s%N) / 1000000 )) -lt $deadline ] || return 1
-        sleep 0.1
-    done
-}
-
-# in_ns NS CMD… — run CMD inside namespace NS.
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+netns_on_exit _integration_exit
 
 mesh_create() {
-    ip netns add "$HUB"
-    ip -n "$HUB" link set lo up
-    ip -n "$HUB" link add srv type bridge mcast_snooping 0
-    ip -n "$HUB" link set srv up
+    netns_add "$HUB"
+    netns_bridge "$HUB" srv
 }
 
 # node_create I — daemon namespace I with server0 on the mesh bridge and client0 on cb<I>.
 node_create() {
     local i=$1 ns="$NS-n$1"
-    ip netns add "$ns"
-    # No duplicate address detection: the link-local address must be usable at once.
-    in_ns "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-    ip -n "$ns" link set lo up
-    ip -n "$HUB" link add "cb$i" type bridge mcast_snooping 0
-    ip -n "$HUB" link set "cb$i" up
-    ip -n "$HUB" link add "s$i" type veth peer name server0 netns "$ns"
+    netns_add "$ns"
+    netns_bridge "$HUB" "cb$i"
+    netns_veth "$HUB" "s$i" "$ns" server0
     ip -n "$HUB" link set "s$i" master srv up
-    ip -n "$HUB" link add "c$i" type veth peer name client0 netns "$ns"
+    netns_veth "$HUB" "c$i" "$ns" client0
     ip -n "$HUB" link set "c$i" master "cb$i" up
     ip -n "$ns" link set server0 up
     ip -n "$ns" link set client0 address 02:00:0a:00:00:01
@@ -106,10 +83,8 @@ node_create() {
 # client_create NAME NODE — a client namespace whose interface $IFP$NAME is on cb<NODE>.
 client_create() {
     local name=$1 node=$2 ns="$NS-$1" ifname="$IFP$1"
-    ip netns add "$ns"
-    in_ns "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
-    ip -n "$ns" link set lo up
-    ip -n "$HUB" link add "k$name" type veth peer name "$ifname" netns "$ns"
+    netns_add "$ns" noipv6
+    netns_veth "$HUB" "k$name" "$ns" "$ifname"
     ip -n "$HUB" link set "k$name" master "cb$node" up
     ip -n "$ns" link set "$ifname" up
 }
@@ -121,26 +96,15 @@ client_move() { ip -n "$HUB" link set "k$1" master "cb$2"; }
 # output in $WORK/d<I>.log.
 daemon_start() {
     local i=$1; shift
-    ip netns exec "$NS-n$i" env NODE="$i" "$DDHCPD" -C "$WORK/ctl$i" -i server0 -c client0 "$@" \
-        >>"$WORK/d$i.log" 2>&1 &
-    DAEMON_PID[$i]=$!
-    # Answering, not just bound (the file exists a moment before listen()).
-    wait_for 5 "$CTL" -C "$WORK/ctl$i" -d || fail "daemon $i does not answer on its control socket"
+    NETNS_DAEMON_ENV=(NODE="$i")
+    netns_daemon_start "$NS-n$i" "$DDHCPD" "$CTL" "$WORK/ctl$i" "$WORK/d$i.log" -i server0 -c client0 "$@" \
+        || fail "daemon $i does not answer on its control socket"
+    NETNS_DAEMON_ENV=()
+    DAEMON_PID[$i]=$NETNS_DAEMON_PID
 }
 
-daemon_stop() {
-    local i=$1 pid=${DAEMON_PID[$1]}
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    unset "DAEMON_PID[$i]"
-}
-
-daemon_kill() {
-    local i=$1 pid=${DAEMON_PID[$1]}
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    unset "DAEMON_PID[$i]"
-}
+daemon_stop() { netns_daemon_stop "${DAEMON_PID[$1]}"; unset "DAEMON_PID[$1]"; }
+daemon_kill() { netns_daemon_stop "${DAEMON_PID[$1]}" KILL; unset "DAEMON_PID[$1]"; }
 
 ctl() { local i=$1; shift; "$CTL" -C "$WORK/ctl$i" "$@"; }
 
@@ -194,84 +158,22 @@ HOOK
 }
 
 # ---- DHCP clients ---------------------------------------------------------------------------
-# Each client logs "EVENT ADDRESS" lines to $WORK/<name>.events (event names as the client
-# calls them: udhcpc bound/renew/deconfig, dhclient and dhcpcd BOUND/RENEW/REBOOT/RELEASE…).
+# Each client logs "EVENT ADDRESS" lines to $WORK/<name>.events (see netns_client_start).
 # Pool prefix length used by the clients' event scripts to configure the address.
-CLIENT_PREFIX_LEN=${CLIENT_PREFIX_LEN:-24}
+NETNS_CLIENT_PREFIX_LEN=${CLIENT_PREFIX_LEN:-24}
 declare -A CLIENT_KIND=() CLIENT_PID=()
-
-client_scripts() {
-    [ -e "$WORK/udhcpc.sh" ] && return 0
-    cat >"$WORK/udhcpc.sh" <<SCRIPT
-#!/bin/sh
-name=\${interface#$IFP}
-case "\$1" in
-    deconfig) ip -4 addr flush dev "\$interface" ;;
-    bound|renew)
-        # Keep the address in place on a renewal (no flush): only other addresses go.
-        for a in \$(ip -4 -o addr show dev "\$interface" | awk '{print \$4}'); do
-            [ "\${a%/*}" = "\$ip" ] || ip addr del "\$a" dev "\$interface"
-        done
-        ip addr replace "\$ip/$CLIENT_PREFIX_LEN" dev "\$interface" ;;
-esac
-echo "\$1 \${ip:-}" >>"$WORK/\$name.events"
-SCRIPT
-    cat >"$WORK/dhclient.sh" <<SCRIPT
-#!/bin/sh
-name=\${interface#$IFP}
-case "\$reason" in
-    PREINIT) ip link set "\$interface" up ;;
-    BOUND|RENEW|REBIND|REBOOT)
-        if [ "\${old_ip_address:-}" != "\$new_ip_address" ]; then ip -4 addr flush dev "\$interface"; fi
-        ip addr replace "\$new_ip_address/$CLIENT_PREFIX_LEN" dev "\$interface" ;;
-    EXPIRE|FAIL|RELEASE|STOP) ip -4 addr flush dev "\$interface" ;;
-esac
-echo "\$reason \${new_ip_address:-\${old_ip_address:-}}" >>"$WORK/\$name.events"
-SCRIPT
-    # dhcpcd configures the address itself; the script only records what happened.
-    cat >"$WORK/dhcpcd.sh" <<SCRIPT
-#!/bin/sh
-name=\${interface#$IFP}
-echo "\$reason \${new_ip_address:-\${old_ip_address:-}}" >>"$WORK/\$name.events"
-SCRIPT
-    cat >"$WORK/dhcpcd.conf" <<CONF
-# Minimal dhcpcd setup for a test namespace: IPv4 DHCP only, no ARP probing (would add
-# seconds), no link-local fallback, nothing outside the namespace touched.
-ipv4only
-noipv4ll
-noarp
-nohook resolv.conf, timezone, ntp.conf, yp.conf, hostname, wpa_supplicant
-option subnet_mask, broadcast_address
-timeout 60
-CONF
-    chmod +x "$WORK/udhcpc.sh" "$WORK/dhclient.sh" "$WORK/dhcpcd.sh"
-}
 
 # client_start NAME KIND — KIND: udhcpc | dhclient | dhcpcd. The client namespace must exist.
 client_start() {
-    local name=$1 kind=$2 ns="$NS-$1" ifname="$IFP$1"
-    client_scripts
+    local name=$1 kind=$2
+    netns_client_start "$NS-$name" "$IFP$name" "$name" "$kind" "$WORK" || fail "unknown client kind $kind"
     CLIENT_KIND[$name]=$kind
-    case $kind in
-        udhcpc)
-            ip netns exec "$ns" busybox udhcpc -f -i "$ifname" -s "$WORK/udhcpc.sh" -t 5 -T 1 -A 1 \
-                >>"$WORK/$name.log" 2>&1 & ;;
-        dhclient)
-            ip netns exec "$ns" dhclient -4 -d -v -sf "$WORK/dhclient.sh" -lf "$WORK/$name.leases" \
-                -pf "$WORK/$name.pid" "$ifname" >>"$WORK/$name.log" 2>&1 & ;;
-        dhcpcd)
-            ip netns exec "$ns" dhcpcd -4 -B -d -f "$WORK/dhcpcd.conf" -c "$WORK/dhcpcd.sh" "$ifname" \
-                >>"$WORK/$name.log" 2>&1 & ;;
-        *) fail "unknown client kind $kind" ;;
-    esac
-    CLIENT_PID[$name]=$!
-    BG_PIDS+=($!)
+    CLIENT_PID[$name]=$NETNS_CLIENT_PID
+    BG_PIDS+=("$NETNS_CLIENT_PID")
 }
 
 # client_address NAME — the IPv4 address configured on the client's interface (empty if none).
-client_address() {
-    ip -n "$NS-$1" -4 -o addr show dev "$IFP$1" 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}'
-}
+client_address() { netns_client_address "$NS-$1" "$IFP$1"; }
 
 has_address() { [ -n "$(client_address "$1")" ]; }
 
