@@ -4,9 +4,10 @@
 # Topology: node namespace (server0 into an otherwise empty mesh bridge, client0 10.254.0.1/24)
 # and a client namespace (cl0 10.254.0.2/24) on the other end of client0's veth. perfdhcp runs
 # there with `-l cl0` and acts as a relay: DISCOVER/REQUEST broadcast with giaddr 10.254.0.2 and
-# source port 67; the daemon answers giaddr:67 (BRIEF Q-21). For a daemon without relay
-# support (the C ddhcpd broadcasts to port 68, §7.3) an iptables DNAT in the client namespace
-# hands those broadcasts to perfdhcp's socket (lib.sh perfdhcp_broadcast_fallback).
+# source port 67; the daemon answers giaddr:67 (docs/decisions.md D-21). For a daemon without relay
+# support (the C ddhcpd broadcasts to port 68, docs/protocol.md#reply-destination) an iptables DNAT
+# in the client namespace hands those broadcasts to perfdhcp's socket (lib.sh
+# perfdhcp_broadcast_fallback).
 #
 # Daemon: -L -t 2 -B 20 -N 10.116.224.0/20 -b 2 (gluon pool and block size, short timers).
 # 1. rate sweep, 100 clients (-R 100), -s 128 so the blocks for them are claimed before the
@@ -16,7 +17,7 @@
 # 2. many clients, 2000 MACs (-R 2000), default spare leases (2): the daemon claims blocks while
 #    serving; completed DORA/s, drops, blocks owned at the end.
 # Every number comes from perfdhcp's report and is cross-checked with the daemon's own
-# statistics (ddhcpdctl -s, §13): dhcp.send_offer / dhcp.send_ack.
+# statistics (ddhcpdctl -s, docs/protocol.md#statistics): dhcp.send_offer / dhcp.send_ack.
 #
 # Usage: bench/dhcp-throughput.sh [--bin PATH] [--compare PATH] [--quick] [--results FILE]
 set -uo pipefail

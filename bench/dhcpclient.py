@@ -6,7 +6,7 @@ Modes (all print key=value lines; times are CLOCK_REALTIME seconds, comparable w
   lease --iface IF [--mac MAC] [--timeout S] [--retry-ms MS] [--ctl SOCKET]
       DISCOVER (broadcast flag set) every MS until an OFFER, then REQUEST (option 50 + 54) until
       an ACK; on a NAK or silence start over. With --ctl it also polls the daemon's control
-      socket (command 1, block table, PROTOCOL.md §9.3) every 20 ms and records when the first
+      socket (command 1, docs/protocol.md#block-table) every 20 ms and records when the first
       block is CLAIMING (3) and the first is OURS (4).
       Prints t_first_discover, t_ctl_up, t_claiming, t_ours, t_offer, t_ack, yiaddr, server, mac.
   reboot --iface IF --mac MAC --addr A [--timeout S] [--retry-ms MS]

@@ -3,16 +3,17 @@
 #
 # A DHCP client (bench/dhcpclient.py, DISCOVER every 100 ms) is started in the client
 # namespace before the daemon; it also polls the daemon's control socket every 20 ms (block
-# table, §9.3) for the first CLAIMING (3) and the first OURS (4) block. Breakdown per run:
+# table, docs/protocol.md#block-table) for the first CLAIMING (3) and the first OURS (4) block.
+# Breakdown per run:
 #   start-up   daemon exec → control socket answers
 #   learning   daemon exec → first block CLAIMING (≈ 0 with -L, ≈ B with the learning phase)
 #   claiming   first CLAIMING → first OURS (3 INQUIRE rounds, housekeeping every ≈ T/2)
 #   DORA       first OURS → ACK received by the client (includes ≤ 100 ms client retry)
 #   total      daemon exec → ACK
-# Expected from the C timing rules (§4.3, §4.6, §5.2): total ≈ (learning ? B : 0) + 3·T/2, i.e.
-# with the defaults (-B 60 -t 15) ≈ 60 + 22.5 = 82.5 s, and with gluon's -B 300 -t 15 without -L
-# ≈ 322.5 s — plus the real client's own DISCOVER back-off (dhclient: 3-4 s, then doubling up
-# to 64 s), which this benchmark deliberately avoids.
+# Expected from the C timing rules (docs/protocol.md#claiming, #timeline, #event-loop): total ≈
+# (learning ? B : 0) + 3·T/2, i.e. with the defaults (-B 60 -t 15) ≈ 60 + 22.5 = 82.5 s, and with
+# gluon's -B 300 -t 15 without -L ≈ 322.5 s — plus the real client's own DISCOVER back-off
+# (dhclient: 3-4 s, then doubling up to 64 s), which this benchmark deliberately avoids.
 #
 # Cases: -L with short timers (-t 2), learning phase with a short -B (-B 4 -t 2), and in full
 # mode gluon timers with -L (-t 15 -B 300). Pool: gluon's -N 10.116.224.0/20 -b 2.

@@ -123,9 +123,9 @@ mesh_create() {
 
 # perfdhcp_broadcast_fallback NODE: lets perfdhcp also measure a daemon without relay support.
 # perfdhcp always acts as a relay (giaddr = its address, listens on port 67 of that address);
-# our daemon answers giaddr:67 (BRIEF Q-21), but the C ddhcpd broadcasts to port 68 (§7.3).
-# This DNATs such broadcasts in the client namespace to perfdhcp's socket. Only for namespaces
-# where no plain DHCP client (dhcpclient.py, port 68) runs.
+# our daemon answers giaddr:67 (docs/decisions.md D-21), but the C ddhcpd broadcasts to port 68
+# (docs/protocol.md#reply-destination). This DNATs such broadcasts in the client namespace to
+# perfdhcp's socket. Only for namespaces where no plain DHCP client (dhcpclient.py, port 68) runs.
 perfdhcp_broadcast_fallback() {
     local i=$1
     if command -v iptables >/dev/null; then
@@ -177,10 +177,12 @@ daemon_stop() {
 # ctl BIN LABEL ARGS…: run ddhcpdctl against daemon LABEL.
 ctl() { local bin=$1 label=$2; shift 2; timeout 5 "$(ctl_path "$bin")" -C "$WORK/$label.ctl" "$@"; }
 
-# stat_of FILE NAME: value of one §13 statistics line ("name value"), empty if absent.
+# stat_of FILE NAME: value of one docs/protocol.md#statistics statistics line ("name value"), empty
+# if absent.
 stat_of() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
 
-# owned_blocks BIN LABEL: number of rows in state 4 (OURS) of the block table (§9.3).
+# owned_blocks BIN LABEL: number of rows in state 4 (OURS) of the block table
+# (docs/protocol.md#block-table).
 owned_blocks() { ctl "$1" "$2" -b 2>/dev/null | awk -F'\t' 'NF >= 6 && $1 ~ /^[0-9]+$/ && $2 == 4 { n++ } END { print n + 0 }'; }
 claiming_blocks() { ctl "$1" "$2" -b 2>/dev/null | awk -F'\t' 'NF >= 6 && $1 ~ /^[0-9]+$/ && $2 == 3 { n++ } END { print n + 0 }'; }
 

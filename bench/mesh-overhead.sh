@@ -5,7 +5,7 @@
 # (-N 10.116.224.0/20 -b 2). After every node owns its first block and nothing is CLAIMING,
 # a window of W seconds is measured twice:
 #   * from the daemons' own statistics (ddhcpdctl -S at the start resets, -s at the end reads:
-#     mcast.send_pkg/send_byte, direct.send_pkg/send_byte; bytes are UDP payload, §13);
+#     mcast.send_pkg/send_byte, direct.send_pkg/send_byte; bytes are UDP payload);
 #   * from a packet capture (tcpdump, one per bridge port, inbound = what that node sent),
 #     counting UDP to port 1234 (multicast) and 1235 (unicast), UDP payload and whole frames.
 # Values are means over the nodes, scaled to one minute (count · 60 / W).
@@ -15,7 +15,7 @@
 #                         is extrapolated to a minute — as all nodes claim at the same moment,
 #                         the count depends on where the window falls, so the refresh period is
 #                         also measured (median time between one node's UPDATECLAIMs in a capture
-#                         spanning the whole phase) and turned into a rate. Expected from §4.4: one UPDATECLAIM per
+#                         spanning the whole phase) and turned into a rate. Expected (docs/protocol.md#announcing): one UPDATECLAIM per
 #                         node every floor(B/4) = 75 s rounded up to the next housekeeping
 #                         (≈ every 7.5 s) ≈ 0.78/min, 23 bytes of UDP payload (85 on the wire)
 #                         for one owned block.

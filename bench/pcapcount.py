@@ -6,7 +6,8 @@ Usage: pcapcount.py FILE…  → key=value lines summed over all files:
   uc_pkts, mc_frame_bytes, uc_udp_bytes    IPv6 UDP to port 1235 (RENEWLEASE / LEASEACK / NAK)
   updateclaim, inquire, updateclaim_entries, renewlease, leaseack, leasenak, other
 frame bytes = the whole Ethernet frame as captured (14 + 40 + 8 + payload, no FCS);
-udp bytes = the UDP payload, which is what the daemon's §13 byte counters count.
+udp bytes = the UDP payload, which is what the daemon's statistics byte counters count
+(docs/protocol.md#statistics).
 pcapcount.py --intervals FILE… → median seconds between consecutive UPDATECLAIMs of one node
 (each file holds one node's sends), i.e. the refresh period of an idle node.
 """

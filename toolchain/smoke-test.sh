@@ -205,7 +205,7 @@ EOF
     if [ -z "$(uniq -d <<<"$owned")" ]; then ok "no block owned twice (owned: $(tr '\n' ' ' <<<"$owned"))"
     else bad "blocks owned twice: $(uniq -d <<<"$owned" | tr '\n' ' ')"; fi
 
-    # Prompt, clean shutdown on SIGTERM (Q-22): exit 0 within 3 s, control socket removed.
+    # Prompt, clean shutdown on SIGTERM (D-22): exit 0 within 3 s, control socket removed.
     local p drc
     for i in "${!arches[@]}"; do kill -TERM "${daemon_pids[i]}"; done
     for i in "${!arches[@]}"; do

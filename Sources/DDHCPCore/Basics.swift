@@ -101,7 +101,8 @@ public enum DHCPDestination: Equatable {
     case broadcast
     /// A client that already has `address` configured.
     case unicast(IPv4Address)
-    /// A BOOTP relay agent (the request's giaddr): UDP port **67**, not 68.
+    /// A BOOTP relay agent (the request's giaddr): UDP port **67**, not 68 (docs/decisions.md
+    /// D-21).
     case relay(IPv4Address)
 }
 

@@ -1,21 +1,22 @@
-// The block state machine (PROTOCOL.md §4–§6) — the one place where block states change.
+// The block state machine (docs/protocol.md#block-state-machine, #allocation) — the one place
+// where block states change.
 //
-// Decisions beyond C (BRIEF.md):
-//  Q-4  a block is owned after 3 INQUIREs only if it is still CLAIMING; each INQUIRE sent
+// Decisions beyond C (docs/decisions.md):
+//  D-04 a block is owned after 3 INQUIREs only if it is still CLAIMING; each INQUIRE sent
 //       refreshes the CLAIMING timeout (now + T) so the claim survives C's timing.
-//  Q-5  a newly owned block is announced at once (announcePending), whatever its timeout.
-//  Q-15 a foreign block whose lease table empties keeps its state; only the table is released.
-//  Q-17 an INQUIRE for a block CLAIMED by a third node leaves it CLAIMED.
-//  The immediate UPDATECLAIM that answers an INQUIRE or a smaller id's claim for our blocks
-//  is sent once per received message (C sends one per entry).
-//  Free addresses that can never be offered (our server identifier, Q-27) do not count as
-//  spare leases.
-//  Q-14 INQUIRE rounds (and the ownership step after the third) are at least floor(T/2) s
+//  D-05 a newly owned block is announced at once (announcePending), whatever its timeout.
+//  D-15 a foreign block whose lease table empties keeps its state; only the table is released.
+//  D-17 an INQUIRE for a block CLAIMED by a third node leaves it CLAIMED.
+//  D-37 the immediate UPDATECLAIM that answers an INQUIRE or a smaller id's claim for our
+//       blocks is sent once per received message (C sends one per entry).
+//  D-27 free addresses that can never be offered (our server identifier) do not count as
+//       spare leases.
+//  D-14 INQUIRE rounds (and the ownership step after the third) are at least floor(T/2) s
 //       apart, C's idle cadence, although housekeeping still runs after every multicast.
 //       Rounds driven by other nodes' traffic would otherwise finish within milliseconds,
 //       before a competing claimer's INQUIRE arrives, and both would own the block.
-//  Demand-aware need: clients recently left without an offer raise the spare target, within
-//       the bounds explained in ClientDemand.swift.
+//  D-39 demand-aware need: clients recently left without an offer raise the spare target,
+//       within the bounds explained in ClientDemand.swift.
 
 extension Node {
     // MARK: Receiving UPDATECLAIM / INQUIRE
@@ -41,7 +42,7 @@ extension Node {
             statistics.add(.mcastRecvInquire)
             announce = applyInquiries(message, now: now, sink: &sink)
         case .renewLease, .leaseAck, .leaseNak:
-            break  // valid lease messages on the multicast socket are ignored (§2.4)
+            break  // valid lease messages on the multicast socket are ignored (protocol.md#receiving)
         }
         if announce { updateClaims(now: now, sink: &sink) }
         return true
@@ -65,7 +66,8 @@ extension Node {
         }
     }
 
-    /// UPDATECLAIM entries (§4.1). Returns true if one of our blocks must be re-announced.
+    /// UPDATECLAIM entries (docs/protocol.md#transitions). Returns true if one of our blocks must
+    /// be re-announced.
     func applyClaims<S: ActionSink>(_ m: MeshMessage, from peer: PeerAddress, now: Millis, sink: inout S) -> Bool {
         var announce = false
         for e in 0..<m.entryCount {
@@ -96,7 +98,7 @@ extension Node {
                     $0.append(" lost to node 0x")
                     $0.append(hex: m.nodeID.value, digits: 16)
                 }
-                // Our lease table stays: renewals get forwarded to the new owner.
+                // Our lease table stays (D-13): renewals get forwarded to the new owner.
             }
             table.blocks[i].state = .claimed
             table.blocks[i].owner = m.nodeID
@@ -108,7 +110,8 @@ extension Node {
         return announce
     }
 
-    /// INQUIRE entries (§4.1). Returns true if one of our blocks must be re-announced.
+    /// INQUIRE entries (docs/protocol.md#transitions). Returns true if one of our blocks must be
+    /// re-announced.
     func applyInquiries<S: ActionSink>(_ m: MeshMessage, now: Millis, sink: inout S) -> Bool {
         var announce = false
         for e in 0..<m.entryCount {
@@ -135,7 +138,7 @@ extension Node {
                     table.blocks[i].timeout = now + tentativeTimeoutMs
                 }
             case .claimed:
-                break  // the owner's claim stands
+                break  // D-17: the owner's claim stands
             case .free, .tentative, .blocked:
                 table.blocks[i].state = .tentative
                 table.blocks[i].timeout = now + tentativeTimeoutMs
@@ -144,7 +147,7 @@ extension Node {
         return announce
     }
 
-    // MARK: Housekeeping (§5.3)
+    // MARK: Housekeeping (docs/protocol.md#housekeeping)
 
     func housekeeping<S: ActionSink>(now: Millis, sink: inout S) {
         expireBlocksAndLeases(now: now, sink: &sink)
@@ -167,7 +170,7 @@ extension Node {
     }
 
     /// Step 1: blocks whose timeout passed become FREE; leases whose end passed become FREE;
-    /// a foreign block's table is released once it is empty (Q-15: the block keeps its state).
+    /// a foreign block's table is released once it is empty (D-15: the block keeps its state).
     func expireBlocksAndLeases<S: ActionSink>(now: Millis, sink: inout S) {
         for i in 0..<table.count {
             let state = table.blocks[i].state
@@ -198,7 +201,7 @@ extension Node {
         }
     }
 
-    /// A block becomes FREE: owner id zeroed (owner address kept, Q-33), lease table released,
+    /// A block becomes FREE: owner id zeroed (owner address kept, D-33), lease table released,
     /// needless mark cleared. The claim counter is kept (C does not reset it either).
     func makeFree(_ b: Int) {
         table.blocks[b].state = .free
@@ -208,7 +211,7 @@ extension Node {
         table.releaseTable(b)
     }
 
-    /// FREE leases of OURS blocks that could be offered (the server identifier never is, Q-27),
+    /// FREE leases of OURS blocks that could be offered (the server identifier never is, D-27),
     /// and OFFERED leases of OURS blocks (offers no REQUEST confirmed yet).
     func countSpareLeases() -> (spare: Int, offered: Int) {
         let serverID = optionStore.serverIdentifier
@@ -240,11 +243,11 @@ extension Node {
         return min(waiting, blocks * table.blockSize)
     }
 
-    // MARK: Claiming (§4.3)
+    // MARK: Claiming (docs/protocol.md#claiming)
 
     func claim<S: ActionSink>(need: Int, now: Millis, sink: inout S) {
         var need = need
-        let roundDue = now >= nextInquiryRound  // see the header
+        let roundDue = now >= nextInquiryRound  // D-14: see the header
         // 1. Walk the claiming list: own blocks inquired three times, drop lost ones.
         var i = 0
         while i < claiming.count {
@@ -255,7 +258,7 @@ extension Node {
                     i += 1  // peers get a full round to object to our third INQUIRE
                     continue
                 }
-                if block.state == .claiming {  // only if nobody interfered
+                if block.state == .claiming {  // D-04: only if nobody interfered
                     if table.attachTable(b) {
                         own(b, now: now, sink: &sink)
                         need -= 1
@@ -306,11 +309,12 @@ extension Node {
         for b in claiming {
             let i = Int(b)
             table.blocks[i].claimCounter &+= 1
-            table.blocks[i].timeout = now + tentativeTimeoutMs  // keep the claim alive
+            table.blocks[i].timeout = now + tentativeTimeoutMs  // D-04: keep the claim alive
         }
     }
 
-    /// Uniformly random among FREE blocks (§6.1); nil if there is none.
+    /// Uniformly random among FREE blocks (docs/protocol.md#choosing-a-block); nil if there is
+    /// none.
     func randomFreeBlock() -> Int? {
         var free = 0
         for i in 0..<table.count where table.blocks[i].state == .free { free += 1 }
@@ -323,18 +327,19 @@ extension Node {
         return nil
     }
 
-    /// Ownership (§4.1 "claim step with counter = 3"); the caller attached the lease table.
+    /// Ownership (docs/protocol.md#transitions, "claim step, counter 3"); the caller attached
+    /// the lease table.
     func own<S: ActionSink>(_ b: Int, now: Millis, sink: inout S) {
         table.blocks[b].state = .ours
         table.blocks[b].owner = configuration.nodeID
         table.blocks[b].firstClaimed = now
         table.blocks[b].needlessMarked = false
         table.blocks[b].timeout = now + blockTimeoutMs
-        table.blocks[b].announcePending = true
+        table.blocks[b].announcePending = true  // D-05
         log(.info, &sink) { $0.append("block "); $0.append(b); $0.append(" claimed after 3 claims") }
     }
 
-    // MARK: Announcing (§4.4)
+    // MARK: Announcing (docs/protocol.md#announcing)
 
     /// Multicasts UPDATECLAIMs for our blocks in groups of 32 (index order); a group is sent if
     /// one of its blocks is due for refresh (timeout < now + B − floor(B/4)) or pending.
@@ -381,7 +386,7 @@ extension Node {
         }
     }
 
-    // MARK: Dropping needless blocks (§6.3)
+    // MARK: Dropping needless blocks (docs/protocol.md#needless-blocks)
 
     func dropNeedlessBlock<S: ActionSink>(now: Millis, sink: inout S) {
         // The youngest owned block with every address FREE (ties: lowest index).

@@ -5,23 +5,24 @@
 // handed to a block, so slots never used cost no resident memory (large mallocs are fresh
 // zero pages from mmap that stay unmapped until written).
 
-/// Block states, numbered as `ddhcpdctl -b` prints them (§1.1).
+/// Block states, numbered as `ddhcpdctl -b` prints them (docs/protocol.md#block-states).
 public enum BlockState: UInt8, Sendable {
     case free = 0, tentative = 1, claimed = 2, claiming = 3, ours = 4, blocked = 5
 }
 
-/// Lease states (§1.3). `declined` is ours: an address a client declined (DHCPDECLINE) is kept
-/// out of use for max(LT, 60 s); it counts as neither offered nor leased in the block table.
+/// Lease states (docs/protocol.md#lease-states). `declined` is ours: an address a client declined
+/// (DHCPDECLINE) is kept out of use for max(LT, 60 s); it counts as neither offered nor leased in
+/// the block table.
 public enum LeaseState: UInt8, Sendable {
     case free = 0, offered = 1, leased = 2, declined = 3
 }
 
 struct Block: Equatable {
     var state = BlockState.free
-    /// INQUIREs sent for it (0–3), printed as "claim". Stays 3 once owned.
+    /// INQUIREs sent for it (0–3), printed as "claim". Stays 3 once owned (D-33).
     var claimCounter: UInt8 = 0
     var needlessMarked = false
-    /// Announce in the next "update claims" regardless of the refresh threshold (Q-5, and
+    /// Announce in the next "update claims" regardless of the refresh threshold (D-05, and
     /// the immediate answer to an INQUIRE or a smaller id's claim).
     var announcePending = false
     /// Lease-table slot, -1 = none.
@@ -93,7 +94,7 @@ struct BlockTable {
         blockSize = Int(c.blockSize)
         count = Int(c.blockCount)
         var initial = Block()
-        initial.timeout = now + blockTimeout  // §11.2 step 7: visible in the table for B s
+        initial.timeout = now + blockTimeout  // visible in the table for B s (docs/protocol.md#start-up)
         blocks = Array(repeating: initial, count: count)
         slotCount = min(count, BlockTable.maximumLeases / blockSize)
         leases = LeaseSlab(capacity: slotCount * blockSize)

@@ -1,8 +1,9 @@
-// Demand-aware claiming (beyond C): clients whose DISCOVER found no FREE lease are remembered
-// for a short window and added to the spare target when housekeeping computes `need` (§5.3).
-// C claims only from spare leases, so a node keeps about one block CLAIMING and serves a burst
-// of new clients at S addresses per claim (3 INQUIRE rounds); this lets a burst be met with
-// several blocks per INQUIRE, as C itself does when need > 1. The wire stays C's.
+// Demand-aware claiming (beyond C, docs/decisions.md D-39): clients whose DISCOVER found no
+// FREE lease are remembered for a short window and added to the spare target when housekeeping
+// computes `need` (docs/protocol.md#housekeeping). C claims only from spare leases, so a node
+// keeps about one block CLAIMING and serves a burst of new clients at S addresses per claim
+// (3 INQUIRE rounds); this lets a burst be met with several blocks per INQUIRE, as C itself does
+// when need > 1. The wire stays C's.
 //
 // Bounds (one node must not grab the pool because of a DISCOVER flood with random MACs):
 //  * the tracker holds at most `capacity` distinct clients (16-byte chaddr), fixed array;
@@ -13,7 +14,8 @@
 //    offers unconfirmed, so once `capacity` offers are outstanding the demand is cancelled and
 //    a node under a random-MAC flood owns at most about capacity/S blocks more than C would
 //    (whatever the flood's length); real clients confirm their offers within milliseconds;
-//  * blocks left empty after the burst are dropped as needless (§6.3) as before.
+//  * blocks left empty after the burst are dropped as needless as before
+//    (docs/protocol.md#needless-blocks).
 
 struct ClientDemand: Equatable {
     static let capacity = 32

@@ -1,5 +1,6 @@
-// Configuration: C's defaults (PROTOCOL.md §5.1, §11.1), validation of what C silently breaks
-// on, and parsers for the argument texts (-N, -o, numbers with atoi/strtoul semantics,
+// Configuration: C's defaults (docs/protocol.md#parameters, #ddhcpd-flags), validation of what C
+// silently breaks on (docs/decisions.md D-24), and parsers for the argument texts (-N, -o, numbers
+// with atoi/strtoul semantics,
 // -I, -E). Parsers take raw bytes (argv bytes or control-socket bytes) and never allocate a
 // String.
 
@@ -41,7 +42,8 @@ public enum ConfigError: Error, Equatable {
     }
 }
 
-/// Everything the C daemon takes from its command line, with C's defaults (PROTOCOL.md §5.1).
+/// Everything the C daemon takes from its command line, with C's defaults
+/// (docs/protocol.md#parameters).
 public struct Configuration {
     public var prefix = IPv4Address(10, 0, 0, 0)
     public var prefixLength: UInt8 = 24
@@ -53,9 +55,10 @@ public struct Configuration {
     public var learningPhase = true  // -L turns it off
     public var dhcpDisabled = false  // -S
     public var nodeID = NodeID.zero  // the shell sets a MAC-derived or random id
-    /// Byte order used when *sending* the RENEWLEASE address; receiving accepts both.
+    /// Byte order used when *sending* the RENEWLEASE address (D-02); receiving accepts both.
     public var renewLeaseLittleEndian = true
-    /// Options given with `-o`, in command-line order. The node adds the defaults of §8.2.
+    /// Options given with `-o`, in command-line order. The node adds the defaults of
+    /// docs/protocol.md#default-options.
     public var options = OptionStore()
 
     public init() {}
@@ -72,10 +75,10 @@ public struct Configuration {
         return bits < 0 ? 0 : UInt64(1) << UInt64(bits)
     }
 
-    /// The spare-lease target actually used: `-S` forces 0 (§11.2 step 3).
+    /// The spare-lease target actually used: `-S` forces 0 (docs/protocol.md#ddhcpd-flags).
     public var effectiveSpareLeases: Int { dhcpDisabled ? 0 : Int(spareLeases) }
 
-    /// Rejects everything C would silently break on.
+    /// Rejects everything C would silently break on (D-24).
     public func validate() throws(ConfigError) {
         if prefixLength < 8 { throw .prefixLengthTooShort }
         if prefixLength > 32 { throw .prefixLengthTooLong }
@@ -279,12 +282,12 @@ public enum ArgumentText {
         return (prefix, UInt8(length))
     }
 
-    /// `-o CODE:LEN:P1.P2.….Pn` (§8.1): CODE and LEN with atoi truncated to 8 bits as C does;
-    /// then LEN payload items separated by '.', each parsed with strtoul base 0 (text after the
-    /// number inside an item is ignored, as strtoul does: "08" is 0) and truncated to 8 bits;
-    /// text after the LEN-th item is ignored. Errors: a ':' missing, fewer than LEN items, an
-    /// item without any number (stricter than C, which would read 0), CODE 0 (PAD) or 255 (END),
-    /// which would corrupt every reply.
+    /// `-o CODE:LEN:P1.P2.….Pn` (docs/protocol.md#option-syntax): CODE and LEN with atoi truncated
+    /// to 8 bits as C does; then LEN payload items separated by '.', each parsed with strtoul base
+    /// 0 (text after the number inside an item is ignored, as strtoul does: "08" is 0) and
+    /// truncated to 8 bits; text after the LEN-th item is ignored. Errors: a ':' missing, fewer
+    /// than LEN items, an item without any number (stricter than C, which would read 0), CODE 0
+    /// (PAD) or 255 (END), which would corrupt every reply.
     public static func parseOption(_ s: UnsafeRawBufferPointer) throws(ConfigError) -> (code: UInt8, payload: [UInt8]) {
         let end = textLength(s)
         var firstColon = 0

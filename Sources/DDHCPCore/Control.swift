@@ -1,6 +1,7 @@
-// The control protocol (PROTOCOL.md §9.1, §9.3, §9.4, §13): one request in, one answer out.
-// Text answers are byte-exact with C; extension commands (≥ 0x40, ignored by C daemons)
-// answer in JSON with full node ids.
+// The control protocol (docs/protocol.md#control-protocol, #block-table, #option-listing,
+// #statistics): one request in, one answer out. Text answers are byte-exact with C; extension
+// commands (≥ 0x40, ignored by C daemons) answer in JSON with full node ids (docs/decisions.md
+// D-30).
 
 /// First byte of a control request.
 public enum ControlCommand: UInt8, Sendable {
@@ -23,7 +24,7 @@ public enum ControlCommand: UInt8, Sendable {
 public enum ControlRequest {
     public static func simple(_ command: ControlCommand) -> [UInt8] { [command.rawValue] }
 
-    /// `-o CODE:LEN:P…` (parsed as §8.1) → command 3.
+    /// `-o CODE:LEN:P…` (parsed as docs/protocol.md#option-syntax) → command 3.
     public static func setOption(_ text: UnsafeRawBufferPointer) throws(ConfigError) -> [UInt8] {
         let option = try ArgumentText.parseOption(text)
         return setOption(code: option.code, payload: option.payload)
@@ -119,7 +120,7 @@ extension Node {
 
     // MARK: Text answers
 
-    /// §9.3, byte-exact: six-space indents, two lines ending in a space.
+    /// docs/protocol.md#block-table, byte-exact: six-space indents, two lines ending in a space.
     func writeBlockTable(now: Millis, into t: inout TextBuffer) {
         let c = configuration
         t.append("block size/number\t")
@@ -169,7 +170,7 @@ extension Node {
         t.append(byte: 10)
     }
 
-    /// §9.4.
+    /// docs/protocol.md#option-listing.
     func writeOptions(into t: inout TextBuffer) {
         t.append("DHCP Lease Time: ")
         t.append(unsigned: UInt64(optionStore.leaseTime))
@@ -225,7 +226,8 @@ extension Node {
         t.append(byte: 10)
     }
 
-    /// (FREE + BLOCKED, TENTATIVE + CLAIMING, CLAIMED + OURS), as §13 groups them.
+    /// (FREE + BLOCKED, TENTATIVE + CLAIMING, CLAIMED + OURS), as docs/protocol.md#statistics
+    /// groups them.
     func blockStateCounts() -> (free: Int, tentative: Int, claimed: Int) {
         var counts = (free: 0, tentative: 0, claimed: 0)
         for b in table.blocks {
@@ -238,7 +240,8 @@ extension Node {
         return counts
     }
 
-    /// §13: counters in C order, every block's owner (first id byte, Q-30), block counts.
+    /// docs/protocol.md#statistics: counters in C order, every block's owner (first id byte, D-30),
+    /// block counts.
     func writeStatistics(into t: inout TextBuffer) {
         for counter in Statistics.Counter.allCases where counter.rawValue < Statistics.Counter.printedCount {
             t.append(counter.name)

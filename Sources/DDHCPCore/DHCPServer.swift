@@ -1,24 +1,26 @@
-// The DHCP server (PROTOCOL.md §7, §8) and the lease messages between nodes (§7.6–§7.8).
+// The DHCP server (docs/protocol.md#dhcp, #options) and the lease messages between nodes
+// (docs/protocol.md#forwarding, #renewlease-owner, #renewlease-forwarder).
 //
-// Decisions beyond C (BRIEF.md):
-//  Q-7  REQUEST for an address in a FREE/TENTATIVE/CLAIMING/BLOCKED block: NAK once we own a
+// Decisions beyond C (docs/decisions.md):
+//  D-07 REQUEST for an address in a FREE/TENTATIVE/CLAIMING/BLOCKED block: NAK once we own a
 //       block and the learning phase is over; otherwise silence.
-//  Q-10 owner side of RENEWLEASE: FREE lease or same chaddr → LEASED for that client, LEASEACK;
+//  D-10 owner side of RENEWLEASE: FREE lease or same chaddr → LEASED for that client, LEASEACK;
 //       different client → LEASENAK; block not ours → LEASENAK; outside the pool → silence.
-//  Q-2  RENEWLEASE address: both byte orders accepted (the one inside the pool; if both are,
+//  D-02 RENEWLEASE address: both byte orders accepted (the one inside the pool; if both are,
 //       the configured sending order); replies echo the payload bytes unchanged.
-//  Q-16 a late LEASEACK whose local lease table is gone: ACK the client, keep no record.
-//  Q-18 the release hook gets the released address (ciaddr).
-//  DISCOVER reuses the client's lease, then honours option 50, then §6.4.
-//  Q-25 a SELECTING REQUEST (option 54 present) for another server is ignored.
-//  Q-27 our server identifier address is never offered or acknowledged.
-//  DECLINE: the address is unusable for max(LT, 60 s), its chaddr cleared.
-//  LEASENAK also frees the local reservation made while forwarding.
-//  Retransmitted forwarded REQUESTs (same xid + chaddr) refresh one cache entry instead of
-//  adding another, so one LEASEACK answers the client once.
+//  D-16 a late LEASEACK whose local lease table is gone: ACK the client, keep no record.
+//  D-18 the release hook gets the released address (ciaddr).
+//  D-23/D-26 DISCOVER reuses the client's lease, then honours option 50, then the oldest block
+//       (docs/protocol.md#choosing-an-address).
+//  D-25 a SELECTING REQUEST (option 54 present) for another server is ignored.
+//  D-27 our server identifier address is never offered or acknowledged.
+//  D-35 DECLINE: the address is unusable for max(LT, 60 s), its chaddr cleared.
+//  D-45 LEASENAK also frees the local reservation made while forwarding. Retransmitted
+//       forwarded REQUESTs (same xid + chaddr) refresh one cache entry instead of adding
+//       another, so one LEASEACK answers the client once.
 
-/// Forwarded client REQUESTs waiting for the block owner's answer (§7.6). A fixed array: the
-/// fields needed to answer are copied in, never the packet.
+/// Forwarded client REQUESTs waiting for the block owner's answer (docs/protocol.md#forwarding). A
+/// fixed array: the fields needed to answer are copied in, never the packet.
 struct RequestCache: Equatable {
     struct Entry: Equatable {
         var inUse = false
@@ -81,7 +83,7 @@ extension Node {
     static let leaseSlackMs: Millis = 10_000
     static let minimumDeclineMs: Millis = 60_000
 
-    /// now + LT + 10 s: how long the server keeps a lease (§7.11).
+    /// now + LT + 10 s: how long the server keeps a lease (docs/protocol.md#lease-lifetimes).
     func leaseEnd(_ now: Millis) -> Millis { now + Millis(optionStore.leaseTime) * 1000 + Node.leaseSlackMs }
 
     // MARK: Client packets
@@ -121,10 +123,10 @@ extension Node {
         }
     }
 
-    /// True if `address` may be handed to a client (never our server identifier, Q-27).
+    /// True if `address` may be handed to a client (never our server identifier, D-27).
     func isAssignable(_ address: IPv4Address) -> Bool { address != optionStore.serverIdentifier }
 
-    // MARK: DISCOVER (§7.4, §6.4)
+    // MARK: DISCOVER (docs/protocol.md#discover, #choosing-an-address)
 
     func discover<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
         let chaddr = packet.chaddr
@@ -150,8 +152,9 @@ extension Node {
         if ok { table.blocks[b].needlessMarked = false }
     }
 
-    /// The client's existing lease in our blocks, else its option 50 if FREE in our
-    /// block, else the lowest FREE address of our oldest block with one (§6.4).
+    /// The client's existing lease in our blocks (D-23), else its option 50 if FREE in our
+    /// block, else the lowest FREE address of our oldest block with one
+    /// (docs/protocol.md#choosing-an-address).
     func chooseLease(for chaddr: HardwareAddress, requested: IPv4Address?) -> (block: Int, lease: Int)? {
         for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
             let base = table.slabIndex(b, 0)
@@ -178,13 +181,13 @@ extension Node {
         return best >= 0 ? (best, bestLease) : nil
     }
 
-    // MARK: REQUEST (§7.5)
+    // MARK: REQUEST (docs/protocol.md#request)
 
     func request<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
         let client = packet.clientFields
         if packet.hasServerIdentifier {
             guard let ours = optionStore.serverIdentifier, packet.serverIdentifier == ours else {
-                log(.debug, &sink) { $0.append("REQUEST for another server ignored") }
+                log(.debug, &sink) { $0.append("REQUEST for another server ignored") }  // D-25
                 return
             }
         }
@@ -220,7 +223,7 @@ extension Node {
         case .claimed:
             forward(address, block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
         case .free, .tentative, .claiming, .blocked:
-            if !learning && ownsAnyBlock { sendNak(client, sink: &sink) }
+            if !learning && ownsAnyBlock { sendNak(client, sink: &sink) }  // D-07
         }
     }
 
@@ -230,7 +233,7 @@ extension Node {
     }
 
     /// Marks the lease LEASED, sends the ACK and runs the `lease` hook. Without a lease table
-    /// (a forwarded block whose table is gone, Q-16) the ACK is sent without a local record.
+    /// (a forwarded block whose table is gone, D-16) the ACK is sent without a local record.
     func acknowledge<S: ActionSink>(
         block b: Int, lease i: Int, client: DHCPClientFields, parameters: UnsafeRawBufferPointer, now: Millis, sink: inout S
     ) {
@@ -247,7 +250,7 @@ extension Node {
         if ok { sink.runHook(.lease, address: address, clientHardware: client.chaddr) }
     }
 
-    /// §7.6: reserve the address locally and ask the owner with RENEWLEASE.
+    /// docs/protocol.md#forwarding: reserve the address locally and ask the owner with RENEWLEASE.
     func forward<S: ActionSink>(
         _ address: IPv4Address, block b: Int, lease i: Int, client: DHCPClientFields,
         parameters: UnsafeRawBufferPointer, now: Millis, sink: inout S
@@ -277,7 +280,7 @@ extension Node {
         }
     }
 
-    // MARK: RELEASE, INFORM, DECLINE (§7.9, §7.10)
+    // MARK: RELEASE, INFORM, DECLINE (docs/protocol.md#release, #inform)
 
     func release<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
         let address = packet.ciaddr
@@ -288,7 +291,7 @@ extension Node {
             return
         }
         table.leases[s] = Lease()
-        sink.runHook(.release, address: address, clientHardware: packet.chaddr)  // the real address
+        sink.runHook(.release, address: address, clientHardware: packet.chaddr)  // D-18: the real address
     }
 
     func inform<S: ActionSink>(_ packet: DHCPPacket, sink: inout S) {
@@ -333,7 +336,7 @@ extension Node {
         statistics.sent(.dhcpSendPkg, .dhcpSendByte, length: length, ok: ok)
     }
 
-    // MARK: Lease messages between nodes (§7.7, §7.8)
+    // MARK: Lease messages between nodes (docs/protocol.md#renewlease-owner, #renewlease-forwarder)
 
     func receiveLeaseMessage<S: ActionSink>(_ datagram: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S) {
         let message: MeshMessage
@@ -354,11 +357,11 @@ extension Node {
             statistics.add(.directRecvLeasenak)
             leaseAnswered(message.leasePayload, acknowledged: false, now: now, sink: &sink)
         case .updateClaim, .inquire:
-            break  // valid block messages on the unicast socket are ignored (§2.4)
+            break  // valid block messages on the unicast socket are ignored (protocol.md#receiving)
         }
     }
 
-    /// The address of a RENEWLEASE payload: the byte order that puts it inside the pool;
+    /// The address of a RENEWLEASE payload (D-02): the byte order that puts it inside the pool;
     /// if both do, the configured order. nil if neither does.
     func renewLeaseAddress(_ p: LeasePayload) -> IPv4Address? {
         let preferred = p.address(littleEndian: configuration.renewLeaseLittleEndian)
@@ -367,7 +370,7 @@ extension Node {
         return table.blockIndex(of: other) != nil ? other : nil
     }
 
-    /// Owner side.
+    /// Owner side (D-10).
     func renewLease<S: ActionSink>(_ p: LeasePayload, from peer: PeerAddress, now: Millis, sink: inout S) {
         guard let address = renewLeaseAddress(p), let (b, i) = table.location(of: address) else {
             log(.warning, &sink) { $0.append("RENEWLEASE for an address outside the pool") }
@@ -394,7 +397,8 @@ extension Node {
         }
     }
 
-    /// Forwarder side: the owner answered a RENEWLEASE we sent for a client (§7.8).
+    /// Forwarder side: the owner answered a RENEWLEASE we sent for a client
+    /// (docs/protocol.md#renewlease-forwarder).
     func leaseAnswered<S: ActionSink>(_ p: LeasePayload, acknowledged: Bool, now: Millis, sink: inout S) {
         guard let slot = requests.find(xid: p.xid, chaddr: p.chaddr) else {
             log(.debug, &sink) { $0.append("Lease answer without a pending request") }

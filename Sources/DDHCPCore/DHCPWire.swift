@@ -1,11 +1,11 @@
-// DHCP packet format (PROTOCOL.md §7.1, §7.2): parsing in place (offsets into the caller's
-// buffer) and reply building into a caller-provided buffer. No allocation, no traps.
+// DHCP packet format (docs/protocol.md#parsing, #replies): parsing in place (offsets into the
+// caller's buffer) and reply building into a caller-provided buffer. No allocation, no traps.
 
 public enum DHCPMessageType: UInt8, Sendable {
     case discover = 1, offer = 2, request = 3, decline = 4, ack = 5, nak = 6, release = 7, inform = 8
 }
 
-/// Why a DHCP packet was rejected (§7.1).
+/// Why a DHCP packet was rejected (docs/protocol.md#parsing).
 public enum DHCPParseError: Error, Equatable {
     case tooShort(length: Int)  // < 240 bytes
     case badMagicCookie  // not 99.130.83.99 at offset 236
@@ -121,7 +121,7 @@ struct CodeSet {
 
 public enum DHCPWire {
     public static let minimumLength = 240
-    /// Replies are padded to the BOOTP minimum.
+    /// Replies are padded to the BOOTP minimum (docs/decisions.md D-21).
     public static let bootpMinimumLength = 300
     public static let magicCookie: UInt32 = 0x6382_5363
     /// Smallest buffer `buildReply`/`buildNak` accept: header, 54 and 51 at full length, 53,
@@ -130,8 +130,8 @@ public enum DHCPWire {
     public static let serverPort: UInt16 = 67
     public static let clientPort: UInt16 = 68
 
-    /// Parses a client packet (§7.1): PAD bytes are skipped, END stops the walk, a missing
-    /// END is tolerated, the first option 53 (and first 50/54/55) wins.
+    /// Parses a client packet (docs/protocol.md#parsing): PAD bytes are skipped (D-03), END stops
+    /// the walk, a missing END is tolerated, the first option 53 (and first 50/54/55) wins.
     public static func parse(_ p: UnsafeRawBufferPointer) throws(DHCPParseError) -> DHCPPacket {
         guard p.count >= minimumLength else { throw .tooShort(length: p.count) }
         guard Bytes.u32(p, 236) == magicCookie else { throw .badMagicCookie }
@@ -200,11 +200,11 @@ public enum DHCPWire {
         return end
     }
 
-    /// Builds an OFFER, ACK or INFORM-ACK (§7.2 with Q-19): first the stored options the client
-    /// asked for in option 55, in its order, each at most once; then 54, 51 (unless
-    /// `includeLeaseTime` is false, as for INFORM, RFC 2131 §4.3.5), 53, END; padded to 300 bytes.
-    /// Options that would not fit into `b` are left out. Returns the length (0 if `b` is
-    /// smaller than `minimumReplyBuffer`).
+    /// Builds an OFFER, ACK or INFORM-ACK (docs/protocol.md#replies with D-19): first the stored
+    /// options the client asked for in option 55, in its order, each at most once; then 54, 51
+    /// (unless `includeLeaseTime` is false, as for INFORM, RFC 2131 section 4.3.5), 53, END; padded
+    /// to 300 bytes. Options that would not fit into `b` are left out. Returns the length (0 if `b`
+    /// is smaller than `minimumReplyBuffer`).
     public static func buildReply(
         into b: UnsafeMutableRawBufferPointer, type: DHCPMessageType, client: DHCPClientFields,
         yourAddress: IPv4Address, parameterList: UnsafeRawBufferPointer, options: OptionStore,
@@ -239,9 +239,9 @@ public enum DHCPWire {
         return finish(b, o + 3)
     }
 
-    /// Builds a NAK: header as C (yiaddr 0, ciaddr copied), options 54 (Q-20, if configured),
+    /// Builds a NAK: header as C (yiaddr 0, ciaddr copied), options 54 (D-20, if configured),
     /// 53 = 6, END; padded to 300 bytes. A NAK through a relay gets the broadcast flag so the
-    /// relay broadcasts it (RFC 2131 §4.3.2).
+    /// relay broadcasts it (RFC 2131 section 4.3.2).
     public static func buildNak(into b: UnsafeMutableRawBufferPointer, client: DHCPClientFields, options: OptionStore) -> Int {
         guard b.count >= minimumReplyBuffer else { return 0 }
         var fields = client
@@ -255,9 +255,9 @@ public enum DHCPWire {
         return finish(b, o + 3)
     }
 
-    /// Where a reply goes (§7.3 with ): through the relay when giaddr ≠ 0; a NAK is
-    /// otherwise always broadcast; other replies go to ciaddr when it is set and the broadcast
-    /// flag is clear, else broadcast.
+    /// Where a reply goes (docs/protocol.md#reply-destination with D-11, D-21): through the relay
+    /// when giaddr ≠ 0; a NAK is otherwise always broadcast; other replies go to ciaddr when it is
+    /// set and the broadcast flag is clear, else broadcast.
     public static func destination(for client: DHCPClientFields, isNak: Bool) -> DHCPDestination {
         if client.giaddr != .zero { return .relay(client.giaddr) }
         if isNak { return .broadcast }

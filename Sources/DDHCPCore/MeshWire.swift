@@ -1,6 +1,6 @@
-// Node-to-node wire format (PROTOCOL.md §3): decoding in place from the caller's datagram,
-// encoding into caller-provided buffers. Decoding never traps: every length is checked before
-// a byte is read (Q-9 — the header is not read from a short datagram).
+// Node-to-node wire format (docs/protocol.md#messages): decoding in place from the caller's
+// datagram, encoding into caller-provided buffers. Decoding never traps: every length is checked
+// before a byte is read (docs/decisions.md D-09 — the header is not read from a short datagram).
 
 /// Big-endian field access on raw buffers. Callers check bounds first.
 @usableFromInline enum Bytes {
@@ -37,7 +37,7 @@
 }
 
 /// The commands C understands. 19 (RELEASE) is deliberately absent: C can neither send nor
-/// receive it, so it is treated as unknown.
+/// receive it (D-08), so it is treated as unknown.
 public enum MeshCommand: UInt8, Sendable {
     case updateClaim = 1
     case inquire = 2
@@ -61,11 +61,11 @@ public struct MeshPool: Equatable, Sendable {
     }
 }
 
-/// Why a datagram was dropped (§3.6), in the order the checks run.
+/// Why a datagram was dropped (docs/protocol.md#validation), in the order the checks run.
 public enum MeshDecodeError: Error, Equatable {
-    /// Shorter than the 16-byte header (Q-9: checked before the header is read).
+    /// Shorter than the 16-byte header (D-09: checked before the header is read).
     case tooShort(length: Int)
-    /// Command byte outside 1, 2, 16, 17, 18 (19 included, Q-8).
+    /// Command byte outside 1, 2, 16, 17, 18 (19 included, D-08).
     case unknownCommand(UInt8)
     /// Length differs from 16 + 7·count, 16 + 4·count or 44; trailing bytes are not tolerated.
     case lengthMismatch(expected: Int, actual: Int)
@@ -73,8 +73,9 @@ public enum MeshDecodeError: Error, Equatable {
     case foreignPool
 }
 
-/// The 28-byte payload of RENEWLEASE / LEASEACK / LEASENAK (§3.5). The address field is kept
-/// exactly as it came (its 4 bytes read big-endian) so replies echo it byte for byte.
+/// The 28-byte payload of RENEWLEASE / LEASEACK / LEASENAK (docs/protocol.md#lease-messages). The
+/// address field is kept exactly as it came (its 4 bytes read big-endian) so replies echo it byte
+/// for byte (D-02).
 public struct LeasePayload: Equatable, Sendable {
     /// Bytes 16..19 of the message, read as a big-endian number (no byte-order interpretation).
     public var rawAddress: UInt32
@@ -133,12 +134,12 @@ public enum MeshWire {
     public static let claimEntrySize = 7
     public static let inquireEntrySize = 4
     public static let leaseMessageSize = 44
-    /// C never puts more than 32 blocks in one UPDATECLAIM (§3.3).
+    /// C never puts more than 32 blocks in one UPDATECLAIM (docs/protocol.md#updateclaim).
     public static let maximumClaimsPerMessage = 32
     public static let multicastPort: UInt16 = 1234
     public static let unicastPort: UInt16 = 1235
 
-    /// Validates a datagram in the order of §3.6 and returns a view of it.
+    /// Validates a datagram in the order of docs/protocol.md#validation and returns a view of it.
     public static func decode(_ d: UnsafeRawBufferPointer, pool: MeshPool) throws(MeshDecodeError) -> MeshMessage {
         guard d.count >= headerSize else { throw .tooShort(length: d.count) }
         guard let command = MeshCommand(rawValue: d[14]) else { throw .unknownCommand(d[14]) }

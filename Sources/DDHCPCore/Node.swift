@@ -4,9 +4,10 @@
 // Extend freely; rename only together with every caller.
 //
 // Where the work is done:
-//   BlockStateMachine.swift  block messages, housekeeping, claiming, announcing (§4–§6)
-//   DHCPServer.swift         DHCP, forwarding, RENEWLEASE/LEASEACK/LEASENAK (§7)
-//   Control.swift            control socket answers (§9, §13)
+//   BlockStateMachine.swift  block messages, housekeeping, claiming, announcing
+//                            (docs/protocol.md#block-state-machine, #timers, #allocation)
+//   DHCPServer.swift         DHCP, forwarding, RENEWLEASE/LEASEACK/LEASENAK (docs/protocol.md#dhcp)
+//   Control.swift            control socket answers (docs/protocol.md#control, #statistics)
 //
 // Time: all deadlines are kept in milliseconds. C compares whole seconds from time(); here
 // the same comparisons (`timeout < now` etc.) run on milliseconds, so an event happens at the
@@ -22,7 +23,8 @@ public final class Node {
     public internal(set) var statistics = Statistics()
 
     var table: BlockTable
-    /// Blocks being inquired, in selection order (§4.3). Bounded: the INQUIRE count is 1 byte.
+    /// Blocks being inquired, in selection order (docs/protocol.md#claiming). Bounded: the INQUIRE
+    /// count is 1 byte.
     var claiming: [UInt32]
     let claimingCapacity: Int
     /// Earliest time of the next INQUIRE round (claim step): rounds are at least
@@ -31,7 +33,7 @@ public final class Node {
     var random: Xoshiro256
     var learning: Bool
     var nextHousekeeping: Millis
-    /// C's "marks exist" flag (§6.3).
+    /// C's "marks exist" flag (docs/protocol.md#needless-blocks).
     var needlessMarksExist = false
     var requests: RequestCache
     /// Clients recently left without an offer (ClientDemand.swift).
@@ -91,7 +93,7 @@ public final class Node {
     }
 
     /// Call once after the sockets exist: logs the configuration (INFO) and, with -L, runs the
-    /// `endlearning` hook at once (§5.2).
+    /// `endlearning` hook at once (docs/protocol.md#event-loop).
     public func start<S: ActionSink>(now: Millis, sink: inout S) {
         logConfiguration(&sink)
         if !configuration.learningPhase {
@@ -100,8 +102,8 @@ public final class Node {
     }
 
     /// A datagram read from the multicast socket (port 1234). A valid datagram of our pool
-    /// triggers housekeeping afterwards (§5.2; garbage and foreign pools do not — our choice,
-    /// C runs it for any datagram, Q-14).
+    /// triggers housekeeping afterwards (docs/protocol.md#event-loop; garbage and foreign pools do
+    /// not — our choice, C runs it for any datagram, docs/decisions.md D-14).
     public func handleMulticast<S: ActionSink>(
         _ datagram: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S
     ) {
@@ -142,8 +144,9 @@ public final class Node {
     /// Everything else that expires (blocks, leases, cached requests) is handled there.
     public var nextWakeup: Millis { nextHousekeeping }
 
-    /// C's event-loop step 2 (§5.2): if the housekeeping time has come, schedule the next one,
-    /// end the learning phase if it is still on, and report that housekeeping is due.
+    /// The timer step of the event loop (docs/protocol.md#event-loop): if the housekeeping time
+    /// has come, schedule the next one, end the learning phase if it is still on, and report
+    /// that housekeeping is due.
     func pollTimer<S: ActionSink>(now: Millis, sink: inout S) -> Bool {
         guard now >= nextHousekeeping else { return false }
         nextHousekeeping = now + housekeepingSpacingMs

@@ -1,4 +1,5 @@
-// The DHCP option store (PROTOCOL.md §8): an ordered list of (code, payload ≤ 255 bytes).
+// The DHCP option store (docs/protocol.md#options): an ordered list of (code, payload of up to
+// 255 bytes).
 // Insertion order is kept; replacing a code keeps its position. At most one entry per code.
 // Changes happen at start-up and on control requests only, never per packet, so plain
 // arrays are fine here; reading (reply building) does not allocate.
@@ -54,7 +55,8 @@ public struct OptionStore: Equatable {
         return IPv4Address(p[0], p[1], p[2], p[3])
     }
 
-    /// The defaults of §8.2, added in this order for codes not already present.
+    /// The defaults of docs/protocol.md#default-options, added in this order for codes not already
+    /// present.
     public mutating func addDefaults(prefix: IPv4Address, prefixLength: UInt8) {
         let mask: UInt32 = prefixLength == 0 ? 0 : (prefixLength >= 32 ? 0xFFFF_FFFF : ~(0xFFFF_FFFF >> UInt32(prefixLength)))
         if !contains(1) { set(1, Self.bytes(mask)) }

@@ -1,5 +1,6 @@
-// Deterministic PRNG for block selection (§6.1). The core never draws entropy itself: the
-// shell passes a seed from a real entropy source, tests pass fixed seeds.
+// Deterministic PRNG for block selection (docs/protocol.md#choosing-a-block). The core never draws
+// entropy itself: the shell passes a seed from a real entropy source (docs/decisions.md D-06),
+// tests pass fixed seeds.
 
 /// xoshiro256** seeded through splitmix64.
 public struct Xoshiro256: Equatable, Sendable {

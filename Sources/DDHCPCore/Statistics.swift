@@ -1,7 +1,7 @@
-// Statistics counters (PROTOCOL.md §13), always compiled in: one array of integers, bumped in
-// the handlers. `*.recv_pkg/byte` count every datagram read (before validation),
-// `recv_<type>` count messages that passed validation, send counters count attempts and the
-// byte counters add the bytes sent (−1 for a failed send, as C adds the send result).
+// Statistics counters (docs/protocol.md#statistics), always compiled in: one array of integers,
+// bumped in the handlers. `*.recv_pkg/byte` count every datagram read (before validation),
+// `recv_<type>` count messages that passed validation, send counters count attempts and the byte
+// counters add the bytes sent (−1 for a failed send, as C adds the send result).
 
 public struct Statistics: Equatable {
     /// In C's output order; `dhcpRecvInform` exists but is not printed (as in C).

@@ -1,5 +1,5 @@
-// ddhcpdctl: the control client (PROTOCOL.md §9.2). Sends one command over the Unix socket and
-// prints whatever the daemon answers until it closes the connection.
+// ddhcpdctl: the control client (docs/protocol.md#ddhcpdctl). Sends one command over the Unix
+// socket and prints whatever the daemon answers until it closes the connection.
 
 import DDHCPCore
 import DDHCPSystem

@@ -1,8 +1,8 @@
 // When is a request read from the control socket complete? The protocol has no framing
-// (PROTOCOL.md §9.1): the length follows from the command byte. C read once and lost commands
-// split over two segments; the shell collects bytes until this says the command is
-// whole, the client closes its side, or the connection's deadline passes. The core then
-// validates the request (and logs malformed ones).
+// (docs/protocol.md#control-protocol): the length follows from the command byte. C read once and
+// lost commands split over two segments (docs/decisions.md D-31); the shell collects bytes until
+// this says the command is whole, the client closes its side, or the connection's deadline passes.
+// The core then validates the request (and logs malformed ones).
 
 import DDHCPCore
 

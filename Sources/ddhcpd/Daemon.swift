@@ -5,7 +5,7 @@
 import DDHCPCore
 import DDHCPSystem
 
-/// The mesh's multicast group ff02::1234 and ports (PROTOCOL.md §2.1).
+/// The mesh's multicast group ff02::1234 and ports (docs/protocol.md#sockets).
 enum Mesh {
     static let group: (UInt64, UInt64) = (0xFF02_0000_0000_0000, 0x0000_0000_0000_1234)
     static let multicastPort: Int32 = 1234

@@ -1,6 +1,6 @@
 // ddhcpd's command line: every flag of C ddhcpd (`C:c:i:St:dvVDhLb:B:N:o:s:H:n:`) with C's
-// defaults (PROTOCOL.md §11.1), plus `-I NODEID` and `-E le|be`. Argument strings are read,
-// never modified.
+// defaults (docs/protocol.md#ddhcpd-flags), plus `-I NODEID` and `-E le|be`. Argument strings are
+// read, never modified (docs/decisions.md D-29).
 
 import DDHCPCore
 import DDHCPSystem

@@ -20,7 +20,8 @@ enum DaemonMain {
         case .run(let o): options = o
         }
         if options.verbosityRequested && options.logLevel > LogLevel.compiledLimit {
-            // C warns too (§11.2): the extra -v cannot show what the build left out.
+            // C warns too (docs/protocol.md#start-up): the extra -v cannot show what the build left
+            // out.
             var line = TextBuffer()
             line.append("WARNING: log level ")
             line.append(Int(options.logLevel.rawValue))
@@ -73,7 +74,8 @@ enum DaemonMain {
         return ExitStatus.ok
     }
 
-    /// EUI-64 of the server interface's MAC (stable across restarts, Q-1); random without a MAC.
+    /// EUI-64 of the server interface's MAC (stable across restarts, docs/decisions.md D-01);
+    /// random without a MAC.
     static func defaultNodeID(_ interface: CBytes) -> NodeID {
         var mac: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
         let n = withUnsafeMutableBytes(of: &mac) { ddhcp_if_mac(interface, $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }

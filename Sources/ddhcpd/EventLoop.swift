@@ -1,11 +1,12 @@
-// Start-up, the epoll loop and shutdown of the daemon (PROTOCOL.md §5.2, §11). Everything
-// protocol-related happens in the core; this file only moves bytes and time.
+// Start-up, the epoll loop and shutdown of the daemon (docs/protocol.md#event-loop, #command-line).
+// Everything protocol-related happens in the core; this file only moves bytes and time.
 
 import DDHCPCore
 import DDHCPSystem
 
-/// One accepted control connection: the request is collected until it is complete (Q-31: a
-/// command split over several segments still works), then answered and closed.
+/// One accepted control connection: the request is collected until it is complete
+/// (docs/decisions.md D-31: a command split over several segments still works), then answered and
+/// closed.
 struct ControlConnection {
     var fd: Int32 = -1
     var request: [UInt8] = []
@@ -212,7 +213,7 @@ final class Daemon {
 
     // MARK: control socket
 
-    /// Accepts every pending client, not just one per wake-up.
+    /// Accepts every pending client (D-31), not just one per wake-up.
     private func acceptControl(now: Millis) {
         while true {
             let fd = ddhcp_unix_accept(controlFD)

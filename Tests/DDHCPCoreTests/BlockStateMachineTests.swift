@@ -1,7 +1,8 @@
 import Testing
 @testable import DDHCPCore
 
-/// Every transition of PROTOCOL.md §4.1 with the brief's decisions.
+/// Every transition of docs/protocol.md#transitions, with the decisions of docs/decisions.md
+/// (D-04, D-05, D-15, D-17).
 @Suite struct BlockStateMachineTests {
     // MARK: Claim procedure and timing
 
@@ -30,14 +31,14 @@ import Testing
         node.tick(now: 7000, sink: &sink)
         #expect(sink.multicasts.map { decodeSent($0)! } == [Sent(id: ourID, command: 2, blocks: [b], timeouts: [])])
         #expect(node.block(Int(b)).claimCounter == 2)
-        #expect(node.block(Int(b)).timeout == 22_000)  // refreshed per INQUIRE
+        #expect(node.block(Int(b)).timeout == 22_000)  // D-04: refreshed per INQUIRE
 
         sink.clear()
         node.tick(now: 14_000, sink: &sink)
         #expect(sink.multicasts.count == 1)
         #expect(node.block(Int(b)).claimCounter == 3)
 
-        // Fourth run: owned and announced at once.
+        // Fourth run: owned and announced at once (D-05).
         sink.clear()
         node.tick(now: 21_000, sink: &sink)
         #expect(sink.multicasts.map { decodeSent($0)! } == [Sent(id: ourID, command: 1, blocks: [b], timeouts: [60])])
@@ -96,7 +97,7 @@ import Testing
         node.multicast([1, 2, 3], now: 100, &sink)
         node.multicast(MeshWire.inquire(nodeID: largerID, pool: MeshPool(prefix: IPv4Address(10, 1, 0, 0), prefixLength: 24, blockSize: 4), blocks: [1]), now: 100, &sink)
         #expect(sink.multicasts.isEmpty)
-        // A valid one runs housekeeping, but the next INQUIRE round waits until
+        // A valid one runs housekeeping (D-14), but the next INQUIRE round waits until
         // floor(T/2) s after the last one, so traffic cannot rush a claim past competitors.
         node.multicast(MeshWire.updateClaim(nodeID: largerID, pool: testPool, claims: []), now: 200, &sink)
         #expect(sink.multicasts.isEmpty)
@@ -108,7 +109,7 @@ import Testing
     }
 
     @Test func trafficCannotRushTheClaimRounds() throws {
-        // a multicast every 50 ms still gives one INQUIRE per round, and the block is
+        // D-14: a multicast every 50 ms still gives one INQUIRE per round, and the block is
         // owned only a round after the third INQUIRE (T = 15: rounds 7 s apart; the rounds
         // fall at 0, 7001 and 14001, so ownership at 21001).
         let node = makeNode()
@@ -128,7 +129,7 @@ import Testing
     }
 
     @Test func ownsOnlyIfStillClaiming() throws {
-        // counter 3 but meanwhile TENTATIVE (a larger id inquired) → not owned.
+        // D-04: counter 3 but meanwhile TENTATIVE (a larger id inquired) → not owned.
         let node = makeNode()
         var sink = RecordingSink()
         node.tick(now: 0, sink: &sink)
@@ -180,7 +181,7 @@ import Testing
         #expect(node.statistics[.mcastSendByte] == -2)
     }
 
-    // MARK: UPDATECLAIM (§4.1 rows 1–3)
+    // MARK: UPDATECLAIM (docs/protocol.md#transitions rows 1–3)
 
     @Test func claimFromSmallerIdForOurBlockIsAnsweredAtOnce() {
         let node = makeNode { $0.learningPhase = true }
@@ -203,7 +204,7 @@ import Testing
             let info = node.block(5)
             #expect(info.state == .claimed && info.owner == id && info.ownerAddress == peerB)
             #expect(info.timeout == 47_000)
-            #expect(info.hasLeaseTable)  // kept
+            #expect(info.hasLeaseTable)  // D-13: kept
             #expect(sink.multicasts.isEmpty)
         }
     }
@@ -250,7 +251,7 @@ import Testing
         #expect(sink.effects.isEmpty)
     }
 
-    // MARK: INQUIRE (§4.1 rows 4–7)
+    // MARK: INQUIRE (docs/protocol.md#transitions rows 4–8)
 
     @Test func inquiryForOurBlocksIsAnsweredWithOneUpdateClaim() {
         let node = makeNode { $0.learningPhase = true }
@@ -290,12 +291,12 @@ import Testing
         #expect(node.block(0).state == .tentative && node.block(0).timeout == 17_000)
         #expect(node.block(1).state == .tentative && node.block(1).timeout == 17_000)
         #expect(node.block(2) == BlockInfo(state: .claimed, owner: largerID, ownerAddress: peerA, claimCounter: 0,
-                                           timeout: 50_000, hasLeaseTable: false, needless: false))
+                                           timeout: 50_000, hasLeaseTable: false, needless: false))  // D-17
         #expect(node.block(4).state == .tentative)
         #expect(node.block(0).owner == .zero)
     }
 
-    // MARK: Expiry (§4.1, §4.5)
+    // MARK: Expiry (docs/protocol.md#transitions, #expiry)
 
     @Test func expiredBlocksBecomeFreeKeepingTheOwnerAddress() {
         let node = makeNode { $0.spareLeases = 0 }
@@ -307,7 +308,7 @@ import Testing
         #expect(node.block(2).state == .claimed && node.block(3).state == .tentative)
         node.tick(now: 17_000, sink: &sink)
         #expect(node.block(2).state == .free && node.block(2).owner == .zero)
-        #expect(node.block(2).ownerAddress == peerA)
+        #expect(node.block(2).ownerAddress == peerA)  // D-33
         #expect(node.block(3).state == .free)
     }
 
@@ -325,7 +326,7 @@ import Testing
     }
 
     @Test func foreignBlockReleasesItsEmptyLeaseTableButKeepsItsState() {
-        // Q-15 decision.
+        // D-15 decision.
         let node = makeNode { $0.spareLeases = 0 }
         var sink = RecordingSink()
         node.forceClaimed(6, by: largerID, at: peerA, until: 1_000_000)
@@ -351,7 +352,7 @@ import Testing
         #expect(node.lease(IPv4Address(10, 0, 0, 26)) == LeaseInfo(state: .free, xid: 0, chaddr: .zero, end: 0))
     }
 
-    // MARK: Spare-driven claiming and dropping (§6.2, §6.3)
+    // MARK: Spare-driven claiming and dropping (docs/protocol.md#how-many-blocks, #needless-blocks)
 
     @Test func claimsAnotherBlockWhenSpareLeasesRunLow() {
         let node = makeNode()
@@ -415,7 +416,7 @@ import Testing
         #expect(node.block(9).state == .ours)
     }
 
-    // MARK: Announcing (§4.4)
+    // MARK: Announcing (docs/protocol.md#announcing)
 
     @Test func refreshPacksAtMost32BlocksPerUpdateClaim() {
         let node = makeNode { $0.spareLeases = 0; $0.learningPhase = true }

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import DDHCPCore
 
-/// Control protocol answers (§9.1, §9.3, §9.4, §13), byte-exact.
+/// Control protocol answers (docs/protocol.md#control-protocol, #block-table, #option-listing,
+/// #statistics), byte-exact; decision ids are in docs/decisions.md.
 @Suite struct ControlTests {
     let header = "block size/number\t4/64 \n" +
         "      tentative timeout\t15\n" +
@@ -186,7 +187,7 @@ import Testing
         let blocks = try #require(o["blocks"] as? [[String: Any]])
         #expect(blocks.map { $0["index"] as? Int } == [3, 7])
         #expect(blocks[1]["state"] as? String == "claimed")
-        #expect(blocks[1]["owner"] as? String == "ABCDEF0123456789")  // full id
+        #expect(blocks[1]["owner"] as? String == "ABCDEF0123456789")  // full id (D-30)
         #expect(blocks[1]["timeout"] as? Int == 30)
         #expect(blocks[1]["leases"] is NSNull)
         let learning = try json(makeNode { $0.learningPhase = true }.control([0x41], now: 0, &sink))

@@ -1,7 +1,9 @@
 import Testing
 @testable import DDHCPCore
 
-/// DHCP flows (§7) and the lease messages between nodes (§7.6–§7.8) with the brief's decisions.
+/// DHCP flows (docs/protocol.md#dhcp) and the lease messages between nodes
+/// (docs/protocol.md#forwarding, #renewlease-owner, #renewlease-forwarder), with the decisions
+/// of docs/decisions.md.
 @Suite struct DHCPServerTests {
     let serverID = IPv4Address(10, 0, 0, 1)
     let params: [UInt8] = [1, 3, 6, 28, 51, 54, 2]
@@ -63,7 +65,7 @@ import Testing
     @Test func discoverNeverOffersTheServerIdentifier() {
         let node = ownerNode()
         node.makeFree(2)
-        node.forceOwn(0, now: 0)  // 10.0.0.0–3; server id 10.0.0.1
+        node.forceOwn(0, now: 0)  // 10.0.0.0–3; server id 10.0.0.1 (D-27)
         var sink = RecordingSink()
         var offered: [IPv4Address] = []
         for c in 1...3 {
@@ -124,7 +126,7 @@ import Testing
         #expect(!node.block(2).needless)
     }
 
-    // MARK: REQUEST in the four client states (§7.5)
+    // MARK: REQUEST in the four client states (docs/protocol.md#request)
 
     @Test func selectingRequestIsAcknowledged() {
         let node = ownerNode()
@@ -144,7 +146,7 @@ import Testing
     }
 
     @Test func selectingRequestForAnotherServerIsIgnored() {
-        //
+        // D-25.
         let node = ownerNode()
         var sink = RecordingSink()
         node.dhcp(clientPacket(.discover, xid: 7, chaddr: mac(1)), now: 1000, &sink)
@@ -158,11 +160,11 @@ import Testing
     @Test func initRebootRequest() {
         let node = ownerNode()
         var sink = RecordingSink()
-        // A free address of our block is acknowledged.
+        // A free address of our block is acknowledged (D-26).
         node.dhcp(clientPacket(.request, xid: 1, chaddr: mac(1), requested: IPv4Address(10, 0, 0, 9)), now: 0, &sink)
         #expect(sink.dhcp.count == 1 && messageType(sink.dhcp[0].packet) == 5)
         #expect(node.lease(IPv4Address(10, 0, 0, 9))?.chaddr == mac(1))
-        // Someone else's address: NAK, broadcast, with server id.
+        // Someone else's address: NAK, broadcast, with server id (D-20).
         sink.clear()
         node.dhcp(clientPacket(.request, xid: 2, chaddr: mac(2), requested: IPv4Address(10, 0, 0, 9)), now: 0, &sink)
         #expect(sink.dhcp.count == 1)
@@ -198,7 +200,7 @@ import Testing
         node.dhcp(clientPacket(.request, xid: 3, chaddr: mac(1), ciaddr: IPv4Address(10, 0, 0, 9), flags: 0x8000), now: 1000, &sink)
         #expect(sink.dhcp.map { $0.to } == [.broadcast])
         #expect(messageType(sink.dhcp[0].packet) == 5)
-        // Another client rebinding to that address is refused (NAK always broadcast, Q-11).
+        // Another client rebinding to that address is refused (NAK always broadcast, D-11).
         sink.clear()
         node.dhcp(clientPacket(.request, xid: 4, chaddr: mac(2), ciaddr: IPv4Address(10, 0, 0, 9)), now: 1000, &sink)
         #expect(sink.dhcp.map { $0.to } == [.broadcast])
@@ -228,7 +230,7 @@ import Testing
     }
 
     @Test func requestForUnownedBlockNakedOnlyOnceWeOwnABlock() {
-        //
+        // D-07.
         let idle = makeNode { $0.spareLeases = 0 }
         var sink = RecordingSink()
         idle.dhcp(clientPacket(.request, requested: IPv4Address(10, 0, 0, 40)), now: 0, &sink)
@@ -261,7 +263,7 @@ import Testing
         #expect(node.lease(IPv4Address(10, 0, 0, 9))?.state == .leased)
         sink.clear()
         node.dhcp(clientPacket(.release, chaddr: mac(1), ciaddr: IPv4Address(10, 0, 0, 9)), now: 0, &sink)
-        #expect(sink.effects == [.hook(.release, IPv4Address(10, 0, 0, 9), mac(1))])
+        #expect(sink.effects == [.hook(.release, IPv4Address(10, 0, 0, 9), mac(1))])  // D-18
         #expect(node.lease(IPv4Address(10, 0, 0, 9)) == LeaseInfo(state: .free, xid: 0, chaddr: .zero, end: 0))
         #expect(node.statistics[.dhcpRecvRelease] == 2)
     }
@@ -325,7 +327,8 @@ import Testing
         #expect(sink.effects.isEmpty)
     }
 
-    // MARK: Forwarding (§7.6) and the forwarder side (§7.8)
+    // MARK: Forwarding (docs/protocol.md#forwarding) and the forwarder side
+    // (docs/protocol.md#renewlease-forwarder)
 
     /// Our node (owning block 2) sees block 5 (10.0.0.20–23) claimed by `largerID` at peerB.
     func roamingSetup(_ adjust: (inout Configuration) -> Void = { _ in }) -> Node {
@@ -342,7 +345,7 @@ import Testing
         #expect(sink.unicasts.count == 1)
         let (bytes, to) = sink.unicasts[0]
         #expect(to == peerB)
-        // Little-endian address order by default, like x86 C nodes.
+        // Little-endian address order by default (D-02), like x86 C nodes.
         #expect(bytes == hex("1000000000000000 0a000000 18 04 10 00 1500000a 0000abcd 00000000 0a0000000001 00000000000000000000"))
         #expect(node.lease(IPv4Address(10, 0, 0, 21)) == LeaseInfo(state: .offered, xid: 0xABCD, chaddr: mac(1), end: 311_000))
         #expect(node.pendingForwardedRequests == 1)
@@ -398,7 +401,7 @@ import Testing
     }
 
     @Test func lateLeaseAckWithoutLeaseTableDoesNotCrash() {
-        //
+        // D-16.
         let node = roamingSetup()
         var sink = RecordingSink()
         node.dhcp(clientPacket(.request, xid: 9, chaddr: mac(1), requested: IPv4Address(10, 0, 0, 22)), now: 0, &sink)
@@ -448,7 +451,7 @@ import Testing
         #expect(sink.dhcp.count == 1)
     }
 
-    // MARK: Owner side of RENEWLEASE
+    // MARK: Owner side of RENEWLEASE (D-10, D-02)
 
     func renew(_ address: IPv4Address, littleEndian: Bool = true, xid: UInt32 = 0xABCD, chaddr: HardwareAddress = mac(1)) -> [UInt8] {
         MeshWire.leaseMessage(nodeID: largerID, pool: testPool, command: .renewLease,

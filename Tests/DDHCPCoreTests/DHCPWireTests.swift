@@ -34,7 +34,8 @@ import Testing
     }
 
     @Test func skipsPadAndStopsAtEnd() {
-        // Two PADs before the options crashed C; options after END are ignored.
+        // Two PADs before the options crashed C (docs/decisions.md D-03); options after END are
+        // ignored.
         let b = clientPacket(.discover, leadingOptions: [0, 0], trailing: [255, 53, 1, 3, 50, 4, 1, 2, 3, 4])
         b.withUnsafeBytes { p in
             let packet = try! DHCPWire.parse(p)
@@ -81,7 +82,8 @@ import Testing
     }
 
     @Test func offerHasRequestedOptionsOnceThenServerIdLeaseTimeTypeAndIsPadded() {
-        // §7.2 example: C sent 1, 28, 51, 54, 2, 54, 51, 53; we drop the duplicates.
+        // C sent 1, 28, 51, 54, 2, 54, 51, 53 for this list; we drop the duplicates
+        // (docs/protocol.md#replies, D-19).
         let request = clientPacket(.discover, xid: 0xABCD, chaddr: mac(1), params: [1, 3, 6, 28, 51, 54, 2, 1])
         var out = [UInt8](repeating: 0xEE, count: 1500)
         let n = request.withUnsafeBytes { p in
@@ -202,7 +204,7 @@ import Testing
         #expect(DHCPWire.destination(for: f, isNak: false) == .broadcast)
         f.ciaddr = IPv4Address(10, 0, 0, 3)
         #expect(DHCPWire.destination(for: f, isNak: false) == .unicast(IPv4Address(10, 0, 0, 3)))
-        #expect(DHCPWire.destination(for: f, isNak: true) == .broadcast)
+        #expect(DHCPWire.destination(for: f, isNak: true) == .broadcast)  // D-11
         f.flags = 0x8000
         #expect(DHCPWire.destination(for: f, isNak: false) == .broadcast)
         f.giaddr = IPv4Address(10, 1, 0, 1)

@@ -2,7 +2,7 @@ import Testing
 @testable import DDHCPCore
 
 @Suite struct MeshWireTests {
-    // PROTOCOL.md §3.7, captured from C (prefix 10.0.0.0/24, S=4, node id 0).
+    // docs/protocol.md#examples, captured from C (prefix 10.0.0.0/24, S=4, node id 0).
     let inquire34 = hex("0000000000000000 0a000000 18 04 02 01 00000022")
     let claim15and53 = hex("0000000000000000 0a000000 18 04 01 02 0000000f 003c 00 00000035 003c 00")
     let renewX86 = hex("0000000000000000 0a000000 18 04 10 00 f100000a 0000abcd 00000000 0a0000000001 00000000000000000000")

@@ -1,4 +1,4 @@
-// Simulated DHCP clients (RFC 2131 §4.4 state machine, with short retransmission times):
+// Simulated DHCP clients (RFC 2131 section 4.4 state machine, with short retransmission times):
 // INIT → SELECTING (DISCOVER) → REQUESTING (REQUEST with options 50/54) → BOUND → RENEWING
 // (unicast REQUEST, ciaddr set) at T1 → REBINDING (broadcast) at T2 → lease lost at expiry;
 // INIT-REBOOT (broadcast REQUEST, option 50, no 54) after roaming to another node's LAN; RELEASE.
@@ -125,7 +125,7 @@ extension Simulation {
         p.broadcastFlag = c.broadcastFlag
         p.padBetweenOptions = c.index % 3 == 0
         clientSend(c, p)
-        // 4, 8, 16, 16 … s, ± 1 s (RFC 2131 §4.1 backoff, capped short).
+        // 4, 8, 16, 16 … s, ± 1 s (RFC 2131 section 4.1 backoff, capped short).
         let base: Millis = 4000 << Millis(min(c.attempts, 2))
         c.attempts += 1
         setTimer(c, now + base + rng.millis(in: -1000...1000))

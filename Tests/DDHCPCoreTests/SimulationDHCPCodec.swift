@@ -17,7 +17,7 @@ struct SimClientPacket {
     var requestedAddress: IPv4Address? = nil  // option 50
     var serverIdentifier: IPv4Address? = nil  // option 54
     var parameterRequestList: [UInt8] = [1, 3, 6, 28, 51, 54]  // option 55
-    /// PAD bytes between options (legal; C crashed on them, Q-3).
+    /// PAD bytes between options (legal; C crashed on them, docs/decisions.md D-03).
     var padBetweenOptions = false
 
     func encode() -> [UInt8] {

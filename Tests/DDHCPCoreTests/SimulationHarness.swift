@@ -34,9 +34,9 @@ struct SimulationSetup {
     var lanLossPermille = 0
     var meshDelay: ClosedRange<Millis> = 1...20
     var lanDelay: ClosedRange<Millis> = 0...3
-    /// Nodes that use the all-zero node id of C nodes.
+    /// Nodes that use the all-zero node id of C nodes (docs/decisions.md D-01).
     var zeroIDNodes: Set<Int> = []
-    /// Nodes that send the RENEWLEASE address in network order (big-endian C nodes, Q-2).
+    /// Nodes that send the RENEWLEASE address in network order (big-endian C nodes, D-02).
     var bigEndianRenewNodes: Set<Int> = []
     /// These nodes get one shared random seed (forces identical block choices); the others
     /// get their own.
@@ -265,7 +265,7 @@ final class Simulation {
     private(set) var failure: String?
     private(set) var eventCount = 0
 
-    // Pool layout (PROTOCOL.md §1).
+    // Pool layout (docs/protocol.md#terms).
     let poolStart: UInt32
     let blockSize: UInt32
     let blockCount: Int
@@ -435,7 +435,7 @@ final class Simulation {
         afterCall(i, sink.actions, .start)
     }
 
-    /// The node vanishes: no goodbye, its state is gone (PROTOCOL.md §11.3).
+    /// The node vanishes: no goodbye, its state is gone (docs/protocol.md#shutdown).
     func stopNode(_ i: Int) {
         let n = nodes[i]
         n.core = nil
@@ -600,7 +600,7 @@ final class Simulation {
             return
         }
         if a == serverIdentifier {
-            violation("node \(i) sent \(reply.type) for its own server identifier \(simDotted(a)) (Q-27)")
+            violation("node \(i) sent \(reply.type) for its own server identifier \(simDotted(a)) (D-27)")
             return
         }
         if ownedAtSend.contains(blockIndex(a)!) { return }
@@ -613,7 +613,7 @@ final class Simulation {
         violation("node \(i) sent \(reply.type) for \(simDotted(a)) in block \(blockIndex(a)!) which it does not own", nodes: [i])
     }
 
-    /// A LEASEACK may only come from the owner of the address's block.
+    /// A LEASEACK may only come from the owner of the address's block (D-10).
     private func checkLeaseReply(from i: Int, _ bytes: [UInt8], _ ownedAtSend: [Int]) {
         guard let m = SimMeshMessage.decode(bytes) else {
             violation("node \(i) sent a malformed unicast (\(bytes.count) bytes)")
@@ -637,8 +637,8 @@ final class Simulation {
     /// In a lossless mesh two connected nodes with different ids never own one block at the
     /// same moment, except while a merge is being resolved: the three INQUIREs exist so that
     /// every other node can object before anyone owns. Checked when a node announces a block
-    /// that another node announced last (new owners announce at once, Q-5). Equal ids (C's
-    /// all-zero nodes, Q-1) cannot tell each other apart and are excused.
+    /// that another node announced last (new owners announce at once, D-05). Equal ids (C's
+    /// all-zero nodes, D-01) cannot tell each other apart and are excused.
     private func checkExclusiveAnnouncement(_ i: Int, _ bytes: [UInt8]) {
         guard let m = SimMeshMessage.decode(bytes), case .updateClaim(let entries) = m.kind else { return }
         let resolvingMerge = lastMerge > 0 && now < lastMerge + setup.conflictToleranceMillis

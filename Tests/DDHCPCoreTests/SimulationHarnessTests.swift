@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test func readsMeshMessagesOfTheSpec() {
-        // PROTOCOL.md §3.7 captured examples.
+        // The captured examples of docs/protocol.md#examples.
         let inquire: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 24, 4, 2, 1, 0, 0, 0, 0x22]
         #expect(SimMeshMessage.decode(inquire)?.kind == .inquire([34]))
         let claim: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 24, 4, 1, 2,

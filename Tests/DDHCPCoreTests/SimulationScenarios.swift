@@ -66,7 +66,8 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     // block. Odd seeds make one of them a C node with the all-zero id; half the seeds start
     // with the learning phase, so both claim when it ends at the same moment. Seeds with
     // bystanders add four nodes claiming other blocks: their INQUIREs trigger housekeeping in
-    // the two contenders, which must not rush the contenders' own INQUIRE rounds.
+    // the two contenders (docs/decisions.md D-14), which must not rush the contenders' own INQUIRE
+    // rounds.
     @Test(arguments: simulationSeeds(1000, 40))
     func twoNodesClaimTheSameBlock(seed: UInt64) {
         let bystanders = seed % 8 >= 4 ? 4 : 0
@@ -160,7 +161,7 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
 
     // Clients roam between nodes; each roam is an INIT-REBOOT on the new node, forwarded to the
     // block's owner (RENEWLEASE/LEASEACK), and the client must keep its address. Some nodes
-    // send the RENEWLEASE address in network order (big-endian C nodes, Q-2).
+    // send the RENEWLEASE address in network order (big-endian C nodes, D-02).
     @Test(arguments: simulationSeeds(4000, 40))
     func roamingClientsKeepTheirAddress(seed: UInt64) {
         var setup = SimulationSetup(scenario: "roaming", seed: seed, nodeCount: 5)
@@ -239,7 +240,7 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
         simExpect(sim, sim.ownedCount(victim) >= 1, "restarted node \(victim) owns no block")
     }
 
-    // C nodes with the all-zero node id mixed with ours, starting at the same moment or
+    // C nodes with the all-zero node id (D-01) mixed with ours, starting at the same moment or
     // staggered, with roaming between them.
     @Test(arguments: simulationSeeds(7000, 30))
     func zeroIDNodesMixedWithOurs(seed: UInt64) {

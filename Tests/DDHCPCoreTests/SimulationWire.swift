@@ -1,5 +1,5 @@
-// Reading node-to-node messages from the outside (PROTOCOL.md §3), for the trace and for the
-// LEASEACK ownership check. Independent of the core's codec on purpose.
+// Reading node-to-node messages from the outside (docs/protocol.md#messages), for the trace and for
+// the LEASEACK ownership check. Independent of the core's codec on purpose.
 @testable import DDHCPCore
 
 struct SimMeshMessage {
@@ -23,7 +23,7 @@ struct SimMeshMessage {
 
     var nodeID: UInt64
     var kind: Kind
-    /// Lease messages: the raw address bytes (byte order ), xid, chaddr.
+    /// Lease messages: the raw address bytes (byte order per docs/decisions.md D-02), xid, chaddr.
     var leaseAddressBytes: [UInt8] = []
     var xid: UInt32 = 0
     var chaddr: [UInt8] = []
@@ -57,7 +57,7 @@ struct SimMeshMessage {
         }
     }
 
-    /// Both readings of the RENEWLEASE address: network order and reversed.
+    /// Both readings of the RENEWLEASE address (D-02): network order and reversed.
     var leaseAddressCandidates: [IPv4Address] {
         guard leaseAddressBytes.count == 4 else { return [] }
         let b = leaseAddressBytes

@@ -77,8 +77,8 @@ elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 [ ! -s "$WORK/first.log" ] || fail "stray output at default log level: $(cat "$WORK/first.log")"
 pass "SIGTERM: exit 0 after $elapsed ms, socket file removed, no stray output"
 
-# Gluon's command line (PROTOCOL.md §15) is accepted as is: options in command-line order,
-# then the defaults that were not given; 1024 blocks of 4.
+# Gluon's command line (docs/protocol.md#deployment) is accepted as is: options in command-line
+# order, then the defaults that were not given; 1024 blocks of 4.
 ip netns exec "$NS-a" "$DDHCPD" -D -s 2 -b 2 -B 300 -c client0 -i server0 -N 10.116.224.0/20 -t 15 \
     -H /bin/true -o 51:4:0.0.1.44 -o 54:4:10.116.254.254 -o 1:4:255.255.128.0 -C "$WORK/c6" \
     >>"$WORK/first.log" 2>&1 &

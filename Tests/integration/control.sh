@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The control socket and ddhcpdctl: C's exact answers, the extensions (-j, -e), malformed and
-# random input leaving the daemon serving, a command split over two writes (Q-31), and a
+# random input leaving the daemon serving, a command split over two writes (docs/decisions.md D-31),
+# and a
 # -S (no DHCP) node.
 # shellcheck source=Tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -13,7 +14,7 @@ daemon_start 0 -L -b 2 -B 8 -t 2
 daemon_start 1 -L -S -b 2 -B 8 -t 2
 wait_for 10 owns_block 0 || fail "node 0 owns no block"
 
-# --- option store (§9.4), exact bytes
+# --- option store (docs/protocol.md#option-listing), exact bytes
 want=$(printf 'DHCP Lease Time: 300\n\nDHCP Disabled: 0\nDHCP Option Store\ncode\tlen\tpayload\n1\t4\t255\t255\t255\t0\t\n2\t4\t0\t0\t0\t0\t\n28\t4\t10\t0\t0\t255\t\n51\t4\t0\t0\t1\t44\t\n54\t4\t10\t0\t0\t1\t\n')
 got=$(ctl 0 -d)
 [ "$got" = "$want" ] || fail "option store answer differs:
@@ -33,7 +34,7 @@ $want"
 ctl 1 -d | grep -qx 'DHCP Disabled: 1' || fail "-S node does not report DHCP disabled"
 pass "ddhcpdctl -d/-o/-l/-r: exact option store answers"
 
-# --- block table header (§9.3): exact first 9 lines, then rows
+# --- block table header (docs/protocol.md#block-table): exact first 9 lines, then rows
 id0=$(node_id 0)
 want=$(printf 'block size/number\t4/64 \n      tentative timeout\t2\n      timeout\t8\n      refresh factor\t4\n      spare leases needed\t2\n      network: 10.0.0.0/24 \nnode id\t%s\nddhcp blocks\nindex\tstate\towner\t\t\tclaim\tleases\ttimeout\n' "$id0")
 got=$(ctl 0 -b | head -n 9)
@@ -46,13 +47,13 @@ $want"
 ctl 0 -b | tail -n 1 | grep -qE '^blocks in use: [0-9]+$' || fail "block table footer missing"
 b=$(owned 0 | head -n1)
 ctl 0 -b | grep -qE "^$b	4	$id0	3	0/0	[0-9]+\$" || fail "own block row format: $(ctl 0 -b | grep "^$b	")"
-# The EUI-64 of server0's MAC (Q-1).
+# The EUI-64 of server0's MAC (D-01).
 mac=$(ip -n "$NS-n0" -o link show server0 | grep -o 'link/ether [0-9a-f:]*' | awk '{print $2}')
 eui=$(python3 -c "import sys; m=bytes.fromhex(sys.argv[1].replace(':','')); print((bytes([m[0]^2])+m[1:3]+b'\xff\xfe'+m[3:]).hex().upper())" "$mac")
 [ "$id0" = "$eui" ] || fail "node id $id0 is not the EUI-64 $eui of server0's MAC $mac"
 pass "ddhcpdctl -b: exact header, row format, node id = EUI-64 of the server MAC"
 
-# --- statistics (§13) and the JSON/lease extensions
+# --- statistics (docs/protocol.md#statistics) and the JSON/lease extensions
 ctl 0 -s | head -n 1 | grep -qE '^mcast.recv_pkg [0-9]+$' || fail "statistics: $(ctl 0 -s | head -n 3)"
 ctl 0 -s | grep -qE '^ddhcp.blocks.claimed [0-9]+$' || fail "statistics lack ddhcp.blocks.claimed"
 [ "$(ctl 0 -s | grep -c '^block\.[0-9]*\.owner ')" -eq 64 ] || fail "statistics lack one line per block"
@@ -124,7 +125,7 @@ t = time.time()
 assert send(b"\x01").startswith(b"block size/number"), "no block table while a client idles"
 assert time.time() - t < 0.5, "block table took %.2fs while a client idles" % (time.time() - t)
 idle.close()
-# Q-31: a command split over two writes is still read whole (sets option 3 = 10.0.0.2).
+# D-31: a command split over two writes is still read whole (sets option 3 = 10.0.0.2).
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(path)
 s.sendall(b"\x03\x03")
@@ -132,7 +133,7 @@ time.sleep(0.1)
 s.sendall(b"\x04\x0a\x00\x00\x02")
 s.recv(10)
 s.close()
-# Many connections at once are all answered (Q-31: every pending connection is accepted).
+# Many connections at once are all answered (D-31: every pending connection is accepted).
 socks = []
 for _ in range(6):
     c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -167,7 +168,7 @@ header = bytes(8) + bytes([10, 0, 0, 0, 24, 4])
 datagrams = [b"", b"\x01", bytes(15), bytes(16), os.urandom(9000), os.urandom(1501),
              header + b"\x01\x05" + bytes(7),            # UPDATECLAIM count 5, one entry
              header + b"\x02\x01" + bytes(3),            # INQUIRE cut short
-             header + b"\x13\x00" + bytes(28),           # RELEASE (19): never valid (Q-8)
+             header + b"\x13\x00" + bytes(28),           # RELEASE (19): never valid (D-08)
              header + b"\x10\x00" + bytes(27),           # RENEWLEASE one byte short
              bytes(8) + bytes([192, 168, 0, 0, 24, 4]) + b"\x01\x01" + bytes(7)]  # foreign pool
 datagrams += [os.urandom(random.randint(0, 300)) for _ in range(200)]

@@ -67,7 +67,7 @@ def main():
         _, p = packet(1, os.urandom(6))
         s.sendto(p[:-4], ("255.255.255.255", 67))            # options cut off mid-way
         s.sendto(p[:240] + b"\x35\x05\x01", ("255.255.255.255", 67))  # option runs past the end
-        s.sendto(p[:240] + b"\x00\x00\x35\x01\x01\xff", ("255.255.255.255", 67))  # PAD bytes
+        s.sendto(p[:240] + b"\x00\x00\x35\x01\x01\xff", ("255.255.255.255", 67))  # PAD bytes (D-03)
         print("sent")
         return 0
     if command == "inform":

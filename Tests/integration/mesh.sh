@@ -13,7 +13,7 @@ ARGS=(-L -b 2 -B 8 -t 2 -N 10.0.0.0/24 -o 51:4:0.0.0.20 -H "$HOOK" -v)
 mesh_create
 for i in 0 1 2; do node_create "$i"; done
 # Node 2 sends RENEWLEASE addresses big-endian (-E be, like ath79 C nodes); the others use the
-# default little-endian order and must accept both (Q-2).
+# default little-endian order and must accept both (docs/decisions.md D-02).
 daemon_start 0 "${ARGS[@]}"
 daemon_start 1 "${ARGS[@]}"
 daemon_start 2 "${ARGS[@]}" -E be
@@ -44,7 +44,7 @@ dups=$(printf '%s\n' "${ADDR[@]}" | sort | uniq -d)
 for c in "${CLIENTS[@]}"; do
     a=${ADDR[$c]} n=${HOME_NODE[$c]}
     [[ $a == 10.0.0.* ]] || fail "$c got $a outside the pool"
-    [ "${a##*.}" != 1 ] || fail "$c got the server identifier 10.0.0.1 (Q-27)"
+    [ "${a##*.}" != 1 ] || fail "$c got the server identifier 10.0.0.1 (D-27)"
     owned "$n" | grep -qx "$(block_of "$a")" || fail "$c's address $a is not in a block of node $n"
     grep -q "node=$n lease $a $(client_mac "$c")" "$WORK/hooks.log" \
         || fail "no 'lease $a $(client_mac "$c")' hook on node $n"
@@ -70,7 +70,7 @@ for c in "${CLIENTS[@]}"; do [ "$(client_address "$c")" = "${ADDR[$c]}" ] || fai
 pass "all clients renewed and kept their addresses"
 
 # Clients restarted without a release get their address back: udhcpc by DISCOVER (the
-# server offers the client's existing lease, Q-23), dhclient and dhcpcd by INIT-REBOOT.
+# server offers the client's existing lease, D-23), dhclient and dhcpcd by INIT-REBOOT.
 for c in ud xb pf; do client_stop "$c"; done
 for c in ud xb pf; do client_start "$c" "${KIND[$c]}"; done
 for c in ud xb pf; do
@@ -108,7 +108,7 @@ wait_for 15 roamed_to_0 || fail "node 0 did not ACK roaming dhclient xe (${ADDR[
 [ "$(counter 2 direct.send_renewlease)" -ge $((renewlease_sent + 2)) ] || fail "node 2 sent no RENEWLEASE for the roaming clients"
 [ "$(( $(counter 0 direct.send_leaseack) + $(counter 1 direct.send_leaseack) ))" -ge $((leaseack_sent + 2)) ] \
     || fail "the owners sent no LEASEACK"
-[ "$(lease_state 0 "${ADDR[ua]}")" = "leased $(client_mac ua)" ] || fail "owner node 0 does not keep ua's lease (Q-10)"
+[ "$(lease_state 0 "${ADDR[ua]}")" = "leased $(client_mac ua)" ] || fail "owner node 0 does not keep ua's lease (D-10)"
 be=$(python3 -c 'import socket, sys; print(socket.inet_aton(sys.argv[1]).hex())' "${ADDR[ua]}")
 captured_be() { python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap" | grep -qx "$be"; }
 wait_for 3 captured_be || fail "no big-endian RENEWLEASE for ${ADDR[ua]} ($be) from node 2: $(python3 "$ROOT/Tests/integration/renewlease.py" "$WORK/mesh.pcap" | tr '\n' ' ')"
@@ -122,7 +122,7 @@ out=$(in_ns "$NS-in" python3 "$ROOT/Tests/integration/dhcpprobe.py" "${IFP}in" i
 wait_for 3 grep -q "node=2 inform 10.0.0.77 02:11:22:33:44:55" "$WORK/hooks.log" || fail "no inform hook"
 pass "DHCPINFORM answered with ACK; inform hook"
 
-# Relayed DISCOVER (giaddr set): the OFFER goes to the relay agent's port 67 (Q-21).
+# Relayed DISCOVER (giaddr set): the OFFER goes to the relay agent's port 67 (D-21).
 ip -n "$NS-in" addr add 10.0.0.250/24 dev "${IFP}in"
 out=$(in_ns "$NS-in" python3 "$ROOT/Tests/integration/dhcpprobe.py" "${IFP}in" relay 10.0.0.250 10.0.0.1) \
     || fail "relay agent got no OFFER on port 67"
@@ -139,7 +139,7 @@ out=$(PROBE_TIMEOUT=10 in_ns "$NS-in" python3 "$ROOT/Tests/integration/dhcpprobe
 kill -0 "${DAEMON_PID[2]}" || fail "node 2 died on malformed DHCP packets"
 pass "malformed DHCP packets dropped, DISCOVER still answered ($out)"
 
-# Release: the lease is freed on the owner; the release hook gets the real address (Q-18).
+# Release: the lease is freed on the owner; the release hook gets the real address (D-18).
 for c in xb ud pf; do client_release "$c"; done
 for c in xb ud pf; do
     n=${HOME_NODE[$c]}
@@ -149,7 +149,7 @@ for c in xb ud pf; do
 done
 pass "dhclient, udhcpc and dhcpcd releases freed their leases; release hooks carry the address"
 
-# Hooks ran with stdin from /dev/null and no blocked signals, and left no zombies (Q-32).
+# Hooks ran with stdin from /dev/null and no blocked signals, and left no zombies (D-32).
 [ "$(sort -u "$WORK/hookenv.log")" = "stdin=/dev/null SigBlk:0000000000000000" ] \
     || fail "hook environment: $(sort -u "$WORK/hookenv.log")"
 sleep 0.5

@@ -3,7 +3,7 @@
 
     renewlease.py CAPTURE.pcap
 
-Ethernet + IPv6 + UDP to port 1235 with command 0x10 at payload offset 14 (PROTOCOL.md §3.5).
+Ethernet + IPv6 + UDP to port 1235 with command 0x10 at payload offset 14 (docs/protocol.md#lease-messages).
 """
 import struct
 import sys

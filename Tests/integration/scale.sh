@@ -34,7 +34,8 @@ pass "24 clients got unique addresses in ${took}s from $(wc -w <<<"$all_owned") 
 for c in "${CLIENTS[@]}"; do kill -USR2 "${CLIENT_PID[$c]}"; done
 one_block_each() { local i; for i in 0 1 2; do [ "$(owned "$i" | wc -l)" -eq 1 ] || return 1; done; }
 wait_for 20 one_block_each || fail "surplus blocks not dropped: $(for i in 0 1 2; do printf 'node %s: %s; ' "$i" "$(owned "$i" | tr '\n' ' ')"; done)"
-# The dropped blocks expire at the others (nothing is sent, §4.1) within B = 8 s.
+# The dropped blocks expire at the others (nothing is sent, docs/protocol.md#transitions) within B =
+# 8 s.
 only_current() {
     local i j b
     for i in 0 1 2; do

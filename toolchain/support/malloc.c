@@ -1,7 +1,7 @@
 /* A small allocator for the static ddhcpd, replacing musl's mallocng (about 7-8 KB of code on
  * aarch64, measured with toolchain/bytes.py) with well under 1 KB.
  *
- * The daemon allocates its tables once at start and nothing per packet in steady state (BRIEF),
+ * The daemon allocates its tables once at start and nothing per packet in steady state,
  * so a simple design fits: power-of-two size classes (32 B ... 64 KiB per block, header
  * included) carved from mmap'd chunks and recycled through one free list per class; anything
  * larger is its own mmap and goes back with munmap. Single-threaded (the daemon has one
