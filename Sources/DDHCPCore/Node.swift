@@ -160,11 +160,18 @@ public final class Node {
 
     // MARK: Logging
 
-    /// Produces one log line if `level` is compiled in and enabled at runtime. The constant
-    /// check comes first so disabled levels fold away in size-optimised builds.
+    /// Whether a line at `level` is produced: compiled in and enabled at runtime. The one log
+    /// filter, for the core's lines and the shell's. The constant check comes first so disabled
+    /// levels fold away in size-optimised builds.
+    @inline(__always)
+    public func logs(_ level: LogLevel) -> Bool {
+        level <= LogLevel.compiledLimit && level <= runtimeLogLevel
+    }
+
+    /// Produces one log line if `logs(level)`.
     @inline(__always)
     func log<S: ActionSink>(_ level: LogLevel, _ sink: inout S, _ compose: (inout TextBuffer) -> Void) {
-        guard level <= LogLevel.compiledLimit, level <= runtimeLogLevel else { return }
+        guard logs(level) else { return }
         logText.clear()
         compose(&logText)
         logText.withBytes { sink.log(level, $0) }

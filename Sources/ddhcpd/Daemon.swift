@@ -39,11 +39,13 @@ struct ShellActions: ActionSink {
     var serverIfIndex: Int32 = 0
     var hook: CBytes? = nil
     var output = LogOutput()
-    /// The core's runtime level (it changes with `ddhcpdctl -v`); filters the shell's own lines.
-    var runtimeLevel = LogLevel.warning
+    /// The node whose log level (set by -v and `ddhcpdctl -v`) also filters the shell's lines.
+    let node: Node
     /// Scratch text for hook arguments (reused, no allocation in steady state).
     private var address = TextBuffer(capacity: 16)
     private var mac = TextBuffer(capacity: 18)
+
+    init(node: Node) { self.node = node }
 
     mutating func sendMulticast(_ datagram: UnsafeRawBufferPointer) -> Bool {
         guard let base = datagram.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
@@ -113,10 +115,8 @@ struct ShellActions: ActionSink {
         }
     }
 
-    /// Whether the shell should build a line at `level` (folds away above the compiled limit).
-    @inline(__always) func enabled(_ level: LogLevel) -> Bool {
-        level <= LogLevel.compiledLimit && level <= runtimeLevel
-    }
+    /// Whether the shell should build a line at `level`: the core's filter.
+    @inline(__always) func enabled(_ level: LogLevel) -> Bool { node.logs(level) }
 
     mutating func log(_ level: LogLevel, _ line: UnsafeRawBufferPointer) {
         output.write(level, line)

@@ -32,7 +32,7 @@ final class Daemon {
 
     let options: DaemonOptions
     let node: Node
-    var actions = ShellActions()
+    var actions: ShellActions
     var pollFD: Int32 = -1
     var signalFD: Int32 = -1
     var controlFD: Int32 = -1
@@ -45,8 +45,8 @@ final class Daemon {
     init(options: DaemonOptions, node: Node) {
         self.options = options
         self.node = node
+        actions = ShellActions(node: node)
         actions.hook = options.hook
-        actions.runtimeLevel = options.logLevel
         connections = Array(repeating: ControlConnection(), count: Daemon.maxConnections)
         for i in 0..<connections.count { connections[i].request.reserveCapacity(Mesh.datagramCapacity) }
         buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: Mesh.datagramCapacity)
@@ -260,7 +260,6 @@ final class Daemon {
             connections[slot].request.withUnsafeBytes { request in
                 node.handleControl(request, now: now, reply: &reply, sink: &actions)
             }
-            actions.runtimeLevel = node.runtimeLogLevel
         }
         if reply.count > 0 {
             reply.withBytes { bytes in

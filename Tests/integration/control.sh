@@ -81,7 +81,28 @@ ctl 0 -v 2
 ctl 0 -r 6
 sleep 0.2
 ! grep -q 'Option removed' "$WORK/d0.log" || fail "INFO line logged after ddhcpdctl -v 2"
-pass "ddhcpdctl -v changes the daemon's log level"
+# The shell's own lines follow the same level: more idle connections than the daemon takes
+# give a WARNING at level 2, none at level 1.
+flood_connections() {
+    python3 - "$WORK/ctl0" <<'PY'
+import socket, sys, time
+socks = []
+for _ in range(12):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(sys.argv[1])
+    socks.append(c)
+time.sleep(0.3)
+PY
+}
+drops() { grep -c 'too many control connections' "$WORK/d0.log" || true; }
+ctl 0 -v 1
+flood_connections
+sleep 0.2
+[ "$(drops)" -eq 0 ] || fail "shell WARNING logged at level 1 (ddhcpdctl -v 1)"
+ctl 0 -v 2
+flood_connections
+wait_for 3 test "$(drops)" -gt 0 || fail "no shell WARNING for dropped connections at level 2"
+pass "ddhcpdctl -v changes the daemon's log level, for the core's lines and the shell's"
 
 # --- malformed and random input on the control socket
 python3 - "$WORK/ctl0" <<'PY' || fail "control fuzzing client failed"

@@ -154,14 +154,9 @@ int32_t ddhcp_daemonize(void);
 /* The current directory, NUL-terminated, into buf. Its length or -error. */
 int32_t ddhcp_getcwd(uint8_t *buf, int32_t cap);
 
-#define DDHCP_LOG_FATAL 0
-#define DDHCP_LOG_ERROR 1
-#define DDHCP_LOG_WARNING 2
-#define DDHCP_LOG_INFO 3
-#define DDHCP_LOG_DEBUG 4
 /* openlog(ident, LOG_PID, LOG_DAEMON). ident must stay valid (argv[0] basename is fine). */
 void ddhcp_syslog_open(const uint8_t *ident);
-/* One message of len bytes at a DDHCP_LOG_* level. */
+/* One message of len bytes at a level: the raw value of Swift's LogLevel (0 FATAL … 4 DEBUG). */
 void ddhcp_syslog(int32_t level, const uint8_t *msg, int32_t len);
 
 /* getopt(3) over the untouched argv. Returns the option byte, '?' for an unknown option or a
