@@ -1,134 +1,300 @@
-// The daemon: opens the sockets, runs the epoll loop and hands every event with the current
-// monotonic time to the protocol core (DDHCPCore.Node). The core answers through `ShellActions`
-// (the ActionSink), which sends datagrams, runs hooks and logs.
+// The daemon: start-up, the epoll loop and shutdown (docs/protocol.md#event-loop,
+// #command-line). It opens the sockets and hands every event with the current monotonic time to
+// the protocol core (DDHCPCore.Node); the core answers through `ShellActions` (ShellActions.swift,
+// the ActionSink), which sends datagrams, runs hooks and logs. Everything protocol-related
+// happens in the core; this file only moves bytes and time.
 
 import DDHCPCore
 import DDHCPSystem
 
-/// The mesh's multicast group ff02::1234 and ports (docs/protocol.md#sockets).
-enum Mesh {
-    static let group: (UInt64, UInt64) = (0xFF02_0000_0000_0000, 0x0000_0000_0000_1234)
-    static let multicastPort: Int32 = 1234
-    static let unicastPort: Int32 = 1235
-    static let dhcpServerPort: Int32 = 67
-    static let dhcpClientPort: Int32 = 68
-    /// Datagrams are read into a buffer of this size, as C does (longer ones are truncated and
-    /// then fail the length check).
-    static let datagramCapacity = 1500
+/// One accepted control connection: the request is collected until it is complete
+/// (docs/decisions.md D-31: a command split over several segments still works), then answered and
+/// closed.
+struct ControlConnection {
+    var fd: Int32 = -1
+    var request: [UInt8] = []
+    /// A client that stays silent or sends a partial command is answered (or dropped) then.
+    var deadline: Millis = 0
 }
 
-/// 16 bytes of an IPv6 address, high half first.
-func withAddressBytes<R>(_ high: UInt64, _ low: UInt64, _ body: (UnsafePointer<UInt8>) -> R) -> R {
-    var raw = (high.bigEndian, low.bigEndian)
-    return withUnsafeBytes(of: &raw) { body($0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
-}
+final class Daemon {
+    enum Token {
+        static let signals: Int32 = 0
+        static let multicast: Int32 = 1
+        static let unicast: Int32 = 2
+        static let dhcp: Int32 = 3
+        static let control: Int32 = 4
+        static let firstConnection: Int32 = 16
+    }
 
-func peerAddress(_ bytes: UnsafePointer<UInt8>) -> PeerAddress {
-    var high: UInt64 = 0
-    var low: UInt64 = 0
-    for i in 0..<8 { high = high << 8 | UInt64(bytes[i]) }
-    for i in 8..<16 { low = low << 8 | UInt64(bytes[i]) }
-    return PeerAddress(high: high, low: low)
-}
+    static let maxConnections = 8
+    /// How long a control client may take to send its whole command.
+    static let controlDeadline: Millis = 500
+    /// Datagrams handled per socket and wake-up before the other sockets get their turn.
+    static let drainLimit = 64
 
-/// The ActionSink: what the core asks the outside world to do, done at once.
-struct ShellActions: ActionSink {
-    var multicastFD: Int32 = -1
-    var unicastFD: Int32 = -1
-    var dhcpFD: Int32 = -1
-    var serverIfIndex: Int32 = 0
-    var hook: CBytes? = nil
-    var output = LogOutput()
-    /// The node whose log level (set by -v and `ddhcpdctl -v`) also filters the shell's lines.
+    let options: DaemonOptions
     let node: Node
-    /// Scratch text for hook arguments (reused, no allocation in steady state).
-    private var address = TextBuffer(capacity: 16)
-    private var mac = TextBuffer(capacity: 18)
+    var actions: ShellActions
+    var pollFD: Int32 = -1
+    var signalFD: Int32 = -1
+    var controlFD: Int32 = -1
+    var connections: [ControlConnection]
+    let buffer: UnsafeMutablePointer<UInt8>
+    let peer: UnsafeMutablePointer<UInt8>
+    var reply = TextBuffer(capacity: 4096)
+    var running = true
 
-    init(node: Node) { self.node = node }
-
-    mutating func sendMulticast(_ datagram: UnsafeRawBufferPointer) -> Bool {
-        guard let base = datagram.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
-        let fd = multicastFD, scope = serverIfIndex
-        let sent = withAddressBytes(Mesh.group.0, Mesh.group.1) {
-            ddhcp_udp6_send(fd, base, Int32(datagram.count), $0, Mesh.multicastPort, scope)
-        }
-        if sent < 0 { logSendError("multicast to [ff02::1234]:1234", sent) }
-        return sent > 0
+    init(options: DaemonOptions, node: Node) {
+        self.options = options
+        self.node = node
+        actions = ShellActions(node: node)
+        actions.hook = options.hook
+        connections = Array(repeating: ControlConnection(), count: Daemon.maxConnections)
+        for i in 0..<connections.count { connections[i].request.reserveCapacity(Mesh.datagramCapacity) }
+        buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: Mesh.datagramCapacity)
+        peer = UnsafeMutablePointer<UInt8>.allocate(capacity: 16)
     }
 
-    mutating func sendUnicast(_ datagram: UnsafeRawBufferPointer, to peer: PeerAddress) -> Bool {
-        guard let base = datagram.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
-        let fd = unicastFD, scope = serverIfIndex
-        let sent = withAddressBytes(peer.high, peer.low) {
-            ddhcp_udp6_send(fd, base, Int32(datagram.count), $0, Mesh.unicastPort, scope)
+    // MARK: start-up
+
+    /// Opens every socket in C's order (multicast, unicast, control, DHCP). On failure: one
+    /// clear line on stderr naming the interface/port/path, and false.
+    func openSockets() -> Bool {
+        let server = options.serverInterface
+        let index = ddhcp_if_index(server)
+        if index < 0 { return socketFailure("the server interface", server, index) }
+        actions.serverIfIndex = index
+
+        let mc = withAddressBytes(Mesh.group.0, Mesh.group.1) {
+            ddhcp_udp6_open(server, $0, Mesh.multicastPort, 1)
         }
-        if sent < 0 { logSendError("unicast to a peer's port 1235", sent) }
-        return sent > 0
+        if mc < 0 { return socketFailure("the multicast socket [ff02::1234]:1234 on", server, mc) }
+        actions.multicastFD = mc
+
+        let uc = withAddressBytes(0, 0) { ddhcp_udp6_open(server, $0, Mesh.unicastPort, 0) }
+        if uc < 0 { return socketFailure("the unicast socket [::]:1235 on", server, uc) }
+        actions.unicastFD = uc
+
+        let ctl = ddhcp_unix_listen(options.controlPath)
+        if ctl < 0 { return socketFailure("the control socket", options.controlPath, ctl) }
+        controlFD = ctl
+
+        if !options.configuration.dhcpDisabled {
+            let client = options.clientInterface
+            let dhcp = ddhcp_udp4_open(client, Mesh.dhcpServerPort)
+            if dhcp < 0 { return socketFailure("the DHCP socket 0.0.0.0:67 on", client, dhcp) }
+            actions.dhcpFD = dhcp
+        }
+        return true
     }
 
-    mutating func sendDHCP(
-        _ packet: UnsafeRawBufferPointer, to destination: DHCPDestination,
-        clientHardware: HardwareAddress, yourAddress: IPv4Address
-    ) -> Bool {
-        guard dhcpFD >= 0, let base = packet.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
-        let target: IPv4Address
-        var port = Mesh.dhcpClientPort
-        switch destination {
-        case .broadcast: target = .broadcast
-        case .unicast(let a): target = a
-        case .relay(let agent):
-            target = agent
-            port = Mesh.dhcpServerPort
-        }
-        let sent = ddhcp_udp4_send(dhcpFD, base, Int32(packet.count), target.value, port)
-        if sent < 0 { logSendError("DHCP reply", sent) }
-        return sent > 0
-    }
-
-    mutating func runHook(_ action: HookAction, address a: IPv4Address, clientHardware: HardwareAddress) {
-        guard let hook else { return }
-        let name: StaticString
-        switch action {
-        case .lease: name = "lease"
-        case .release: name = "release"
-        case .endLearning: name = "endlearning"
-        case .inform: name = "inform"
-        }
-        var pid: Int32
-        if action == .endLearning {
-            pid = ddhcp_spawn_hook(hook, name.utf8Start, nil, nil)
-        } else {
-            address.clear()
-            address.append(a)
-            mac.clear()
-            mac.append(mac: clientHardware)
-            pid = address.withCString { ip in mac.withCString { m in ddhcp_spawn_hook(hook, name.utf8Start, ip, m) } }
-        }
-        if pid < 0 && enabled(.error) {
-            var line = TextBuffer()
-            line.append("cannot run hook ")
-            line.append(cString: hook)
-            line.append(": ")
-            line.append(errorCode: pid)
-            output.write(.error, line)
-        }
-    }
-
-    /// Whether the shell should build a line at `level`: the core's filter.
-    @inline(__always) func enabled(_ level: LogLevel) -> Bool { node.logs(level) }
-
-    mutating func log(_ level: LogLevel, _ line: UnsafeRawBufferPointer) {
-        output.write(level, line)
-    }
-
-    private mutating func logSendError(_ what: StaticString, _ code: Int32) {
-        guard enabled(.warning) else { return }
+    private func socketFailure(_ what: StaticString, _ name: CBytes, _ code: Int32) -> Bool {
         var line = TextBuffer()
-        line.append("sending ")
+        line.append("ddhcpd: cannot open ")
         line.append(what)
-        line.append(" failed: ")
+        line.append(" '")
+        line.append(cString: name)
+        line.append("': ")
         line.append(errorCode: code)
-        output.write(.warning, line)
+        line.append(byte: UInt8(ascii: "\n"))
+        Stream.write(Stream.stderr, line)
+        return false
+    }
+
+    /// SIGTERM/SIGINT/SIGCHLD become events before anything else exists (a SIGTERM right
+    /// after start-up must still stop the daemon cleanly). The mask survives daemon().
+    func openSignals() -> Bool {
+        signalFD = ddhcp_signals_open()
+        return signalFD >= 0
+    }
+
+    /// The poller, after daemon() so that it belongs to the final process.
+    func openLoop() -> Bool {
+        pollFD = ddhcp_poll_create()
+        guard pollFD >= 0 else { return false }
+        var ok = ddhcp_poll_add(pollFD, signalFD, Token.signals) == 0
+        ok = ok && ddhcp_poll_add(pollFD, actions.multicastFD, Token.multicast) == 0
+        ok = ok && ddhcp_poll_add(pollFD, actions.unicastFD, Token.unicast) == 0
+        ok = ok && ddhcp_poll_add(pollFD, controlFD, Token.control) == 0
+        if actions.dhcpFD >= 0 { ok = ok && ddhcp_poll_add(pollFD, actions.dhcpFD, Token.dhcp) == 0 }
+        return ok
+    }
+
+    // MARK: the loop
+
+    func run() {
+        var tokens: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32,
+                     Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        node.start(now: ddhcp_monotonic_ms(), sink: &actions)
+        while running {
+            var now = ddhcp_monotonic_ms()
+            var timeout: Int32
+            if now >= node.nextWakeup {
+                node.tick(now: now, sink: &actions)
+                // tick moves nextWakeup into the future; should it not, a router must still
+                // not spin at full CPU: wait a little instead of not at all.
+                timeout = node.nextWakeup <= now ? 10 : waitTime(now: now)
+            } else {
+                timeout = waitTime(now: now)
+            }
+            let count = withUnsafeMutableBytes(of: &tokens) { raw in
+                ddhcp_poll_wait(pollFD, timeout, raw.baseAddress!.assumingMemoryBound(to: Int32.self), 16)
+            }
+            now = ddhcp_monotonic_ms()
+            if count < 0 {
+                logError("waiting for events failed: ", count)
+                return
+            }
+            withUnsafeBytes(of: &tokens) { raw in
+                let ready = raw.bindMemory(to: Int32.self)
+                for i in 0..<Int(count) { handle(token: ready[i], now: now) }
+            }
+            expireConnections(now: ddhcp_monotonic_ms())
+        }
+    }
+
+    /// Milliseconds until the core's next timer or a control client's deadline.
+    private func waitTime(now: Millis) -> Int32 {
+        var until = node.nextWakeup
+        for c in connections where c.fd >= 0 && c.deadline < until { until = c.deadline }
+        let wait = until - now
+        return wait <= 0 ? 0 : Int32(wait > 60_000 ? 60_000 : wait)
+    }
+
+    private func handle(token: Int32, now: Millis) {
+        switch token {
+        case Token.signals: handleSignals()
+        case Token.multicast: drainMesh(fd: actions.multicastFD, multicast: true, now: now)
+        case Token.unicast: drainMesh(fd: actions.unicastFD, multicast: false, now: now)
+        case Token.dhcp: drainDHCP(now: now)
+        case Token.control: acceptControl(now: now)
+        default:
+            let slot = Int(token - Token.firstConnection)
+            if slot >= 0 && slot < connections.count { readControl(slot: slot, now: now) }
+        }
+    }
+
+    private func handleSignals() {
+        while true {
+            switch ddhcp_signals_read(signalFD) {
+            case DDHCP_SIGNAL_TERMINATE: running = false
+            case DDHCP_SIGNAL_CHILD: _ = ddhcp_reap_children()
+            default: return
+            }
+        }
+    }
+
+    private func drainMesh(fd: Int32, multicast: Bool, now: Millis) {
+        for _ in 0..<Daemon.drainLimit {
+            let n = ddhcp_udp6_recv(fd, buffer, Int32(Mesh.datagramCapacity), peer)
+            if n < 0 {
+                if n != -DDHCP_EAGAIN { logError("receiving from the mesh failed: ", n) }
+                return
+            }
+            let datagram = UnsafeRawBufferPointer(start: buffer, count: Int(n))
+            let from = peerAddress(peer)
+            if multicast {
+                node.handleMulticast(datagram, from: from, now: now, sink: &actions)
+            } else {
+                node.handleUnicast(datagram, from: from, now: now, sink: &actions)
+            }
+        }
+    }
+
+    private func drainDHCP(now: Millis) {
+        for _ in 0..<Daemon.drainLimit {
+            let n = ddhcp_read(actions.dhcpFD, buffer, Int32(Mesh.datagramCapacity))
+            if n < 0 {
+                if n != -DDHCP_EAGAIN { logError("receiving DHCP failed: ", n) }
+                return
+            }
+            node.handleDHCP(UnsafeRawBufferPointer(start: buffer, count: Int(n)), now: now, sink: &actions)
+        }
+    }
+
+    // MARK: control socket
+
+    /// Accepts every pending client (D-31), not just one per wake-up.
+    private func acceptControl(now: Millis) {
+        while true {
+            let fd = ddhcp_unix_accept(controlFD)
+            if fd < 0 {
+                if fd != -DDHCP_EAGAIN { logError("accepting a control connection failed: ", fd) }
+                return
+            }
+            guard let slot = connections.firstIndex(where: { $0.fd < 0 }),
+                  ddhcp_poll_add(pollFD, fd, Token.firstConnection + Int32(slot)) == 0
+            else {
+                if actions.enabled(.warning) { actions.log(.warning, "too many control connections, one dropped") }
+                _ = ddhcp_close(fd)
+                continue
+            }
+            connections[slot].fd = fd
+            connections[slot].request.removeAll(keepingCapacity: true)
+            connections[slot].deadline = now + Daemon.controlDeadline
+        }
+    }
+
+    private func readControl(slot: Int, now: Millis) {
+        let fd = connections[slot].fd
+        let room = Mesh.datagramCapacity - connections[slot].request.count
+        let n = ddhcp_read(fd, buffer, Int32(room))
+        if n == -DDHCP_EAGAIN { return }
+        if n > 0 { connections[slot].request.append(contentsOf: UnsafeBufferPointer(start: buffer, count: Int(n))) }
+        let request = connections[slot].request
+        if n <= 0 || request.count >= Mesh.datagramCapacity || ControlFraming.isComplete(request) {
+            answer(slot: slot, now: now)
+        }
+    }
+
+    private func expireConnections(now: Millis) {
+        for slot in 0..<connections.count where connections[slot].fd >= 0 && connections[slot].deadline <= now {
+            answer(slot: slot, now: now)
+        }
+    }
+
+    /// Hands the collected request to the core, writes its answer and closes the connection.
+    private func answer(slot: Int, now: Millis) {
+        let fd = connections[slot].fd
+        reply.clear()
+        if !connections[slot].request.isEmpty {
+            connections[slot].request.withUnsafeBytes { request in
+                node.handleControl(request, now: now, reply: &reply, sink: &actions)
+            }
+        }
+        if reply.count > 0 {
+            reply.withBytes { bytes in
+                _ = ddhcp_write_all(fd, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(bytes.count))
+            }
+        }
+        _ = ddhcp_poll_remove(pollFD, fd)
+        _ = ddhcp_close(fd)
+        connections[slot].fd = -1
+        connections[slot].request.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: shutdown
+
+    /// Nothing is sent to the mesh (peers let our blocks expire); the control file goes away.
+    func shutdown() {
+        for slot in 0..<connections.count where connections[slot].fd >= 0 {
+            _ = ddhcp_close(connections[slot].fd)
+            connections[slot].fd = -1
+        }
+        for fd in [actions.multicastFD, actions.unicastFD, actions.dhcpFD, controlFD, pollFD, signalFD] where fd >= 0 {
+            _ = ddhcp_close(fd)
+        }
+        if controlFD >= 0 { _ = ddhcp_unlink(options.controlPath) }
+        controlFD = -1
+    }
+
+    private func logError(_ what: StaticString, _ code: Int32) {
+        guard actions.enabled(.error) else { return }
+        var line = TextBuffer()
+        line.append(what)
+        line.append(errorCode: code)
+        actions.output.write(.error, line)
     }
 }
