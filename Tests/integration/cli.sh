@@ -41,7 +41,7 @@ pass "ddhcpdctl usage, version, connection failure"
 
 # --- start-up failures name what failed
 netns_add "$NS-a"
-ip -n "$NS-a" link add server0 type veth peer name client0
+netns_veth "$NS-a" server0 "$NS-a" client0
 ip -n "$NS-a" link set server0 up
 ip -n "$NS-a" link set client0 up
 # (validation happens before any socket: -N/-b that do not fit fail with 1 even here)
