@@ -11,6 +11,10 @@ struct DaemonOptions {
     var clientInterface: CBytes = DaemonOptions.cString("client0")
     var controlPath: CBytes = DaemonOptions.cString("/tmp/ddhcpd_ctl")
     var hook: CBytes? = nil
+    /// `--lease-file PATH`: this node's leases in dnsmasq's format (D-51).
+    var leaseFile: CBytes? = nil
+    /// `--hotplug-call PATH`: run as `PATH dhcp` on every lease change (D-52).
+    var hotplugCall: CBytes? = nil
     var daemonize = false
     /// Runtime log level: WARNING, raised by each -v up to DEBUG.
     var logLevel = LogLevel.warning
@@ -22,6 +26,8 @@ struct DaemonOptions {
     mutating func makePathsAbsolute() {
         controlPath = DaemonOptions.absolute(controlPath)
         if let hook { self.hook = DaemonOptions.absolute(hook) }
+        if let leaseFile { self.leaseFile = DaemonOptions.absolute(leaseFile) }
+        if let hotplugCall, hotplugCall[0] != 0 { self.hotplugCall = DaemonOptions.absolute(hotplugCall) }
     }
 
     private static func absolute(_ path: CBytes) -> CBytes {
@@ -54,9 +60,11 @@ struct LongOption {
     let key: UInt8
 }
 
-/// Keys of the options that exist only as long options: 0x80 and up, never a short flag
-/// (`static let name: UInt8 = 0x80`, the next one 0x81, ...).
-enum LongOnly {}
+/// Keys of the options that exist only as long options: 0x80 and up, never a short flag.
+enum LongOnly {
+    static let leaseFile: UInt8 = 0x80
+    static let hotplugCall: UInt8 = 0x81
+}
 
 /// The daemon's command line (docs/protocol.md#ddhcpd-flags, docs/decisions.md D-50). Parsed here
 /// in Swift, without getopt, the same way on every build (the wasm route included): short flags
@@ -95,6 +103,8 @@ enum DaemonCommandLine {
         LongOption(name: "verbose", hasArgument: false, key: UInt8(ascii: "v")),
         LongOption(name: "version", hasArgument: false, key: UInt8(ascii: "V")),
         LongOption(name: "help", hasArgument: false, key: UInt8(ascii: "h")),
+        LongOption(name: "lease-file", hasArgument: true, key: LongOnly.leaseFile),
+        LongOption(name: "hotplug-call", hasArgument: true, key: LongOnly.hotplugCall),
     ]
 
     static func parse(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Outcome {
@@ -173,6 +183,12 @@ enum DaemonCommandLine {
         case UInt8(ascii: "h"):
             Stream.write(Stream.stdout, usage)
             return .exit(ExitStatus.ok)
+        case LongOnly.leaseFile:
+            o.leaseFile = arg!
+            o.configuration.recordHostnames = true
+        case LongOnly.hotplugCall:
+            o.hotplugCall = arg!
+            o.configuration.recordHostnames = true
         case let flag:
             // The protocol settings (N b B t n s o L S I E): the core parses and checks them.
             let text = arg.map { CText.buffer($0) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
@@ -271,6 +287,8 @@ enum DaemonCommandLine {
           -C, --control-socket PATH     control socket (default /tmp/ddhcpd_ctl)
           -I, --node-id NODEID          16 hex digits (default: EUI-64 of the server interface MAC)
           -E, --renewlease-byte-order le|be  address in sent RENEWLEASE messages (default le)
+              --lease-file PATH         this node's leases in dnsmasq's format, kept up to date
+              --hotplug-call PATH       run PATH dhcp (ACTION MACADDR IPADDR HOSTNAME) on changes
           -d, --daemon                  run in the background, log to syslog
           -D, --foreground              stay in the foreground (default), log to stderr
           -v, --verbose                 more log output (repeat for DEBUG)

@@ -62,6 +62,9 @@ int32_t ddhcp_error_text(int32_t code, uint8_t *buf, int32_t cap);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t ddhcp_monotonic_ms(void);
+/* The wall clock (CLOCK_REALTIME) in seconds since the epoch: for the lease file's expiry
+ * times only, never for protocol timing. */
+int64_t ddhcp_realtime_s(void);
 /* Fills buf with len bytes from the kernel's entropy source, without blocking (falls back to
  * /dev/urandom while the pool is not initialised). Returns len or -error. */
 int32_t ddhcp_random(uint8_t *buf, int32_t len);
@@ -116,6 +119,10 @@ int32_t ddhcp_unix_connect(const uint8_t *path);
 int32_t ddhcp_shutdown_write(int32_t fd);
 /* unlink(2). 0 or -error. */
 int32_t ddhcp_unlink(const uint8_t *path);
+/* Replaces the file `path` atomically with the len bytes at buf (mode 0644): written to
+ * `path`.tmp, then renamed over `path`, so a reader sees the old or the new file, never a part.
+ * Returns 0 or -error (the temporary file is removed on failure). */
+int32_t ddhcp_file_replace(const uint8_t *path, const uint8_t *buf, int32_t len);
 
 /* --- readiness (epoll) -------------------------------------------------------------------- */
 
@@ -146,6 +153,11 @@ int32_t ddhcp_reap_children(void);
  * Returns the child's pid or -error. */
 int32_t ddhcp_spawn_hook(const uint8_t *hook, const uint8_t *action, const uint8_t *arg1,
                          const uint8_t *arg2);
+/* Starts `program dhcp` in the background as dnsmasq's dhcp-script starts OpenWrt's hotplug
+ * `dhcp` events: our environment plus ACTION, MACADDR, IPADDR and HOSTNAME (empty if unknown),
+ * stdin from /dev/null, default signal handling. Never waits. Returns the pid or -error. */
+int32_t ddhcp_spawn_hotplug(const uint8_t *program, const uint8_t *action, const uint8_t *mac,
+                            const uint8_t *ip, const uint8_t *hostname);
 
 /* --- process ------------------------------------------------------------------------------ */
 
