@@ -53,6 +53,9 @@ public struct Configuration {
     public var needlessTimeout: UInt16 = 300  // seconds
     public var spareLeases: UInt32 = 2
     public var learningPhase = true  // -L turns it off
+    /// Ask peers for the block table at start and end the learning phase on a complete answer
+    /// (docs/fast-join.md; `--no-fast-join` turns it off).
+    public var fastJoin = true
     public var dhcpDisabled = false  // -S
     /// Keep each lease's host name (option 12) in a fixed table: set by the shell when a lease
     /// file or hotplug events want it (D-51); otherwise no memory is set aside for them.
