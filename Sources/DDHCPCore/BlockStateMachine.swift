@@ -170,7 +170,7 @@ extension Node {
                 for i in 0..<table.count { table.blocks[i].needlessMarked = false }
                 needlessMarksExist = false
             }
-            if need > 0 {
+            if need > 0 && now >= join.claimHoldUntil {
                 claim(need: need, now: now, sink: &sink)
                 requestBlock(now: now, sink: &sink)  // D-85: a peer with a spare block may hand one over
             }
@@ -318,7 +318,7 @@ extension Node {
         statistics.add(.mcastSendInquire)
         statistics.sent(.mcastSendPkg, .mcastSendByte, length: length, ok: ok)
         guard ok else { return }
-        nextInquiryRound = now + housekeepingSpacingMs
+        nextInquiryRound = now + roundSpacing(now)  // D-71: faster right after a fast join
         for b in claiming {
             let i = Int(b)
             table.blocks[i].claimCounter &+= 1

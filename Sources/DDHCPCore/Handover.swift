@@ -339,6 +339,7 @@ extension Node {
 
     /// Some block is owned by a node that sends counts (one of ours).
     var countingPeerKnown: Bool {
+        if join.haveSource { return true }  // a table answer comes only from our nodes (D-70)
         for i in 0..<table.count where table.blocks[i].state == .claimed && table.blocks[i].advertised != 0 { return true }
         return false
     }

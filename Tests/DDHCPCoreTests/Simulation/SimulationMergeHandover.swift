@@ -136,7 +136,7 @@ func simTwoBlockConfiguration() -> Configuration {
     }
 
     /// Node 0 holds spare blocks (its clients released their addresses); node 1 joins with the
-    /// learning phase on. When learning ends it asks, node 0 hands it a free block (D-85), and
+    /// learning phase on (and fast join off, D-70, so D-85 is seen alone). When learning ends it asks, node 0 hands it a free block (D-85), and
     /// it leases at once instead of after three INQUIRE rounds (≥ 3·T/2 = 6 s here). With a C
     /// node 0 (C-wire) the join falls back to INQUIRE rounds.
     @Test(arguments: simulationSeeds(8300, 6))
@@ -149,6 +149,7 @@ func simTwoBlockConfiguration() -> Configuration {
         let sim = Simulation(setup)
         sim.nodes[0].configuration.cWire = cPeer
         sim.nodes[1].configuration.learningPhase = true
+        sim.nodes[1].configuration.fastJoin = false  // D-85 alone: the learning phase runs its B s
         sim.at(0) { sim in sim.startNode(0) }
         var burst: [Int] = []
         for _ in 0..<8 { burst.append(sim.addClient(lan: 0, start: sim.rng.millis(in: simSeconds(1)...simSeconds(3)))) }
