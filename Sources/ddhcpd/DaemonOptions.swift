@@ -64,6 +64,10 @@ struct LongOption {
 enum LongOnly {
     static let leaseFile: UInt8 = 0x80
     static let hotplugCall: UInt8 = 0x81
+    // issue-13b's keys start at 0x90 so parallel additions from 0x80 do not collide.
+    static let reserve: UInt8 = 0x90
+    static let staticLease: UInt8 = 0x91
+    static let testCWire: UInt8 = 0x92
 }
 
 /// The daemon's command line (docs/protocol.md#ddhcpd-flags, docs/decisions.md D-50). Parsed here
@@ -105,6 +109,9 @@ enum DaemonCommandLine {
         LongOption(name: "help", hasArgument: false, key: UInt8(ascii: "h")),
         LongOption(name: "lease-file", hasArgument: true, key: LongOnly.leaseFile),
         LongOption(name: "hotplug-call", hasArgument: true, key: LongOnly.hotplugCall),
+        LongOption(name: "reserve", hasArgument: true, key: LongOnly.reserve),
+        LongOption(name: "static-lease", hasArgument: true, key: LongOnly.staticLease),
+        LongOption(name: "test-c-wire", hasArgument: false, key: LongOnly.testCWire),
     ]
 
     static func parse(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Outcome {
@@ -189,6 +196,17 @@ enum DaemonCommandLine {
         case LongOnly.hotplugCall:
             o.hotplugCall = arg!
             o.configuration.recordHostnames = true
+        case LongOnly.reserve, LongOnly.staticLease:  // D-83, D-84
+            do {
+                if key == LongOnly.reserve {
+                    try o.configuration.reservations.addRange(CText.buffer(arg!))
+                } else {
+                    try o.configuration.reservations.addStaticLease(CText.buffer(arg!))
+                }
+            } catch {
+                return fail(error, arg)
+            }
+        case LongOnly.testCWire: o.configuration.cWire = true  // D-82, tests only
         case let flag:
             // The protocol settings (N b B t n s o L S I E): the core parses and checks them.
             let text = arg.map { CText.buffer($0) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
@@ -289,6 +307,9 @@ enum DaemonCommandLine {
           -E, --renewlease-byte-order le|be  address in sent RENEWLEASE messages (default le)
               --lease-file PATH         this node's leases in dnsmasq's format, kept up to date
               --hotplug-call PATH       run PATH dhcp (ACTION MACADDR IPADDR HOSTNAME) on changes
+              --reserve A.B.C.D[-E.F.G.H|/L]  never lease these addresses, repeatable (mesh-wide)
+              --static-lease MAC,A.B.C.D   fixed address (in a reserved range), repeatable
+              --test-c-wire             tests only: behave like C on the mesh wire
           -d, --daemon                  run in the background, log to syslog
           -D, --foreground              stay in the foreground (default), log to stderr
           -v, --verbose                 more log output (repeat for DEBUG)
