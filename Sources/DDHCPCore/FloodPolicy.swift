@@ -3,8 +3,8 @@
 // hits it, and what brings its block count back afterwards.
 //
 //  D-100 Unconfirmed offers do not hold addresses against new clients. A DISCOVER that finds no
-//        FREE lease takes over the OFFERED lease with the oldest offer in our blocks (never a
-//        LEASED one), and a SELECTING REQUEST (our server identifier) for an address that is
+//        FREE lease takes over the oldest offer of our oldest block that has one (never a
+//        LEASED lease), and a SELECTING REQUEST (our server identifier) for an address that is
 //        only OFFERED to another client is acknowledged: a client that completes DORA is served
 //        even when the flood took its offer over in the meantime. Offers count as spare leases
 //        when housekeeping computes `need`, so a flood no longer claims a block per claim cycle
@@ -19,18 +19,23 @@ extension Node {
     /// New needless marks per housekeeping (D-101).
     static let marksPerHousekeeping = 32
 
-    /// The OFFERED lease of our blocks whose offer is oldest (earliest end; ties: lowest
-    /// address), nil if there is none.
+    /// The oldest offer (earliest end) of the oldest OURS block (earliest `firstClaimed`) that
+    /// has an OFFERED lease; nil if there is none. The oldest block, as for FREE addresses
+    /// (docs/protocol.md#choosing-an-address): real clients then gather in the old blocks and
+    /// the young ones empty once a flood's offers expire (D-101).
     func oldestOffer() -> (block: Int, lease: Int)? {
         var best = -1
         var bestLease = -1
-        var bestEnd = Millis.max
         for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
+            if best >= 0 && table.blocks[b].firstClaimed >= table.blocks[best].firstClaimed { continue }
             let base = table.slabIndex(b, 0)
-            for i in 0..<table.blockSize where table.leases[base + i].state == .offered && table.leases[base + i].end < bestEnd {
+            var pick = -1
+            for i in 0..<table.blockSize where table.leases[base + i].state == .offered {
+                if pick < 0 || table.leases[base + i].end < table.leases[base + pick].end { pick = i }
+            }
+            if pick >= 0 {
                 best = b
-                bestLease = i
-                bestEnd = table.leases[base + i].end
+                bestLease = pick
             }
         }
         return best >= 0 ? (best, bestLease) : nil
