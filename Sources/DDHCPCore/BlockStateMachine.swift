@@ -166,7 +166,7 @@ extension Node {
                 for i in 0..<table.count { table.blocks[i].needlessMarked = false }
                 needlessMarksExist = false
             }
-            if need > 0 { claim(need: need, now: now, sink: &sink) }
+            if need > 0 && now >= join.claimHoldUntil { claim(need: need, now: now, sink: &sink) }
         }
         updateClaims(now: now, sink: &sink)
         requests.expire(now: now)
@@ -309,7 +309,7 @@ extension Node {
         statistics.add(.mcastSendInquire)
         statistics.sent(.mcastSendPkg, .mcastSendByte, length: length, ok: ok)
         guard ok else { return }
-        nextInquiryRound = now + housekeepingSpacingMs
+        nextInquiryRound = now + roundSpacing(now)  // D-71: faster right after a fast join
         for b in claiming {
             let i = Int(b)
             table.blocks[i].claimCounter &+= 1

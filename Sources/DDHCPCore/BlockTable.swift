@@ -40,6 +40,10 @@ struct Lease: Equatable {
     var xid: UInt32 = 0
     var chaddr = HardwareAddress.zero
     var end: Millis = 0
+    /// A DECLINED-state placeholder for an address an earlier run of this node may have leased
+    /// (docs/fast-join.md, D-73): not offered to new clients until `end`, but acknowledged to
+    /// a client that renews it.
+    var unknownHolder = false
 
     var isHeld: Bool { state == .offered || state == .leased }
 }

@@ -53,6 +53,9 @@ public struct Configuration {
     public var needlessTimeout: UInt16 = 300  // seconds
     public var spareLeases: UInt32 = 2
     public var learningPhase = true  // -L turns it off
+    /// Ask peers for the block table at start and end the learning phase on a complete answer
+    /// (docs/fast-join.md; `--no-fast-join` turns it off).
+    public var fastJoin = true
     public var dhcpDisabled = false  // -S
     public var nodeID = NodeID.zero  // the shell sets a MAC-derived or random id
     /// Byte order used when *sending* the RENEWLEASE address (D-02); receiving accepts both.

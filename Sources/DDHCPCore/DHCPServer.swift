@@ -220,7 +220,9 @@ extension Node {
             let l = table.leases[table.slabIndex(b, i)]
             // D-100: a SELECTING REQUEST (our server identifier) also wins over an offer to
             // another client that none confirmed: its own offer was taken over meanwhile.
-            if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) || (l.state == .offered && packet.hasServerIdentifier) {
+            if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) || isUnknownHolderLease(b, i)
+                || (l.state == .offered && packet.hasServerIdentifier)
+            {
                 acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
             } else {
                 sendNak(client, sink: &sink)
@@ -228,7 +230,7 @@ extension Node {
         case .claimed:
             forward(address, block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
         case .free, .tentative, .claiming, .blocked:
-            if !learning && ownsAnyBlock { sendNak(client, sink: &sink) }  // D-07
+            if tableKnown(now) && ownsAnyBlock { sendNak(client, sink: &sink) }  // D-07
         }
     }
 
@@ -248,6 +250,7 @@ extension Node {
             table.leases[s].chaddr = client.chaddr
             table.leases[s].xid = client.xid
             table.leases[s].end = leaseEnd(now)
+            table.leases[s].unknownHolder = false
         }
         let address = table.address(block: b, lease: i)
         let ok = sendReply(.ack, client: client, yourAddress: address, parameters: parameters, sink: &sink)
@@ -385,7 +388,7 @@ extension Node {
         if table.blocks[b].state == .ours && table.hasTable(b) && isAssignable(address) {
             let s = table.slabIndex(b, i)
             let l = table.leases[s]
-            if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) {
+            if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) || isUnknownHolderLease(b, i) {
                 table.leases[s] = Lease(state: .leased, xid: p.xid, chaddr: p.chaddr, end: leaseEnd(now))
                 acknowledged = true
             }

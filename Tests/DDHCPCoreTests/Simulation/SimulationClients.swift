@@ -260,7 +260,8 @@ extension Simulation {
             bind(c, reply, "\(c.state == .rebooting ? "INIT-REBOOT" : "renewal") ACK \(simDotted(a)) on n\(c.lan)")
         case (.requesting, .nak), (.rebooting, .nak), (.renewing, .nak), (.rebinding, .nak):
             c.remember(now, "NAK on n\(c.lan) in \(c.state)")
-            if c.state != .requesting, c.heldAddress(now: now) != nil, c.lastBoundAt >= consistentSince,
+            if c.state != .requesting, c.heldAddress(now: now) != nil,
+                c.lastBoundAt >= consistentSince || setup.strictLeases,
                 setup.meshLossPermille == 0, setup.lanLossPermille == 0
             {
                 violation("c\(c.index) was NAKed on n\(c.lan) for \(simDotted(c.address!)), a lease the consistent mesh confirmed at \(simTime(c.lastBoundAt)): \(c.history.suffix(6).joined(separator: "; "))", nodes: [c.lan])
