@@ -125,12 +125,15 @@ extension Node {
     }
 
     /// True if `address` may be handed to a client (never our server identifier, D-27).
-    func isAssignable(_ address: IPv4Address) -> Bool { address != optionStore.serverIdentifier }
+    func isAssignable(_ address: IPv4Address) -> Bool {
+        address != optionStore.serverIdentifier && !configuration.reservations.contains(address)  // D-83
+    }
 
     // MARK: DISCOVER (docs/protocol.md#discover, #choosing-an-address)
 
     func discover<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
         let chaddr = packet.chaddr
+        if offerStaticLease(packet, sink: &sink) { return }  // D-84
         guard let (b, i) = chooseLease(for: chaddr, requested: packet.requestedAddress)
             ?? recycleOffer(for: chaddr, now: now, sink: &sink)  // D-100
         else {
@@ -211,6 +214,7 @@ extension Node {
             sendNak(client, sink: &sink)
             return
         }
+        if acknowledgeStaticLease(packet, address: address, sink: &sink) { return }  // D-84
         guard isAssignable(address), let (b, i) = table.location(of: address) else {
             sendNak(client, sink: &sink)
             return
@@ -384,6 +388,7 @@ extension Node {
             log(.warning, &sink) { $0.append("RENEWLEASE for an address outside the pool") }
             return
         }
+        if table.blocks[b].state == .blocked { return }  // being handed over (D-86): no answer
         var acknowledged = false
         if table.blocks[b].state == .ours && table.hasTable(b) && isAssignable(address) {
             let s = table.slabIndex(b, i)
@@ -403,6 +408,7 @@ extension Node {
             $0.append(" for ")
             $0.append(address)
         }
+        if acknowledged && ok { considerRoamHandover(b, from: peer, now: now, sink: &sink) }  // D-86
     }
 
     /// Forwarder side: the owner answered a RENEWLEASE we sent for a client
@@ -419,7 +425,9 @@ extension Node {
             let parameters = UnsafeRawBufferPointer(rebasing: all[base..<(base + entry.parameterCount)])
             guard let (b, i) = table.location(of: entry.address) else { return }
             if acknowledged {
-                guard table.blocks[b].state != .ours else { return }  // the block changed hands: C drops
+                // The block changed hands: C drops; a block handed to us with this very lease
+                // (D-86) still answers the client.
+                guard table.blocks[b].state != .ours || handedLease(b, i, entry.client.chaddr) else { return }
                 acknowledge(block: b, lease: i, client: entry.client, parameters: parameters, now: now, sink: &sink)
             } else {
                 if table.hasTable(b) {
