@@ -37,7 +37,22 @@ struct RequestCache: Equatable {
 
     var entries: [Entry] = Array(repeating: Entry(), count: RequestCache.capacity)
     /// Option-55 lists, `maximumParameters` bytes per entry.
-    var parameters: [UInt8] = Array(repeating: 0, count: RequestCache.capacity * RequestCache.maximumParameters)
+    /// Left unwritten at start (only an entry's first `parameterCount` bytes are ever read), so
+    /// only the pages of entries in use become resident (docs/decisions.md D-111).
+    var parameters = [UInt8](unsafeUninitializedCapacity: RequestCache.capacity * RequestCache.maximumParameters) {
+        _, count in count = RequestCache.capacity * RequestCache.maximumParameters
+    }
+
+    /// Equal entries and equal parameter lists of the entries in use (the rest of
+    /// `parameters` is never read).
+    static func == (a: RequestCache, b: RequestCache) -> Bool {
+        guard a.entries == b.entries else { return false }
+        for (i, e) in a.entries.enumerated() where e.inUse {
+            let base = i * maximumParameters
+            for k in base..<(base + e.parameterCount) where a.parameters[k] != b.parameters[k] { return false }
+        }
+        return true
+    }
 
     var count: Int {
         var n = 0
