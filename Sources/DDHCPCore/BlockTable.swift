@@ -87,8 +87,8 @@ final class LeaseSlab {
 
 /// Host names (option 12) of the leases, indexed like the lease slab: a length byte and up to
 /// `capacity` bytes each, one allocation at start (none without Configuration.recordHostnames).
-/// An entry is written whenever its lease becomes LEASED, so the bytes of a recycled table are
-/// never read stale; untouched pages stay non-resident like the slab's.
+/// Entries are cleared when their table is handed to a block and written whenever a lease
+/// becomes LEASED; untouched pages stay non-resident like the slab's.
 final class Hostnames {
     static let capacity = 31
     static let stride = capacity + 1
@@ -132,7 +132,7 @@ final class Hostnames {
     subscript(i: Int) -> UnsafeRawBufferPointer {
         guard i < count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         let entry = base + i * Hostnames.stride
-        return UnsafeRawBufferPointer(start: entry + 1, count: Int(entry[0]))
+        return UnsafeRawBufferPointer(start: entry + 1, count: min(Int(entry[0]), Hostnames.capacity))
     }
 }
 
@@ -202,6 +202,7 @@ struct BlockTable {
         guard let slot = freeSlots.popLast() else { return false }
         let base = Int(slot) * blockSize
         leases.initializeFree(from: base, count: blockSize)  // first use or recycled: all FREE
+        for i in base..<(base + blockSize) { hostnames.clear(i) }
         blocks[b].leaseSlot = slot
         return true
     }

@@ -268,12 +268,14 @@ extension Node {
             let l = table.leases[s]
             if l.state == .free || (l.state == .offered && l.chaddr == chaddr) {
                 table.leases[s] = Lease(state: .leased, xid: 0, chaddr: chaddr, end: end)
+                table.hostnames.clear(s)  // a handed-over lease comes without a host name (D-53)
                 taken += 1
             } else if l.state == .leased && l.chaddr == chaddr {
                 table.leases[s].end = max(l.end, end)
                 taken += 1
             }
         }
+        if taken > 0 { ownLeasesVersion &+= 1 }  // the lease file lists them (D-51)
         return taken
     }
 
@@ -283,8 +285,8 @@ extension Node {
         if learning || table.blocks[b].state == .blocked || table.blocks[b].reserved { return HandoverWire.declined }
         if entries == 0 {
             // A spare block for a joining node: only while we still need one.
-            let (spare, offered) = countSpareLeases()
-            guard spare < spareTarget + demandLeases(offered: offered, now: now) else { return HandoverWire.declined }
+            let (spare, offered) = countSpareLeases()  // offers count as spare (D-100)
+            guard spare + offered < spareTarget + demandLeases(now: now) else { return HandoverWire.declined }
         }
         guard table.attachTable(b) else { return HandoverWire.declined }
         if table.blocks[b].state != .claimed || table.blocks[b].owner != id {
