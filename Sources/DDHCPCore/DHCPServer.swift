@@ -135,6 +135,7 @@ extension Node {
             demand.record(chaddr, now: now)  // counted by the next claim (demand-aware need)
             return
         }
+        guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
         demand.served(chaddr)
         let s = table.slabIndex(b, i)
         if table.leases[s].state == .leased {
@@ -216,6 +217,7 @@ extension Node {
         case .ours:
             let l = table.leases[table.slabIndex(b, i)]
             if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) || isUnknownHolderLease(b, i) {
+                guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
                 acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
             } else {
                 sendNak(client, sink: &sink)
@@ -382,6 +384,7 @@ extension Node {
             let s = table.slabIndex(b, i)
             let l = table.leases[s]
             if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) || isUnknownHolderLease(b, i) {
+                guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
                 table.leases[s] = Lease(state: .leased, xid: p.xid, chaddr: p.chaddr, end: leaseEnd(now))
                 acknowledged = true
             }
