@@ -69,6 +69,9 @@ extension Node {
         persist.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: n, alignment: 8)
     }
 
+    /// Bytes the largest image of this configuration takes (the shell's read buffer).
+    public var stateImageCapacity: Int { StateImage.capacity(slots: table.slotCount, blockSize: table.blockSize) }
+
     /// Number of images handed to the shell so far.
     public var stateImageWrites: Int { persist.writes }
 
