@@ -33,6 +33,13 @@ struct Block: Equatable {
     var timeout: Millis = 0
     var firstClaimed: Millis = 0
     var needlessSince: Millis = 0
+    /// The UPDATECLAIM spare byte last sent for an OURS block, or last received for a CLAIMED
+    /// one: 0 = no count (a C node, D-80), else 1 + active leases (MergePolicy.swift).
+    var advertised: UInt8 = 0
+    /// Every address of the block is reserved (D-83): we never claim it.
+    var reserved = false
+    /// Some address of the block is reserved.
+    var partlyReserved = false
 }
 
 struct Lease: Equatable {
@@ -102,6 +109,7 @@ struct BlockTable {
         var initial = Block()
         initial.timeout = now + blockTimeout  // visible in the table for B s (docs/protocol.md#start-up)
         blocks = Array(repeating: initial, count: count)
+        c.reservations.markBlocks(&blocks, prefix: prefix, blockSize: blockSize)
         slotCount = min(count, BlockTable.maximumLeases / blockSize)
         leases = LeaseSlab(capacity: slotCount * blockSize)
         freeSlots = []

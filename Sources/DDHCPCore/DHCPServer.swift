@@ -36,7 +36,22 @@ struct RequestCache: Equatable {
 
     var entries: [Entry] = Array(repeating: Entry(), count: RequestCache.capacity)
     /// Option-55 lists, `maximumParameters` bytes per entry.
-    var parameters: [UInt8] = Array(repeating: 0, count: RequestCache.capacity * RequestCache.maximumParameters)
+    /// Left unwritten at start (only an entry's first `parameterCount` bytes are ever read), so
+    /// only the pages of entries in use become resident (docs/decisions.md D-111).
+    var parameters = [UInt8](unsafeUninitializedCapacity: RequestCache.capacity * RequestCache.maximumParameters) {
+        _, count in count = RequestCache.capacity * RequestCache.maximumParameters
+    }
+
+    /// Equal entries and equal parameter lists of the entries in use (the rest of
+    /// `parameters` is never read).
+    static func == (a: RequestCache, b: RequestCache) -> Bool {
+        guard a.entries == b.entries else { return false }
+        for (i, e) in a.entries.enumerated() where e.inUse {
+            let base = i * maximumParameters
+            for k in base..<(base + e.parameterCount) where a.parameters[k] != b.parameters[k] { return false }
+        }
+        return true
+    }
 
     var count: Int {
         var n = 0
@@ -124,12 +139,15 @@ extension Node {
     }
 
     /// True if `address` may be handed to a client (never our server identifier, D-27).
-    func isAssignable(_ address: IPv4Address) -> Bool { address != optionStore.serverIdentifier }
+    func isAssignable(_ address: IPv4Address) -> Bool {
+        address != optionStore.serverIdentifier && !configuration.reservations.contains(address)  // D-83
+    }
 
     // MARK: DISCOVER (docs/protocol.md#discover, #choosing-an-address)
 
     func discover<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
         let chaddr = packet.chaddr
+        if offerStaticLease(packet, sink: &sink) { return }  // D-84
         guard let (b, i) = chooseLease(for: chaddr, requested: packet.requestedAddress) else {
             log(.warning, &sink) { $0.append("No free lease for DISCOVER from "); $0.append(mac: chaddr) }
             demand.record(chaddr, now: now)  // counted by the next claim (demand-aware need)
@@ -209,6 +227,7 @@ extension Node {
             sendNak(client, sink: &sink)
             return
         }
+        if acknowledgeStaticLease(packet, address: address, sink: &sink) { return }  // D-84
         guard isAssignable(address), let (b, i) = table.location(of: address) else {
             sendNak(client, sink: &sink)
             return
@@ -379,6 +398,7 @@ extension Node {
             log(.warning, &sink) { $0.append("RENEWLEASE for an address outside the pool") }
             return
         }
+        if table.blocks[b].state == .blocked { return }  // being handed over (D-86): no answer
         var acknowledged = false
         if table.blocks[b].state == .ours && table.hasTable(b) && isAssignable(address) {
             let s = table.slabIndex(b, i)
@@ -399,6 +419,7 @@ extension Node {
             $0.append(" for ")
             $0.append(address)
         }
+        if acknowledged && ok { considerRoamHandover(b, from: peer, now: now, sink: &sink) }  // D-86
     }
 
     /// Forwarder side: the owner answered a RENEWLEASE we sent for a client
@@ -415,7 +436,9 @@ extension Node {
             let parameters = UnsafeRawBufferPointer(rebasing: all[base..<(base + entry.parameterCount)])
             guard let (b, i) = table.location(of: entry.address) else { return }
             if acknowledged {
-                guard table.blocks[b].state != .ours else { return }  // the block changed hands: C drops
+                // The block changed hands: C drops; a block handed to us with this very lease
+                // (D-86) still answers the client.
+                guard table.blocks[b].state != .ours || handedLease(b, i, entry.client.chaddr) else { return }
                 acknowledge(block: b, lease: i, client: entry.client, parameters: parameters, now: now, sink: &sink)
             } else {
                 if table.hasTable(b) {

@@ -89,7 +89,7 @@ public enum FastJoin {
 extension Node {
     /// Called from init: decide whether to ask.
     func fastJoinSetUp(now: Millis) {
-        if configuration.fastJoin && configuration.learningPhase {
+        if configuration.fastJoin && configuration.learningPhase && !configuration.cWire {  // D-82: C-wire asks nothing
             join.phase = .asking
             join.nextRequest = now
         }

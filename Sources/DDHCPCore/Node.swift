@@ -38,6 +38,8 @@ public final class Node {
     var requests: RequestCache
     /// Clients recently left without an offer (ClientDemand.swift).
     var demand = ClientDemand()
+    /// Lease handoffs and block transfers in flight (Handover.swift).
+    var handoffs = HandoffTable()
     /// Fast join and restart state (FastJoin.swift, StateImage.swift).
     var join = FastJoinState()
     var persist = PersistState()
@@ -117,7 +119,9 @@ public final class Node {
         let due = pollTimer(now: now, sink: &sink)
         statistics.add(.mcastRecvPkg)
         statistics.add(.mcastRecvByte, Int64(datagram.count))
-        if receiveTableMessage(datagram, from: peer, now: now, sink: &sink) {
+        if (!configuration.cWire && receiveTableMessage(datagram, from: peer, now: now, sink: &sink))
+            || receiveHandoverMulticast(datagram, from: peer, now: now, sink: &sink)  // 0x30 (D-85)
+        {
             if due && !learning { housekeeping(now: now, sink: &sink) }
             return
         }
@@ -132,7 +136,9 @@ public final class Node {
         let due = pollTimer(now: now, sink: &sink)
         statistics.add(.directRecvPkg)
         statistics.add(.directRecvByte, Int64(datagram.count))
-        if !receiveTableMessage(datagram, from: peer, now: now, sink: &sink) {
+        if !(!configuration.cWire && receiveTableMessage(datagram, from: peer, now: now, sink: &sink))
+            && !receiveHandover(datagram, from: peer, now: now, sink: &sink)  // 0x30/0x31 (D-81)
+        {
             receiveLeaseMessage(datagram, from: peer, now: now, sink: &sink)
         }
         if due { housekeeping(now: now, sink: &sink) }
@@ -151,12 +157,13 @@ public final class Node {
     public func tick<S: ActionSink>(now: Millis, sink: inout S) {
         fastJoinTick(now: now, sink: &sink)
         if pollTimer(now: now, sink: &sink) { housekeeping(now: now, sink: &sink) }
+        serviceHandoffs(now: now, sink: &sink)
     }
 
     /// The earliest time at which `tick` has work to do: the end of the learning phase
     /// (start + B), then housekeeping every floor(T/2) s; with -L the first one is at start.
     /// Everything else that expires (blocks, leases, cached requests) is handled there.
-    public var nextWakeup: Millis { min(nextHousekeeping, fastJoinWakeup) }
+    public var nextWakeup: Millis { min(nextHousekeeping, fastJoinWakeup, handoffs.nextSend) }
 
     /// The timer step of the event loop (docs/protocol.md#event-loop): if the housekeeping time
     /// has come, schedule the next one, end the learning phase if it is still on, and report

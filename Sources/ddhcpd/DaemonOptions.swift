@@ -84,6 +84,10 @@ enum LongOnly {
     static let stateFile: UInt8 = 0x80
     static let noStateFile: UInt8 = 0x81
     static let noFastJoin: UInt8 = 0x82
+    // issue-13b's keys start at 0x90 so parallel additions from 0x80 do not collide.
+    static let reserve: UInt8 = 0x90
+    static let staticLease: UInt8 = 0x91
+    static let testCWire: UInt8 = 0x92
 }
 
 /// The daemon's command line (docs/protocol.md#ddhcpd-flags, docs/decisions.md D-50). Parsed here
@@ -126,6 +130,9 @@ enum DaemonCommandLine {
         LongOption(name: "state-file", hasArgument: true, key: LongOnly.stateFile),
         LongOption(name: "no-state-file", hasArgument: false, key: LongOnly.noStateFile),
         LongOption(name: "no-fast-join", hasArgument: false, key: LongOnly.noFastJoin),
+        LongOption(name: "reserve", hasArgument: true, key: LongOnly.reserve),
+        LongOption(name: "static-lease", hasArgument: true, key: LongOnly.staticLease),
+        LongOption(name: "test-c-wire", hasArgument: false, key: LongOnly.testCWire),
     ]
 
     static func parse(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Outcome {
@@ -209,6 +216,17 @@ enum DaemonCommandLine {
             o.stateFileOff = false
         case LongOnly.noStateFile: o.stateFileOff = true
         case LongOnly.noFastJoin: o.configuration.fastJoin = false
+        case LongOnly.reserve, LongOnly.staticLease:  // D-83, D-84
+            do {
+                if key == LongOnly.reserve {
+                    try o.configuration.reservations.addRange(CText.buffer(arg!))
+                } else {
+                    try o.configuration.reservations.addStaticLease(CText.buffer(arg!))
+                }
+            } catch {
+                return fail(error, arg)
+            }
+        case LongOnly.testCWire: o.configuration.cWire = true  // D-82, tests only
         case let flag:
             // The protocol settings (N b B t n s o L S I E): the core parses and checks them.
             let text = arg.map { CText.buffer($0) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
@@ -307,6 +325,9 @@ enum DaemonCommandLine {
           -C, --control-socket PATH     control socket (default /tmp/ddhcpd_ctl)
           -I, --node-id NODEID          16 hex digits (default: EUI-64 of the server interface MAC)
           -E, --renewlease-byte-order le|be  address in sent RENEWLEASE messages (default le)
+              --reserve A.B.C.D[-E.F.G.H|/L]  never lease these addresses, repeatable (mesh-wide)
+              --static-lease MAC,A.B.C.D   fixed address (in a reserved range), repeatable
+              --test-c-wire             tests only: behave like C on the mesh wire
           -d, --daemon                  run in the background, log to syslog
           -D, --foreground              stay in the foreground (default), log to stderr
           -v, --verbose                 more log output (repeat for DEBUG)

@@ -314,6 +314,9 @@ final class Simulation {
     var forwardedAcks = 0
     var leaseNaks = 0
     var acquisitions = 0
+    var handoverMessages = 0
+    /// Blocks offered in a block transfer (0x30 with TRANSFER).
+    var handedBlocks: Set<Int> = []
     var sameBlockInquiries = 0  // INQUIREs for a block another node inquired within T
     var conflictsSeen = 0  // blocks seen OURS at two connected nodes by an audit
     var maxConflictMillis: Millis = 0
@@ -643,6 +646,12 @@ final class Simulation {
             return
         }
         if reply.type == .ack && firstAckAt[i] == nil { firstAckAt[i] = now }
+        if setup.configuration.reservations.contains(a) {
+            // D-84: a reserved address goes only to its static client, from any node.
+            if let s = setup.configuration.reservations.staticAddress(for: simHardwareAddress(reply.chaddr)), s == a { return }
+            violation("node \(i) sent \(reply.type) for the reserved address \(simDotted(a))", nodes: [i])
+            return
+        }
         if ownedAtSend.contains(blockIndex(a)!) { return }
         if reply.type == .ack, case let .unicast(_, message?) = context, message.kind == .leaseAck,
             message.xid == reply.xid, message.chaddr == reply.chaddr
@@ -669,6 +678,9 @@ final class Simulation {
             leaseNaks += 1
         case .renewLease, .other(0x20), .other(0x21):
             break
+        case .other(0x30), .other(0x31):
+            handoverMessages += 1  // lease handoff / block handover (D-81, D-86)
+            if bytes[14] == 0x30, bytes.count >= 28, bytes[24] & 1 != 0 { handedBlocks.insert(Int(simRead32(bytes, 16))) }
         default:
             violation("node \(i) sent \(m.summary) by unicast")
         }
