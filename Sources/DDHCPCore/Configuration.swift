@@ -66,6 +66,9 @@ public struct Configuration {
     /// Ask peers for the block table at start and end the learning phase on a complete answer
     /// (docs/fast-join.md; `--no-fast-join` turns it off).
     public var fastJoin = true
+    /// The shell stores state images (`--state-file`); the node then produces them
+    /// (StateImage.swift).
+    public var keepsStateImage = false
     public var dhcpDisabled = false  // -S
     /// Keep each lease's host name (option 12) in a fixed table: set by the shell when a lease
     /// file or hotplug events want it (D-51); otherwise no memory is set aside for them.

@@ -156,6 +156,7 @@ extension Node {
             demand.record(chaddr, now: now)  // counted by the next claim (demand-aware need)
             return
         }
+        guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
         demand.served(chaddr)
         let s = table.slabIndex(b, i)
         if table.leases[s].state == .leased {
@@ -243,6 +244,7 @@ extension Node {
             if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) || isUnknownHolderLease(b, i)
                 || (l.state == .offered && packet.hasServerIdentifier)
             {
+                guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
                 acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now,
                             hostName: packet.hostName, sink: &sink)
             } else {
@@ -442,6 +444,7 @@ extension Node {
             let s = table.slabIndex(b, i)
             let l = table.leases[s]
             if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) || isUnknownHolderLease(b, i) {
+                guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
                 table.leases[s] = Lease(state: .leased, xid: p.xid, chaddr: p.chaddr, end: leaseEnd(now))
                 acknowledged = true
                 // A RENEWLEASE carries no host name: a renewal keeps the stored one.

@@ -15,6 +15,8 @@ struct LeaseFile {
     static let minimumIntervalMs: Millis = 5_000
 
     let path: CBytes
+    /// `PATH.tmp`, written and renamed over `path`.
+    let temporaryPath: CBytes
     private var text = TextBuffer(capacity: 4096)
     private var writtenVersion: UInt32 = 0
     private var everWritten = false
@@ -22,7 +24,16 @@ struct LeaseFile {
     /// Files written so far (logged at DEBUG with each write).
     private(set) var writes = 0
 
-    init(path: CBytes) { self.path = path }
+    init(path: CBytes) {
+        self.path = path
+        let n = CText.length(path)
+        let t = UnsafeMutablePointer<UInt8>.allocate(capacity: n + 5)  // lives as long as the process
+        for i in 0..<n { t[i] = path[i] }
+        let suffix: StaticString = ".tmp"
+        for i in 0..<4 { t[n + i] = suffix.utf8Start[i] }
+        t[n + 4] = 0
+        temporaryPath = UnsafePointer(t)
+    }
 
     /// When the next write is due: nil when the file is current.
     func due(_ node: Node) -> Millis? {
@@ -50,7 +61,8 @@ struct LeaseFile {
             count += 1
         }
         let rc = text.withBytes { bytes in
-            ddhcp_file_replace(path, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? path, Int32(bytes.count))
+            ddhcp_file_replace(path, temporaryPath, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? path,
+                               Int32(bytes.count))
         }
         everWritten = true
         lastWrite = now

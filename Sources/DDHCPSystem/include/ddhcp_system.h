@@ -119,10 +119,11 @@ int32_t ddhcp_unix_connect(const uint8_t *path);
 int32_t ddhcp_shutdown_write(int32_t fd);
 /* unlink(2). 0 or -error. */
 int32_t ddhcp_unlink(const uint8_t *path);
-/* Replaces the file `path` atomically with the len bytes at buf (mode 0644): written to
- * `path`.tmp, then renamed over `path`, so a reader sees the old or the new file, never a part.
- * Returns 0 or -error (the temporary file is removed on failure). */
-int32_t ddhcp_file_replace(const uint8_t *path, const uint8_t *buf, int32_t len);
+/* Whole small files (the state image, docs/fast-join.md#restart-survival). read: up to cap
+ * bytes, the number read (cap + 1 if the file is longer), or -errno. replace: writes tmp_path,
+ * then renames it over path (atomic on one file system); 0 or -errno. */
+int32_t ddhcp_file_read(const uint8_t *path, uint8_t *buf, int32_t cap);
+int32_t ddhcp_file_replace(const uint8_t *path, const uint8_t *tmp_path, const uint8_t *buf, int32_t len);
 
 /* --- readiness (epoll) -------------------------------------------------------------------- */
 
