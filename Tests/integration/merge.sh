@@ -19,7 +19,7 @@
 source "$(dirname "$0")/lib.sh"
 
 BASE=(-L -N 10.0.0.0/29 -b 3 -B 8 -t 2 -o 51:4:0.0.0.30 -v)
-OURS=("${BASE[@]}" --reserve 10.0.0.7 --static-lease 02:00:00:00:00:77,10.0.0.7)
+OURS=("${BASE[@]}" --reserve 10.0.0.7 --static-lease "02:00:00:00:00:77,10.0.0.7")
 ID0=0000000000000001 ID1=00000000000000ff
 
 mesh_create
