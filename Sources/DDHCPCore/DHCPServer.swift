@@ -124,12 +124,15 @@ extension Node {
     }
 
     /// True if `address` may be handed to a client (never our server identifier, D-27).
-    func isAssignable(_ address: IPv4Address) -> Bool { address != optionStore.serverIdentifier }
+    func isAssignable(_ address: IPv4Address) -> Bool {
+        address != optionStore.serverIdentifier && !configuration.reservations.contains(address)  // D-83
+    }
 
     // MARK: DISCOVER (docs/protocol.md#discover, #choosing-an-address)
 
     func discover<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
         let chaddr = packet.chaddr
+        if offerStaticLease(packet, sink: &sink) { return }  // D-84
         guard let (b, i) = chooseLease(for: chaddr, requested: packet.requestedAddress) else {
             log(.warning, &sink) { $0.append("No free lease for DISCOVER from "); $0.append(mac: chaddr) }
             demand.record(chaddr, now: now)  // counted by the next claim (demand-aware need)
@@ -208,6 +211,7 @@ extension Node {
             sendNak(client, sink: &sink)
             return
         }
+        if acknowledgeStaticLease(packet, address: address, sink: &sink) { return }  // D-84
         guard isAssignable(address), let (b, i) = table.location(of: address) else {
             sendNak(client, sink: &sink)
             return
@@ -215,7 +219,7 @@ extension Node {
         switch table.blocks[b].state {
         case .ours:
             let l = table.leases[table.slabIndex(b, i)]
-            if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) {
+            if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) || isUnknownHolderLease(b, i) {
                 acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
             } else {
                 sendNak(client, sink: &sink)
@@ -223,7 +227,7 @@ extension Node {
         case .claimed:
             forward(address, block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
         case .free, .tentative, .claiming, .blocked:
-            if !learning && ownsAnyBlock { sendNak(client, sink: &sink) }  // D-07
+            if tableKnown(now) && ownsAnyBlock { sendNak(client, sink: &sink) }  // D-07
         }
     }
 
@@ -243,6 +247,7 @@ extension Node {
             table.leases[s].chaddr = client.chaddr
             table.leases[s].xid = client.xid
             table.leases[s].end = leaseEnd(now)
+            table.leases[s].unknownHolder = false
         }
         let address = table.address(block: b, lease: i)
         let ok = sendReply(.ack, client: client, yourAddress: address, parameters: parameters, sink: &sink)
@@ -376,11 +381,12 @@ extension Node {
             log(.warning, &sink) { $0.append("RENEWLEASE for an address outside the pool") }
             return
         }
+        if table.blocks[b].state == .blocked { return }  // being handed over (D-86): no answer
         var acknowledged = false
         if table.blocks[b].state == .ours && table.hasTable(b) && isAssignable(address) {
             let s = table.slabIndex(b, i)
             let l = table.leases[s]
-            if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) {
+            if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) || isUnknownHolderLease(b, i) {
                 table.leases[s] = Lease(state: .leased, xid: p.xid, chaddr: p.chaddr, end: leaseEnd(now))
                 acknowledged = true
             }
@@ -395,6 +401,7 @@ extension Node {
             $0.append(" for ")
             $0.append(address)
         }
+        if acknowledged && ok { considerRoamHandover(b, from: peer, now: now, sink: &sink) }  // D-86
     }
 
     /// Forwarder side: the owner answered a RENEWLEASE we sent for a client
@@ -411,7 +418,9 @@ extension Node {
             let parameters = UnsafeRawBufferPointer(rebasing: all[base..<(base + entry.parameterCount)])
             guard let (b, i) = table.location(of: entry.address) else { return }
             if acknowledged {
-                guard table.blocks[b].state != .ours else { return }  // the block changed hands: C drops
+                // The block changed hands: C drops; a block handed to us with this very lease
+                // (D-86) still answers the client.
+                guard table.blocks[b].state != .ours || handedLease(b, i, entry.client.chaddr) else { return }
                 acknowledge(block: b, lease: i, client: entry.client, parameters: parameters, now: now, sink: &sink)
             } else {
                 if table.hasTable(b) {
