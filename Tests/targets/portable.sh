@@ -5,9 +5,11 @@
 #      from freshly generated C gives the same sha256; it holds no Swift and no host path;
 #   2. a misconfigured host layer does not compile (byte order), and the import generator
 #      refuses a pointer it cannot bound;
-#   3. the tarball alone (plain make, the SDK stand-in of toolchain/portable/standin-cc.sh as
-#      TARGET_CC) builds for mips, mipsel, armv5 (soft-float), powerpc (32-bit big-endian), i386
-#      and x86_64; each binary is static and for the right machine and byte order;
+#   3. the OpenWrt package (openwrt-package/ddhcpd/Makefile, through tools/sdk-shim) builds the
+#      tarball, checked against PKG_HASH, with TARGET_CC alone (the SDK stand-in of
+#      toolchain/portable/standin-cc.sh) and no Swift toolchain for mips, mipsel, armv5
+#      (soft-float), powerpc (32-bit big-endian), i386 and x86_64; each binary is static and
+#      for the right machine and byte order; a tarball with another sha256 is refused;
 #   4. under qemu-user every binary's command line behaves exactly like the native build's: -V
 #      (this commit), -h, the option parser's answers and errors, ddhcpdctl;
 #   5. one namespace mesh: node 1 the native x86_64 build, nodes 2-7 one per architecture;
@@ -75,18 +77,35 @@ if [ "$gen_rc" -eq 0 ] || ! grep -q 'ddhcp_fill: cannot bound byte pointer buf' 
 fi
 step "host layer refuses misconfigured byte orders; gen-host.py refuses an unbounded pointer"
 
-# ---- 3. the tarball alone, per architecture (two at a time) ----
+# ---- 3. the OpenWrt package from the tarball alone, per architecture (two at a time) ----
+# openwrt-package/ddhcpd/Makefile through the SDK stand-in (openwrt-package/tools/sdk-shim): the
+# tarball in DL_DIR checked against PKG_HASH, unpacked, built with TARGET_CC only (a wrapper
+# around the stand-in compiler that compiles and links like an SDK's gcc). No Swift toolchain
+# is visible (SWIFT_TOOLCHAIN points nowhere): auto must take the portable route everywhere.
 declare -A QEMU_OF=() FILE_RE=(
     [mips]='MSB executable, MIPS, MIPS32 rel2' [mipsel]='LSB executable, MIPS, MIPS32 rel2'
     [armv5]='LSB executable, ARM, EABI5' [powerpc]='MSB executable, PowerPC'
     [i386]='LSB executable, Intel 80386' [x86_64]='LSB executable, x86-64')
+declare -A OPENWRT_ARCH=([mips]="mips 24kc" [mipsel]="mipsel 24kc" [armv5]="arm arm926ej-s y"
+    [powerpc]="powerpc 8540 y" [i386]="i386 pentium-mmx" [x86_64]="x86_64 x86-64")
+mkdir "$tmp/dl"
+cp "$tarball" "$tmp/dl/"
+shim() {
+    local a=$1; shift
+    local ow_arch ow_cpu ow_sf
+    read -r ow_arch ow_cpu ow_sf <<<"${OPENWRT_ARCH[$a]}"
+    timeout 300 make -s -C openwrt-package/ddhcpd TOPDIR="$repo/openwrt-package/tools/sdk-shim" SHIM_WORK="$tmp/sdk-$a" \
+        DL_DIR="$tmp/dl" SWIFT_TOOLCHAIN="$tmp/no-swift" ARCH="$ow_arch" CPU_TYPE="$ow_cpu" \
+        CONFIG_SOFT_FLOAT="${ow_sf:-}" TARGET_CC="$tmp/cc-$a" TARGET_CFLAGS="-Os -pipe" TARGET_LDFLAGS="-s" \
+        DDHCPD_RELEASE_HASH="$sha_a" "$@"
+}
 build_arch() {
-    local a=$1 dir=$tmp/build-$1
-    mkdir "$dir"
-    tar -xzf "$tarball" -C "$dir" --strip-components=1
-    (eval "$(bash toolchain/portable/standin-cc.sh "$a")"
-     timeout 300 make -s -C "$dir" CC="$CC" LINK="$LINK" LIBS="$LIBS" >"$dir/build.log" 2>&1) ||
-        { grep -v abicalls "$dir/build.log" | tail -n 5 >&2; return 1; }
+    local a=$1
+    bash toolchain/portable/standin-cc.sh "$a" --wrapper "$tmp/cc-$a"
+    shim "$a" shim-compile >"$tmp/build-$a.log" 2>&1 ||
+        { grep -v abicalls "$tmp/build-$a.log" | tail -n 5 >&2; return 1; }
+    mkdir -p "$tmp/build-$a"
+    cp "$(shim "$a" shim-var-DDHCPD_BINARY)" "$tmp/build-$a/ddhcpd"
 }
 t=$(date +%s)
 pids=()
@@ -100,9 +119,14 @@ for a in "${arches[@]}"; do
     bin=$tmp/build-$a/ddhcpd
     desc=$(file -b "$bin")
     [[ $desc == *"${FILE_RE[$a]}"*"statically linked"* ]] || die "$a: not a static ${FILE_RE[$a]} binary: $desc"
-    step "built $a from the tarball: $(stat -c %s "$bin") bytes"
+    step "built $a by the OpenWrt package from the tarball: $(stat -c %s "$bin") bytes"
 done
-step "tarball built for ${arches[*]} without Swift ($(( $(date +%s) - t )) s)"
+# A tarball that does not match PKG_HASH is refused before anything is built.
+if shim x86_64 DDHCPD_RELEASE_HASH="$(printf '0%.0s' {1..64})" SHIM_WORK="$tmp/sdk-badhash" shim-compile >"$tmp/badhash.log" 2>&1 ||
+   ! grep -q 'Hash mismatch' "$tmp/badhash.log"; then
+    die "the package accepted a tarball that does not match PKG_HASH: $(tail -n 3 "$tmp/badhash.log")"
+fi
+step "the OpenWrt package built the tarball for ${arches[*]} with TARGET_CC only, no Swift ($(( $(date +%s) - t )) s); a wrong PKG_HASH is refused"
 
 # ---- 4. command line under qemu: identical to native ----
 DDHCPD=$repo/.build/debug/ddhcpd

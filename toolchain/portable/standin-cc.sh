@@ -7,6 +7,8 @@
 #
 #   toolchain/portable/standin-cc.sh ARCH          prints CC=…, LINK=…, LIBS=…, QEMU=… (shell words)
 #   toolchain/portable/standin-cc.sh ARCH --warm   only builds zig's musl for ARCH (scripts/setup.d)
+#   toolchain/portable/standin-cc.sh ARCH --wrapper FILE   writes FILE, one compiler driver that
+#       compiles (-c) or links (crt1.o and the static musl added) as an SDK's TARGET_CC does
 #   toolchain/portable/standin-cc.sh --list        the architectures
 #
 # ARCH (gluon targets in brackets):
@@ -23,7 +25,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 arches=(mips mipsel armv5 armv7 aarch64 powerpc i386 x86_64)
 [ "${1:-}" = --list ] && { echo "${arches[*]}"; exit 0; }
-[ $# -ge 1 ] || { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 arch=$1 mode=${2:-print}
 
 # arch: gcc triple | zig target | zig cpu | zig musl header arch | gcc flags | qemu
@@ -72,4 +74,17 @@ cc+=" -isystem $inc/$musl_arch-linux-any -isystem $inc/any-linux-any ${t[4]}"
 link="$gcc -nostdlib -static -Wl,--build-id=none -Wl,-z,common-page-size=16 -Wl,-T,$here/host/discard-unwind.ld ${t[4]} ${musl[0]}"
 # libgcc last: gcc's own helpers zig's compiler_rt lacks (PowerPC -Os register save/restore).
 libs="-Wl,--start-group ${musl[*]:1} $("$gcc" -print-libgcc-file-name) -Wl,--end-group"
+if [ "$mode" = --wrapper ]; then
+    [ -n "${3:-}" ] || { echo "standin-cc.sh: --wrapper FILE" >&2; exit 2; }
+    cat >"$3" <<EOF
+#!/bin/sh
+# SDK stand-in compiler for $arch (toolchain/portable/standin-cc.sh): compiles, or links statically.
+for a in "\$@"; do case \$a in -c | -E | -S | -M | -MM) exec $cc "\$@" ;; esac; done
+# -lm and -lc are in the static musl group below.
+for a in "\$@"; do shift; case \$a in -lm | -lc) ;; *) set -- "\$@" "\$a" ;; esac; done
+exec $link "\$@" $libs
+EOF
+    chmod +x "$3"
+    exit 0
+fi
 printf 'CC=%q\nLINK=%q\nLIBS=%q\nQEMU=%q\n' "$cc" "$link" "$libs" "qemu-${t[5]}-static"
