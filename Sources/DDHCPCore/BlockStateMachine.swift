@@ -17,6 +17,8 @@
 //       before a competing claimer's INQUIRE arrives, and both would own the block.
 //  D-39 demand-aware need: clients recently left without an offer raise the spare target,
 //       within the bounds explained in ClientDemand.swift.
+//  D-100 unconfirmed offers count as spare; D-101 every surplus block is dropped after one
+//       needless timeout (FloodPolicy.swift, docs/protocol.md#needless-blocks).
 
 extension Node {
     // MARK: Receiving UPDATECLAIM / INQUIRE
@@ -159,12 +161,13 @@ extension Node {
     func housekeeping<S: ActionSink>(now: Millis, sink: inout S) {
         expireBlocksAndLeases(now: now, sink: &sink)
         let (spare, offered) = countSpareLeases()
-        let deficit = spareTarget + demandLeases(offered: offered, now: now) - spare
+        // D-100: unconfirmed offers can be recycled, so they count as spare.
+        let deficit = spareTarget + demandLeases(now: now) - spare - offered
         let blockSize = table.blockSize
         // C's integer division and remainder: a negative deficit never rounds up.
         let need = deficit / blockSize + (deficit % blockSize > 0 ? 1 : 0)
         if need < 0 {
-            dropNeedlessBlock(now: now, sink: &sink)
+            dropNeedlessBlocks(surplus: -need, now: now, sink: &sink)  // D-101
         } else {
             if needlessMarksExist {
                 for i in 0..<table.count { table.blocks[i].needlessMarked = false }
@@ -245,10 +248,11 @@ extension Node {
         return (spare, offered)
     }
 
-    /// Leases added to the spare target for waiting clients: their number minus unconfirmed
-    /// offers, at most `demandBlocksPerRound` blocks and a quarter of the FREE blocks.
-    func demandLeases(offered: Int, now: Millis) -> Int {
-        let waiting = demand.waiting(now: now, window: demandWindowMs) - offered
+    /// Leases added to the spare target for waiting clients: their number, at most
+    /// `demandBlocksPerRound` blocks and a quarter of the FREE blocks. (Unconfirmed offers are
+    /// not subtracted here: they count as spare, D-100.)
+    func demandLeases(now: Millis) -> Int {
+        let waiting = demand.waiting(now: now, window: demandWindowMs)
         guard waiting > 0 else { return 0 }
         var free = 0
         for i in 0..<table.count where table.blocks[i].state == .free { free += 1 }
@@ -398,26 +402,6 @@ extension Node {
             table.blocks[i].timeout = now + blockTimeoutMs
             table.blocks[i].announcePending = false
             table.blocks[i].advertised = written[MeshWire.headerSize + k * MeshWire.claimEntrySize + 6]
-        }
-    }
-
-    // MARK: Dropping needless blocks (docs/protocol.md#needless-blocks)
-
-    func dropNeedlessBlock<S: ActionSink>(now: Millis, sink: inout S) {
-        // The youngest owned block with every address FREE (ties: lowest index).
-        var youngest = -1
-        for i in 0..<table.count where table.blocks[i].state == .ours && table.allFree(i) {
-            if youngest < 0 || table.blocks[i].firstClaimed > table.blocks[youngest].firstClaimed { youngest = i }
-        }
-        guard youngest >= 0 else { return }
-        if !table.blocks[youngest].needlessMarked {
-            table.blocks[youngest].needlessMarked = true
-            table.blocks[youngest].needlessSince = now
-            needlessMarksExist = true
-        } else if table.blocks[youngest].needlessSince <= now - needlessTimeoutMs {
-            log(.info, &sink) { $0.append("Dropping needless block "); $0.append(youngest) }
-            makeFree(youngest)  // nothing is sent; peers let it expire
-            needlessMarksExist = false
         }
     }
 }

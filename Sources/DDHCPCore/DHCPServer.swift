@@ -11,7 +11,8 @@
 //  D-16 a late LEASEACK whose local lease table is gone: ACK the client, keep no record.
 //  D-18 the release hook gets the released address (ciaddr).
 //  D-23/D-26 DISCOVER reuses the client's lease, then honours option 50, then the oldest block
-//       (docs/protocol.md#choosing-an-address).
+//       (docs/protocol.md#choosing-an-address); D-100 then takes over the oldest unconfirmed
+//       offer (FloodPolicy.swift).
 //  D-25 a SELECTING REQUEST (option 54 present) for another server is ignored.
 //  D-27 our server identifier address is never offered or acknowledged.
 //  D-35 DECLINE: the address is unusable for max(LT, 60 s), its chaddr cleared.
@@ -148,7 +149,9 @@ extension Node {
     func discover<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
         let chaddr = packet.chaddr
         if offerStaticLease(packet, sink: &sink) { return }  // D-84
-        guard let (b, i) = chooseLease(for: chaddr, requested: packet.requestedAddress) else {
+        guard let (b, i) = chooseLease(for: chaddr, requested: packet.requestedAddress)
+            ?? recycleOffer(for: chaddr, now: now, sink: &sink)  // D-100
+        else {
             log(.warning, &sink) { $0.append("No free lease for DISCOVER from "); $0.append(mac: chaddr) }
             demand.record(chaddr, now: now)  // counted by the next claim (demand-aware need)
             return
@@ -234,7 +237,11 @@ extension Node {
         switch table.blocks[b].state {
         case .ours:
             let l = table.leases[table.slabIndex(b, i)]
-            if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) || isUnknownHolderLease(b, i) {
+            // D-100: a SELECTING REQUEST (our server identifier) also wins over an offer to
+            // another client that none confirmed: its own offer was taken over meanwhile.
+            if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) || isUnknownHolderLease(b, i)
+                || (l.state == .offered && packet.hasServerIdentifier)
+            {
                 acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
             } else {
                 sendNak(client, sink: &sink)

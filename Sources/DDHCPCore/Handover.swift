@@ -283,8 +283,8 @@ extension Node {
         if learning || table.blocks[b].state == .blocked || table.blocks[b].reserved { return HandoverWire.declined }
         if entries == 0 {
             // A spare block for a joining node: only while we still need one.
-            let (spare, offered) = countSpareLeases()
-            guard spare < spareTarget + demandLeases(offered: offered, now: now) else { return HandoverWire.declined }
+            let (spare, offered) = countSpareLeases()  // offers count as spare (D-100)
+            guard spare + offered < spareTarget + demandLeases(now: now) else { return HandoverWire.declined }
         }
         guard table.attachTable(b) else { return HandoverWire.declined }
         if table.blocks[b].state != .claimed || table.blocks[b].owner != id {
