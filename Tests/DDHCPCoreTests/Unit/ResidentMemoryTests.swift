@@ -33,12 +33,26 @@ import Glibc
         return (pages, vector.filter { $0 & 1 != 0 }.count)
     }
 
-    @Test func requestCacheOptionListsStayNonResidentUntilUsed() {
-        // A 16 KB array from fresh mmap'd pages (glibc's threshold is lowered, as in
-        // ClaimDemandTests, so the array does not reuse dirty heap).
+    /// glibc serves a large malloc from free heap chunks (dirty pages) before it maps fresh
+    /// ones; its chunk header says which (size field bit 1 = IS_MMAPPED). The array's storage is
+    /// one malloc block whose payload starts 32 bytes before the elements.
+    func isFreshlyMapped(_ elements: UnsafeRawPointer) -> Bool {
+        let size = (elements - 32 - MemoryLayout<Int>.size).load(as: Int.self)
+        return size & 2 != 0
+    }
+
+    @Test func requestCacheOptionListsStayNonResidentUntilUsed() throws {
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 8 * 1024)
+        // Caches are kept until one's 16 KB array came from fresh mmap'd pages.
         var cache = RequestCache()
-        var list: [UInt8] = [1, 3, 6, 15, 28, 51, 54, 58, 59]
+        var kept: [RequestCache] = []
+        for _ in 0..<200 where !cache.parameters.withUnsafeBytes({ isFreshlyMapped($0.baseAddress!) }) {
+            kept.append(cache)
+            cache = RequestCache()
+        }
+        kept.removeAll()
+        try #require(cache.parameters.withUnsafeBytes { isFreshlyMapped($0.baseAddress!) })
+        let list: [UInt8] = [1, 3, 6, 15, 28, 51, 54, 58, 59]
         list.withUnsafeBytes { cache.insert(client: DHCPClientFields(), address: .zero, parameters: $0, now: 0) }
         let (pages, resident) = cache.parameters.withUnsafeBytes { residentPages($0.baseAddress!, $0.count) }
         // 64 entries × 255 bytes: whole pages beyond the first entry's, all untouched (all
