@@ -41,6 +41,18 @@ mem_sample() {
     echo "$rss $hwm $pd"
 }
 
+# smaps_emit PID PREFIX: the resident set per kind of mapping (bench/smaps.py: text, rodata,
+# data+bss, heap, stack, anonymous mmaps, large reservations such as wasm memory, other files),
+# Rss and Private_Dirty of each; kinds with nothing resident in either daemon still get a row.
+smaps_emit() {
+    local kind rss pd
+    while read -r kind rss pd; do
+        [ "$kind" = total ] && continue
+        emit $B "$2 smaps $kind: Rss" kB "$side" "$rss"
+        emit $B "$2 smaps $kind: Private_Dirty" kB "$side" "$pd"
+    done < <(python3 "$BENCH_DIR/smaps.py" "$1")
+}
+
 settle() {
     local bin=$1 label=$2
     for _ in $(seq 60); do
@@ -66,6 +78,7 @@ rss_run() {
     read -r rss hwm pd <<<"$(mem_sample "$pid")"
     emit $B "$name idle: VmRSS" kB "$side" "$rss"
     emit $B "$name idle: Private_Dirty" kB "$side" "$pd"
+    smaps_emit "$pid" "$name idle"
     load 500 "$LOAD_S" 1000 || return 1
     read -r rss hwm pd <<<"$(mem_sample "$pid")"
     emit $B "$name after load: VmHWM (peak)" kB "$side" "$hwm"

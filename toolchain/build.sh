@@ -14,6 +14,7 @@
 # that LTO sees the C and Swift code as one module).
 # --log-limit N (0..4) sets DDHCPD_LOG_LIMIT: log calls above level N are compiled out.
 # DDHCPD_EXTRA_CFLAGS (env) adds C/clang-importer flags, e.g. "-mcpu=cortex-a7".
+# DDHCPD_EXTRA_LDFLAGS (env) adds ld.lld flags, e.g. "-mllvm=-inline-threshold=0" for LTO codegen.
 # SWIFT_TOOLCHAIN (env) selects the Swift toolchain (default: swiftc on PATH, else /opt/swift).
 #
 # What it does: writes a SwiftPM toolset (JSON) for the target into the scratch dir, builds a
@@ -214,7 +215,7 @@ done
 # SwiftPM forwards the C flags to swiftc (-Xcc) as well, so the Swift importer sees the same
 # headers and target as the C compiler.
 # The map and the archive-extraction reasons are kept for the size analysis (toolchain/bytes.py).
-link_flags=(--gc-sections --icf=all --build-id=none -z norelro -z noexecstack
+link_flags=(${DDHCPD_EXTRA_LDFLAGS:-} --gc-sections --icf=all --build-id=none -z norelro -z noexecstack
             -Map="$scratch/ddhcpd.map" --why-extract="$scratch/why-extract.txt"
             "$lib_dir/crt1.o" "$lib_dir/crti.o"
             --start-group "$support_lib" "$unicode_lib" "$lib_dir/libc.a" "$libgcc_dir/libgcc.a" --end-group

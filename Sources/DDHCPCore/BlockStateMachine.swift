@@ -17,6 +17,8 @@
 //       before a competing claimer's INQUIRE arrives, and both would own the block.
 //  D-39 demand-aware need: clients recently left without an offer raise the spare target,
 //       within the bounds explained in ClientDemand.swift.
+//  D-100 unconfirmed offers count as spare; D-101 every surplus block is dropped after one
+//       needless timeout (FloodPolicy.swift, docs/protocol.md#needless-blocks).
 
 extension Node {
     // MARK: Receiving UPDATECLAIM / INQUIRE
@@ -85,9 +87,12 @@ extension Node {
                 $0.append(" with TTL ")
                 $0.append(Int(ttl))
             }
+            let spare = claimSpare(m, e)
+            var handOff = false
             if table.blocks[i].state == .ours {
-                if m.nodeID < configuration.nodeID {
-                    // A smaller id claims our block: we keep it and say so at once.
+                if !peerTakesBlock(i, peer: m.nodeID, spare: spare) {
+                    // The claimer loses (C: a smaller id; D-80: fewer active leases): we keep
+                    // the block and say so at once.
                     table.blocks[i].announcePending = true
                     announce = true
                     continue
@@ -98,14 +103,18 @@ extension Node {
                     $0.append(" lost to node 0x")
                     $0.append(hex: m.nodeID.value, digits: 16)
                 }
-                // Our lease table stays (D-13): renewals get forwarded to the new owner.
+                // Our lease table stays (D-13): renewals get forwarded to the new owner, and a
+                // node that counts gets our leases of the block (D-81).
+                handOff = spare != 0 && !configuration.cWire && table.hasTable(i)
             }
+            table.blocks[i].advertised = spare
             table.blocks[i].state = .claimed
             table.blocks[i].owner = m.nodeID
             table.blocks[i].ownerAddress = peer
             table.blocks[i].timeout = now + Millis(ttl) * 1000
             table.blocks[i].needlessMarked = false
             table.blocks[i].announcePending = false
+            if handOff { startHandoff(i, to: peer, id: m.nodeID, transfer: false, now: now, sink: &sink) }
         }
         return announce
     }
@@ -152,18 +161,22 @@ extension Node {
     func housekeeping<S: ActionSink>(now: Millis, sink: inout S) {
         expireBlocksAndLeases(now: now, sink: &sink)
         let (spare, offered) = countSpareLeases()
-        let deficit = spareTarget + demandLeases(offered: offered, now: now) - spare
+        // D-100: unconfirmed offers can be recycled, so they count as spare.
+        let deficit = spareTarget + demandLeases(now: now) - spare - offered
         let blockSize = table.blockSize
         // C's integer division and remainder: a negative deficit never rounds up.
         let need = deficit / blockSize + (deficit % blockSize > 0 ? 1 : 0)
         if need < 0 {
-            dropNeedlessBlock(now: now, sink: &sink)
+            dropNeedlessBlocks(surplus: -need, now: now, sink: &sink)  // D-101
         } else {
             if needlessMarksExist {
                 for i in 0..<table.count { table.blocks[i].needlessMarked = false }
                 needlessMarksExist = false
             }
-            if need > 0 { claim(need: need, now: now, sink: &sink) }
+            if need > 0 && now >= join.claimHoldUntil {
+                claim(need: need, now: now, sink: &sink)
+                requestBlock(now: now, sink: &sink)  // D-85: a peer with a spare block may hand one over
+            }
         }
         updateClaims(now: now, sink: &sink)
         requests.expire(now: now)
@@ -223,6 +236,9 @@ extension Node {
                 switch table.leases[base + i].state {
                 case .free:
                     if let s = serverID, table.address(block: b, lease: i) == s { continue }
+                    if table.blocks[b].partlyReserved && configuration.reservations.contains(table.address(block: b, lease: i)) {
+                        continue  // D-83: reserved addresses are never offered
+                    }
                     spare += 1
                 case .offered: offered += 1
                 case .leased, .declined: break
@@ -232,10 +248,11 @@ extension Node {
         return (spare, offered)
     }
 
-    /// Leases added to the spare target for waiting clients: their number minus unconfirmed
-    /// offers, at most `demandBlocksPerRound` blocks and a quarter of the FREE blocks.
-    func demandLeases(offered: Int, now: Millis) -> Int {
-        let waiting = demand.waiting(now: now, window: demandWindowMs) - offered
+    /// Leases added to the spare target for waiting clients: their number, at most
+    /// `demandBlocksPerRound` blocks and a quarter of the FREE blocks. (Unconfirmed offers are
+    /// not subtracted here: they count as spare, D-100.)
+    func demandLeases(now: Millis) -> Int {
+        let waiting = demand.waiting(now: now, window: demandWindowMs)
         guard waiting > 0 else { return 0 }
         var free = 0
         for i in 0..<table.count where table.blocks[i].state == .free { free += 1 }
@@ -305,7 +322,7 @@ extension Node {
         statistics.add(.mcastSendInquire)
         statistics.sent(.mcastSendPkg, .mcastSendByte, length: length, ok: ok)
         guard ok else { return }
-        nextInquiryRound = now + housekeepingSpacingMs
+        nextInquiryRound = now + roundSpacing(now)  // D-71: faster right after a fast join
         for b in claiming {
             let i = Int(b)
             table.blocks[i].claimCounter &+= 1
@@ -317,10 +334,10 @@ extension Node {
     /// none.
     func randomFreeBlock() -> Int? {
         var free = 0
-        for i in 0..<table.count where table.blocks[i].state == .free { free += 1 }
+        for i in 0..<table.count where table.blocks[i].state == .free && !table.blocks[i].reserved { free += 1 }
         guard free > 0 else { return nil }
         var pick = Int(random.next(below: UInt64(free)))
-        for i in 0..<table.count where table.blocks[i].state == .free {
+        for i in 0..<table.count where table.blocks[i].state == .free && !table.blocks[i].reserved {
             if pick == 0 { return i }
             pick -= 1
         }
@@ -358,6 +375,7 @@ extension Node {
         var groupDue = false
         for i in 0..<table.count where table.blocks[i].state == .ours {
             MeshWire.writeClaimEntry(meshOut, k, block: UInt32(i), timeout: configuration.blockTimeout)
+            meshOut[MeshWire.headerSize + k * MeshWire.claimEntrySize + 6] = claimSpareByte(i, now: now)  // D-80
             if table.blocks[i].timeout < threshold || table.blocks[i].announcePending { groupDue = true }
             k += 1
             if k == MeshWire.maximumClaimsPerMessage {
@@ -383,26 +401,7 @@ extension Node {
             let i = Int(Bytes.u32(written, MeshWire.headerSize + k * MeshWire.claimEntrySize))
             table.blocks[i].timeout = now + blockTimeoutMs
             table.blocks[i].announcePending = false
-        }
-    }
-
-    // MARK: Dropping needless blocks (docs/protocol.md#needless-blocks)
-
-    func dropNeedlessBlock<S: ActionSink>(now: Millis, sink: inout S) {
-        // The youngest owned block with every address FREE (ties: lowest index).
-        var youngest = -1
-        for i in 0..<table.count where table.blocks[i].state == .ours && table.allFree(i) {
-            if youngest < 0 || table.blocks[i].firstClaimed > table.blocks[youngest].firstClaimed { youngest = i }
-        }
-        guard youngest >= 0 else { return }
-        if !table.blocks[youngest].needlessMarked {
-            table.blocks[youngest].needlessMarked = true
-            table.blocks[youngest].needlessSince = now
-            needlessMarksExist = true
-        } else if table.blocks[youngest].needlessSince <= now - needlessTimeoutMs {
-            log(.info, &sink) { $0.append("Dropping needless block "); $0.append(youngest) }
-            makeFree(youngest)  // nothing is sent; peers let it expire
-            needlessMarksExist = false
+            table.blocks[i].advertised = written[MeshWire.headerSize + k * MeshWire.claimEntrySize + 6]
         }
     }
 }

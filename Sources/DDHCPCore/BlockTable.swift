@@ -33,6 +33,13 @@ struct Block: Equatable {
     var timeout: Millis = 0
     var firstClaimed: Millis = 0
     var needlessSince: Millis = 0
+    /// The UPDATECLAIM spare byte last sent for an OURS block, or last received for a CLAIMED
+    /// one: 0 = no count (a C node, D-80), else 1 + active leases (MergePolicy.swift).
+    var advertised: UInt8 = 0
+    /// Every address of the block is reserved (D-83): we never claim it.
+    var reserved = false
+    /// Some address of the block is reserved.
+    var partlyReserved = false
 }
 
 struct Lease: Equatable {
@@ -40,6 +47,10 @@ struct Lease: Equatable {
     var xid: UInt32 = 0
     var chaddr = HardwareAddress.zero
     var end: Millis = 0
+    /// A DECLINED-state placeholder for an address an earlier run of this node may have leased
+    /// (docs/fast-join.md, D-73): not offered to new clients until `end`, but acknowledged to
+    /// a client that renews it.
+    var unknownHolder = false
 
     var isHeld: Bool { state == .offered || state == .leased }
 }
@@ -96,6 +107,7 @@ struct BlockTable {
         var initial = Block()
         initial.timeout = now + blockTimeout  // visible in the table for B s (docs/protocol.md#start-up)
         blocks = Array(repeating: initial, count: count)
+        c.reservations.markBlocks(&blocks, prefix: prefix, blockSize: blockSize)
         slotCount = min(count, BlockTable.maximumLeases / blockSize)
         leases = LeaseSlab(capacity: slotCount * blockSize)
         freeSlots = []

@@ -10,12 +10,13 @@
 //    an entry expires `window` ms after the client's last unanswered DISCOVER;
 //  * the extra need is at most `Node.demandBlocksPerRound` blocks, and at most a quarter of
 //    the FREE blocks, so the claiming list (and each INQUIRE) grows by a few blocks only;
-//  * leases we OFFERED and that no REQUEST confirmed yet are subtracted: a flood leaves its
-//    offers unconfirmed, so once `capacity` offers are outstanding the demand is cancelled and
-//    a node under a random-MAC flood owns at most about capacity/S blocks more than C would
+//  * leases we OFFERED and that no REQUEST confirmed yet count as spare (D-100, FloodPolicy.swift):
+//    a flood leaves its offers unconfirmed, and a DISCOVER that finds no FREE lease takes over
+//    the oldest offer instead of waiting, so a random-MAC flood adds demand only while the node
+//    has no lease to offer at all, and owns at most a burst's few blocks more than C would
 //    (whatever the flood's length); real clients confirm their offers within milliseconds;
-//  * blocks left empty after the burst are dropped as needless as before
-//    (docs/protocol.md#needless-blocks).
+//  * blocks left empty after the burst are dropped as needless, all after one needless
+//    timeout (D-101, docs/protocol.md#needless-blocks).
 
 struct ClientDemand: Equatable {
     static let capacity = 32

@@ -20,6 +20,11 @@ public enum ConfigError: Error, Equatable {
     case tooManyBlocks  // more than Configuration.maximumBlockCount blocks
     case malformedNodeID  // -I needs exactly 16 hex digits
     case malformedByteOrder  // -E needs "le" or "be"
+    case malformedReservation  // --reserve A.B.C.D[-E.F.G.H | /L]
+    case malformedStaticLease  // --static-lease MAC,A.B.C.D
+    case staticLeaseNotReserved  // a static address outside every reserved range
+    case duplicateStaticLease  // one MAC or address twice
+    case tooManyReservations  // more than Reservations.maximumRanges / maximumStaticLeases
 
     /// A one-line explanation for the operator (no trailing newline).
     public var message: StaticString {
@@ -38,6 +43,11 @@ public enum ConfigError: Error, Equatable {
         case .tooManyBlocks: return "network (-N) and block size (-b) give more than 131072 blocks; use a larger -b"
         case .malformedNodeID: return "node id (-I) must be exactly 16 hex digits"
         case .malformedByteOrder: return "RENEWLEASE byte order (-E) must be le or be"
+        case .malformedReservation: return "reserve (--reserve) must be A.B.C.D, A.B.C.D-E.F.G.H or A.B.C.D/L"
+        case .malformedStaticLease: return "static lease (--static-lease) must be MAC,A.B.C.D (MAC as aa:bb:cc:dd:ee:ff)"
+        case .staticLeaseNotReserved: return "static lease (--static-lease): the address must lie in a reserved range (--reserve)"
+        case .duplicateStaticLease: return "static lease (--static-lease): a MAC or an address is given twice"
+        case .tooManyReservations: return "at most 64 reserved ranges and 256 static leases"
         }
     }
 }
@@ -53,6 +63,9 @@ public struct Configuration {
     public var needlessTimeout: UInt16 = 300  // seconds
     public var spareLeases: UInt32 = 2
     public var learningPhase = true  // -L turns it off
+    /// Ask peers for the block table at start and end the learning phase on a complete answer
+    /// (docs/fast-join.md; `--no-fast-join` turns it off).
+    public var fastJoin = true
     public var dhcpDisabled = false  // -S
     public var nodeID = NodeID.zero  // the shell sets a MAC-derived or random id
     /// Byte order used when *sending* the RENEWLEASE address (D-02); receiving accepts both.
@@ -60,6 +73,11 @@ public struct Configuration {
     /// Options given with `-o`, in command-line order. The node adds the defaults of
     /// docs/protocol.md#default-options.
     public var options = OptionStore()
+    /// Reserved ranges and static leases, mesh-wide (Reservations.swift, D-83).
+    public var reservations = Reservations()
+    /// Test only: behave like a C node on the wire (spare byte 0, messages 0x30/0x31 dropped,
+    /// C's merge rule), so mixed meshes can be tested without the C daemon (D-82).
+    public var cWire = false
 
     public init() {}
 
@@ -88,6 +106,7 @@ public struct Configuration {
         if tentativeTimeout < 2 { throw .tentativeTimeoutTooShort }
         if blockTimeout == 0 { throw .blockTimeoutInvalid }
         if spareLeases > 255 { throw .spareLeasesInvalid }
+        try reservations.validate()
     }
 
     /// Applies one daemon flag as the C getopt loop does, with range checks instead of silent

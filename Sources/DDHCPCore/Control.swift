@@ -164,6 +164,7 @@ extension Node {
             t.append(byte: 9)
             t.append(Node.secondsLeft(b.timeout, now: now))
             t.append(byte: 10)
+            t.spillIfFull()
         }
         t.append("\nblocks in use: ")
         t.append(rows)
@@ -188,6 +189,7 @@ extension Node {
                 t.append(byte: 9)
             }
             t.append(byte: 10)
+            t.spillIfFull()
         }
     }
 
@@ -219,6 +221,7 @@ extension Node {
                 t.append(byte: 9)
                 t.append(Node.secondsLeft(l.end, now: now))
                 t.append(byte: 10)
+                t.spillIfFull()
             }
         }
         t.append("\nleases: ")
@@ -255,6 +258,7 @@ extension Node {
             t.append(".owner ")
             t.append(Int(table.blocks[i].owner.value >> 56))
             t.append(byte: 10)
+            t.spillIfFull()
         }
         let counts = blockStateCounts()
         t.append("ddhcp.blocks.free ")
@@ -358,6 +362,7 @@ extension Node {
             t.append(",\"timeout\":")
             t.append(Node.secondsLeft(b.timeout, now: now))
             t.append("}")
+            t.spillIfFull()
         }
         t.append("]}\n")
     }
@@ -391,6 +396,7 @@ extension Node {
                 t.append(",\"expires_in\":")
                 t.append(Node.secondsLeft(l.end, now: now))
                 t.append("}")
+                t.spillIfFull()
             }
         }
         t.append("]}\n")
@@ -416,6 +422,7 @@ extension Node {
         for i in 0..<table.count {
             if i > 0 { t.append(byte: UInt8(ascii: ",")) }
             Node.appendQuotedHex(&t, table.blocks[i].owner.value)
+            t.spillIfFull()
         }
         t.append("]}\n")
     }

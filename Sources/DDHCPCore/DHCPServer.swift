@@ -11,7 +11,8 @@
 //  D-16 a late LEASEACK whose local lease table is gone: ACK the client, keep no record.
 //  D-18 the release hook gets the released address (ciaddr).
 //  D-23/D-26 DISCOVER reuses the client's lease, then honours option 50, then the oldest block
-//       (docs/protocol.md#choosing-an-address).
+//       (docs/protocol.md#choosing-an-address); D-100 then takes over the oldest unconfirmed
+//       offer (FloodPolicy.swift).
 //  D-25 a SELECTING REQUEST (option 54 present) for another server is ignored.
 //  D-27 our server identifier address is never offered or acknowledged.
 //  D-35 DECLINE: the address is unusable for max(LT, 60 s), its chaddr cleared.
@@ -36,7 +37,22 @@ struct RequestCache: Equatable {
 
     var entries: [Entry] = Array(repeating: Entry(), count: RequestCache.capacity)
     /// Option-55 lists, `maximumParameters` bytes per entry.
-    var parameters: [UInt8] = Array(repeating: 0, count: RequestCache.capacity * RequestCache.maximumParameters)
+    /// Left unwritten at start (only an entry's first `parameterCount` bytes are ever read), so
+    /// only the pages of entries in use become resident (docs/decisions.md D-111).
+    var parameters = [UInt8](unsafeUninitializedCapacity: RequestCache.capacity * RequestCache.maximumParameters) {
+        _, count in count = RequestCache.capacity * RequestCache.maximumParameters
+    }
+
+    /// Equal entries and equal parameter lists of the entries in use (the rest of
+    /// `parameters` is never read).
+    static func == (a: RequestCache, b: RequestCache) -> Bool {
+        guard a.entries == b.entries else { return false }
+        for (i, e) in a.entries.enumerated() where e.inUse {
+            let base = i * maximumParameters
+            for k in base..<(base + e.parameterCount) where a.parameters[k] != b.parameters[k] { return false }
+        }
+        return true
+    }
 
     var count: Int {
         var n = 0
@@ -124,13 +140,18 @@ extension Node {
     }
 
     /// True if `address` may be handed to a client (never our server identifier, D-27).
-    func isAssignable(_ address: IPv4Address) -> Bool { address != optionStore.serverIdentifier }
+    func isAssignable(_ address: IPv4Address) -> Bool {
+        address != optionStore.serverIdentifier && !configuration.reservations.contains(address)  // D-83
+    }
 
     // MARK: DISCOVER (docs/protocol.md#discover, #choosing-an-address)
 
     func discover<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
         let chaddr = packet.chaddr
-        guard let (b, i) = chooseLease(for: chaddr, requested: packet.requestedAddress) else {
+        if offerStaticLease(packet, sink: &sink) { return }  // D-84
+        guard let (b, i) = chooseLease(for: chaddr, requested: packet.requestedAddress)
+            ?? recycleOffer(for: chaddr, now: now, sink: &sink)  // D-100
+        else {
             log(.warning, &sink) { $0.append("No free lease for DISCOVER from "); $0.append(mac: chaddr) }
             demand.record(chaddr, now: now)  // counted by the next claim (demand-aware need)
             return
@@ -208,6 +229,7 @@ extension Node {
             sendNak(client, sink: &sink)
             return
         }
+        if acknowledgeStaticLease(packet, address: address, sink: &sink) { return }  // D-84
         guard isAssignable(address), let (b, i) = table.location(of: address) else {
             sendNak(client, sink: &sink)
             return
@@ -215,7 +237,11 @@ extension Node {
         switch table.blocks[b].state {
         case .ours:
             let l = table.leases[table.slabIndex(b, i)]
-            if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) {
+            // D-100: a SELECTING REQUEST (our server identifier) also wins over an offer to
+            // another client that none confirmed: its own offer was taken over meanwhile.
+            if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) || isUnknownHolderLease(b, i)
+                || (l.state == .offered && packet.hasServerIdentifier)
+            {
                 acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
             } else {
                 sendNak(client, sink: &sink)
@@ -223,7 +249,7 @@ extension Node {
         case .claimed:
             forward(address, block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
         case .free, .tentative, .claiming, .blocked:
-            if !learning && ownsAnyBlock { sendNak(client, sink: &sink) }  // D-07
+            if tableKnown(now) && ownsAnyBlock { sendNak(client, sink: &sink) }  // D-07
         }
     }
 
@@ -243,6 +269,7 @@ extension Node {
             table.leases[s].chaddr = client.chaddr
             table.leases[s].xid = client.xid
             table.leases[s].end = leaseEnd(now)
+            table.leases[s].unknownHolder = false
         }
         let address = table.address(block: b, lease: i)
         let ok = sendReply(.ack, client: client, yourAddress: address, parameters: parameters, sink: &sink)
@@ -376,11 +403,12 @@ extension Node {
             log(.warning, &sink) { $0.append("RENEWLEASE for an address outside the pool") }
             return
         }
+        if table.blocks[b].state == .blocked { return }  // being handed over (D-86): no answer
         var acknowledged = false
         if table.blocks[b].state == .ours && table.hasTable(b) && isAssignable(address) {
             let s = table.slabIndex(b, i)
             let l = table.leases[s]
-            if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) {
+            if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) || isUnknownHolderLease(b, i) {
                 table.leases[s] = Lease(state: .leased, xid: p.xid, chaddr: p.chaddr, end: leaseEnd(now))
                 acknowledged = true
             }
@@ -395,6 +423,7 @@ extension Node {
             $0.append(" for ")
             $0.append(address)
         }
+        if acknowledged && ok { considerRoamHandover(b, from: peer, now: now, sink: &sink) }  // D-86
     }
 
     /// Forwarder side: the owner answered a RENEWLEASE we sent for a client
@@ -411,7 +440,9 @@ extension Node {
             let parameters = UnsafeRawBufferPointer(rebasing: all[base..<(base + entry.parameterCount)])
             guard let (b, i) = table.location(of: entry.address) else { return }
             if acknowledged {
-                guard table.blocks[b].state != .ours else { return }  // the block changed hands: C drops
+                // The block changed hands: C drops; a block handed to us with this very lease
+                // (D-86) still answers the client.
+                guard table.blocks[b].state != .ours || handedLease(b, i, entry.client.chaddr) else { return }
                 acknowledge(block: b, lease: i, client: entry.client, parameters: parameters, now: now, sink: &sink)
             } else {
                 if table.hasTable(b) {

@@ -38,6 +38,10 @@ public final class Node {
     var requests: RequestCache
     /// Clients recently left without an offer (ClientDemand.swift).
     var demand = ClientDemand()
+    /// Lease handoffs and block transfers in flight (Handover.swift).
+    var handoffs = HandoffTable()
+    /// Fast join and restart state (FastJoin.swift, StateImage.swift).
+    var join = FastJoinState()
 
     let pool: MeshPool
     let blockTimeoutMs: Millis
@@ -85,6 +89,7 @@ public final class Node {
         meshOut.initializeMemory(as: UInt8.self, repeating: 0)
         dhcpOut = UnsafeMutableRawBufferPointer.allocate(byteCount: Node.bufferSize, alignment: 8)
         dhcpOut.initializeMemory(as: UInt8.self, repeating: 0)
+        fastJoinSetUp(now: now)
     }
 
     deinit {
@@ -99,6 +104,7 @@ public final class Node {
         if !configuration.learningPhase {
             sink.runHook(.endLearning, address: .zero, clientHardware: .zero)
         }
+        fastJoinTick(now: now, sink: &sink)
     }
 
     /// A datagram read from the multicast socket (port 1234). A valid datagram of our pool
@@ -110,6 +116,12 @@ public final class Node {
         let due = pollTimer(now: now, sink: &sink)
         statistics.add(.mcastRecvPkg)
         statistics.add(.mcastRecvByte, Int64(datagram.count))
+        if (!configuration.cWire && receiveTableMessage(datagram, from: peer, now: now, sink: &sink))
+            || receiveHandoverMulticast(datagram, from: peer, now: now, sink: &sink)  // 0x30 (D-85)
+        {
+            if due && !learning { housekeeping(now: now, sink: &sink) }
+            return
+        }
         let valid = receiveBlockMessage(datagram, from: peer, now: now, sink: &sink)
         if (valid || due) && !learning { housekeeping(now: now, sink: &sink) }
     }
@@ -122,7 +134,11 @@ public final class Node {
         statistics.add(.directRecvPkg)
         statistics.add(.directRecvByte, Int64(datagram.count))
         if due { expireBlocksAndLeases(now: now, sink: &sink) }  // D-90
-        receiveLeaseMessage(datagram, from: peer, now: now, sink: &sink)
+        if !(!configuration.cWire && receiveTableMessage(datagram, from: peer, now: now, sink: &sink))
+            && !receiveHandover(datagram, from: peer, now: now, sink: &sink)  // 0x30/0x31 (D-81)
+        {
+            receiveLeaseMessage(datagram, from: peer, now: now, sink: &sink)
+        }
         if due { housekeeping(now: now, sink: &sink) }
     }
 
@@ -140,20 +156,22 @@ public final class Node {
 
     /// Timers: call when `now >= nextWakeup`, or whenever convenient; it is idempotent.
     public func tick<S: ActionSink>(now: Millis, sink: inout S) {
+        fastJoinTick(now: now, sink: &sink)
         if pollTimer(now: now, sink: &sink) { housekeeping(now: now, sink: &sink) }
+        serviceHandoffs(now: now, sink: &sink)
     }
 
     /// The earliest time at which `tick` has work to do: the end of the learning phase
     /// (start + B), then housekeeping every floor(T/2) s; with -L the first one is at start.
     /// Everything else that expires (blocks, leases, cached requests) is handled there.
-    public var nextWakeup: Millis { nextHousekeeping }
+    public var nextWakeup: Millis { min(nextHousekeeping, fastJoinWakeup, handoffs.nextSend) }
 
     /// The timer step of the event loop (docs/protocol.md#event-loop): if the housekeeping time
     /// has come, schedule the next one, end the learning phase if it is still on, and report
     /// that housekeeping is due.
     func pollTimer<S: ActionSink>(now: Millis, sink: inout S) -> Bool {
         guard now >= nextHousekeeping else { return false }
-        nextHousekeeping = now + housekeepingSpacingMs
+        nextHousekeeping = now + roundSpacing(now)
         if learning {
             learning = false
             log(.info, &sink) { $0.append("Learning phase over") }

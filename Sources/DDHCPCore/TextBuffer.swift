@@ -4,6 +4,16 @@
 public struct TextBuffer {
     public private(set) var bytes: [UInt8]
 
+    /// Where a long answer goes in pieces (docs/decisions.md D-110): with a spill set,
+    /// `spillIfFull()` (called by the table writers after each row) hands the text collected so
+    /// far to `write(context, bytes, count)` once it reaches `spillThreshold` bytes and empties
+    /// the buffer. A 1024-block table is then streamed through one small buffer instead of
+    /// growing it to 32 KB, which would stay resident after the answer. Without a spill the
+    /// buffer just grows (tests, the simulation).
+    public typealias SpillWrite = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<UInt8>?, Int) -> Void
+    public var spill: (write: SpillWrite, context: UnsafeMutableRawPointer?)? = nil
+    public static let spillThreshold = 2048
+
     public init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
@@ -12,6 +22,24 @@ public struct TextBuffer {
     public var count: Int { bytes.count }
 
     public mutating func clear() { bytes.removeAll(keepingCapacity: true) }
+
+    /// With a spill set and at least `spillThreshold` bytes collected: writes them out and
+    /// empties the buffer (capacity kept).
+    public mutating func spillIfFull() {
+        guard let spill, bytes.count >= TextBuffer.spillThreshold else { return }
+        flush(spill)
+    }
+
+    /// Writes out whatever is collected (with a spill set) and empties the buffer.
+    public mutating func spillAll() {
+        guard let spill, !bytes.isEmpty else { return }
+        flush(spill)
+    }
+
+    private mutating func flush(_ spill: (write: SpillWrite, context: UnsafeMutableRawPointer?)) {
+        bytes.withUnsafeBufferPointer { spill.write(spill.context, $0.baseAddress, $0.count) }
+        bytes.removeAll(keepingCapacity: true)
+    }
 
     public mutating func append(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }

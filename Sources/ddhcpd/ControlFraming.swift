@@ -7,7 +7,7 @@
 import DDHCPCore
 
 enum ControlFraming {
-    static func isComplete(_ request: [UInt8]) -> Bool {
+    static func isComplete(_ request: UnsafeRawBufferPointer) -> Bool {
         guard let first = request.first else { return false }
         switch ControlCommand(rawValue: first) {
         case .setOption: return request.count >= 3 && request.count >= 3 + Int(request[2])  // code, len, bytes

@@ -10,9 +10,10 @@ import DDHCPSystem
 /// One accepted control connection: the request is collected until it is complete
 /// (docs/decisions.md D-31: a command split over several segments still works), then answered and
 /// closed.
+/// The request bytes are in the connection's slot of `Daemon.requests`.
 struct ControlConnection {
     var fd: Int32 = -1
-    var request: [UInt8] = []
+    var length = 0
     /// A client that stays silent or sends a partial command is answered (or dropped) then.
     var deadline: Millis = 0
 }
@@ -41,6 +42,10 @@ final class Daemon {
     var controlFD: Int32 = -1
     var connections: [ControlConnection]
     let buffer: UnsafeMutablePointer<UInt8>
+    /// One request area of `Mesh.datagramCapacity` bytes per connection slot, allocated once and
+    /// left unwritten: only the pages of slots that were used become resident
+    /// (docs/decisions.md D-111).
+    let requests: UnsafeMutablePointer<UInt8>
     let peer: UnsafeMutablePointer<UInt8>
     var reply = TextBuffer(capacity: 4096)
     var running = true
@@ -51,7 +56,7 @@ final class Daemon {
         actions = ShellActions(node: node)
         actions.hook = options.hook
         connections = Array(repeating: ControlConnection(), count: Daemon.maxConnections)
-        for i in 0..<connections.count { connections[i].request.reserveCapacity(Mesh.datagramCapacity) }
+        requests = UnsafeMutablePointer<UInt8>.allocate(capacity: Daemon.maxConnections * Mesh.datagramCapacity)
         buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: Mesh.datagramCapacity)
         peer = UnsafeMutablePointer<UInt8>.allocate(capacity: 16)
     }
@@ -232,21 +237,26 @@ final class Daemon {
                 continue
             }
             connections[slot].fd = fd
-            connections[slot].request.removeAll(keepingCapacity: true)
+            connections[slot].length = 0
             connections[slot].deadline = now + Daemon.controlDeadline
         }
     }
 
     private func readControl(slot: Int, now: Millis) {
         let fd = connections[slot].fd
-        let room = Mesh.datagramCapacity - connections[slot].request.count
-        let n = ddhcp_read(fd, buffer, Int32(room))
+        let room = Mesh.datagramCapacity - connections[slot].length
+        let n = ddhcp_read(fd, requests + slot * Mesh.datagramCapacity + connections[slot].length, Int32(room))
         if n == -DDHCP_EAGAIN { return }
-        if n > 0 { connections[slot].request.append(contentsOf: UnsafeBufferPointer(start: buffer, count: Int(n))) }
-        let request = connections[slot].request
-        if n <= 0 || request.count >= Mesh.datagramCapacity || ControlFraming.isComplete(request) {
+        if n > 0 { connections[slot].length += Int(n) }
+        let collected = UnsafeRawBufferPointer(request(slot))
+        if n <= 0 || collected.count >= Mesh.datagramCapacity || ControlFraming.isComplete(collected) {
             answer(slot: slot, now: now)
         }
+    }
+
+    /// The bytes collected so far on connection `slot`.
+    private func request(_ slot: Int) -> UnsafeMutableBufferPointer<UInt8> {
+        UnsafeMutableBufferPointer(start: requests + slot * Mesh.datagramCapacity, count: connections[slot].length)
     }
 
     private func expireConnections(now: Millis) {
@@ -259,20 +269,19 @@ final class Daemon {
     private func answer(slot: Int, now: Millis) {
         let fd = connections[slot].fd
         reply.clear()
-        if !connections[slot].request.isEmpty {
-            connections[slot].request.withUnsafeBytes { request in
-                node.handleControl(request, now: now, reply: &reply, sink: &actions)
-            }
+        // Long answers go out in pieces as they are written (docs/decisions.md D-110).
+        reply.spill = ({ context, bytes, count in
+            _ = ddhcp_write_all(Int32(truncatingIfNeeded: Int(bitPattern: context)), bytes, Int32(truncatingIfNeeded: count))
+        }, UnsafeMutableRawPointer(bitPattern: Int(fd)))
+        if connections[slot].length > 0 {
+            node.handleControl(UnsafeRawBufferPointer(request(slot)), now: now, reply: &reply, sink: &actions)
         }
-        if reply.count > 0 {
-            reply.withBytes { bytes in
-                _ = ddhcp_write_all(fd, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(bytes.count))
-            }
-        }
+        reply.spillAll()
+        reply.spill = nil
         _ = ddhcp_poll_remove(pollFD, fd)
         _ = ddhcp_close(fd)
         connections[slot].fd = -1
-        connections[slot].request.removeAll(keepingCapacity: true)
+        connections[slot].length = 0
     }
 
     // MARK: shutdown

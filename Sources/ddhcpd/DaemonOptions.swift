@@ -46,57 +46,216 @@ struct DaemonOptions {
     static func cString(_ s: StaticString) -> CBytes { s.utf8Start }
 }
 
+/// One long option: `--name VALUE`, `--name=VALUE`, or `--name` alone when it takes no value.
+/// `key` is the short flag it stands for, or a `LongOnly` key for options without one.
+struct LongOption {
+    let name: StaticString
+    let hasArgument: Bool
+    let key: UInt8
+}
+
+/// Keys of the options that exist only as long options: 0x80 and up, never a short flag
+/// (`static let name: UInt8 = 0x80`, the next one 0x81, ...).
+enum LongOnly {
+    // issue-13b's keys start at 0x90 so parallel additions from 0x80 do not collide.
+    static let reserve: UInt8 = 0x90
+    static let staticLease: UInt8 = 0x91
+    static let testCWire: UInt8 = 0x92
+}
+
+/// The daemon's command line (docs/protocol.md#ddhcpd-flags, docs/decisions.md D-50). Parsed here
+/// in Swift, without getopt, the same way on every build (the wasm route included): short flags
+/// as C's getopt loop reads them (clusters `-vL`, `-ofoo` and `-o foo`, `--` ends the options,
+/// other words are skipped), long options from `longOptions`, all in command-line order.
+///
+/// To add an option: a row in `longOptions` (with a `LongOnly` key unless it has a short flag)
+/// and a case in `apply`, plus a line in `usage`.
 enum DaemonCommandLine {
     enum Outcome {
         case run(DaemonOptions)
         case exit(Int32)
     }
 
+    /// C's flags (`C:c:i:St:dvVDhLb:B:N:o:s:H:n:`) and -I, -E; a colon marks an argument.
     static let optionString: StaticString = "C:c:i:St:dvVDhLb:B:N:o:s:H:n:I:E:"
+
+    static let longOptions: [LongOption] = [
+        LongOption(name: "server-interface", hasArgument: true, key: UInt8(ascii: "i")),
+        LongOption(name: "client-interface", hasArgument: true, key: UInt8(ascii: "c")),
+        LongOption(name: "network", hasArgument: true, key: UInt8(ascii: "N")),
+        LongOption(name: "block-size-pow", hasArgument: true, key: UInt8(ascii: "b")),
+        LongOption(name: "block-timeout", hasArgument: true, key: UInt8(ascii: "B")),
+        LongOption(name: "tentative-timeout", hasArgument: true, key: UInt8(ascii: "t")),
+        LongOption(name: "needless-timeout", hasArgument: true, key: UInt8(ascii: "n")),
+        LongOption(name: "spare-leases", hasArgument: true, key: UInt8(ascii: "s")),
+        LongOption(name: "option", hasArgument: true, key: UInt8(ascii: "o")),
+        LongOption(name: "no-learning", hasArgument: false, key: UInt8(ascii: "L")),
+        LongOption(name: "no-dhcp", hasArgument: false, key: UInt8(ascii: "S")),
+        LongOption(name: "hook", hasArgument: true, key: UInt8(ascii: "H")),
+        LongOption(name: "control-socket", hasArgument: true, key: UInt8(ascii: "C")),
+        LongOption(name: "node-id", hasArgument: true, key: UInt8(ascii: "I")),
+        LongOption(name: "renewlease-byte-order", hasArgument: true, key: UInt8(ascii: "E")),
+        LongOption(name: "daemon", hasArgument: false, key: UInt8(ascii: "d")),
+        LongOption(name: "foreground", hasArgument: false, key: UInt8(ascii: "D")),
+        LongOption(name: "verbose", hasArgument: false, key: UInt8(ascii: "v")),
+        LongOption(name: "version", hasArgument: false, key: UInt8(ascii: "V")),
+        LongOption(name: "help", hasArgument: false, key: UInt8(ascii: "h")),
+        LongOption(name: "reserve", hasArgument: true, key: LongOnly.reserve),
+        LongOption(name: "static-lease", hasArgument: true, key: LongOnly.staticLease),
+        LongOption(name: "test-c-wire", hasArgument: false, key: LongOnly.testCWire),
+    ]
 
     static func parse(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Outcome {
         var o = DaemonOptions()
-        var message = TextBuffer()
-        while true {
-            let opt = ddhcp_getopt(argc, argv, optionString.utf8Start)
-            if opt < 0 { break }
-            let arg = ddhcp_optarg()
-            switch UInt8(truncatingIfNeeded: opt) {
-            case UInt8(ascii: "i"): o.serverInterface = arg!
-            case UInt8(ascii: "c"): o.clientInterface = arg!
-            case UInt8(ascii: "C"): o.controlPath = arg!
-            case UInt8(ascii: "H"): o.hook = arg!
-            case UInt8(ascii: "d"): o.daemonize = true
-            case UInt8(ascii: "D"): o.daemonize = false
-            case UInt8(ascii: "v"):
-                if o.logLevel < .debug { o.logLevel = LogLevel(rawValue: o.logLevel.rawValue + 1)! }
-                o.verbosityRequested = true
-            case UInt8(ascii: "V"):
-                printRevision()
-                return .exit(ExitStatus.ok)
-            case UInt8(ascii: "h"):
-                Stream.write(Stream.stdout, usage)
-                return .exit(ExitStatus.ok)
-            case UInt8(ascii: "?"), UInt8(ascii: ":"):
-                // Unknown flag or missing argument: like C, the argument count, then usage.
-                message.append("ARGC: ")
-                message.append(Int(argc))
-                message.append(byte: UInt8(ascii: "\n"))
-                Stream.write(Stream.stdout, message)
-                Stream.write(Stream.stdout, usage)
-                return .exit(ExitStatus.ok)
-            case let flag:
-                // The protocol settings (N b B t n s o L S I E): the core parses and checks them.
-                let text = arg.map { CText.buffer($0) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
-                do {
-                    _ = try o.configuration.apply(flag: flag, argument: text)
-                } catch {
-                    return fail(error, arg)
+        var i = 1
+        while i < Int(argc), let word = argv[i].map({ CBytes($0) }) {
+            i += 1
+            guard word[0] == UInt8(ascii: "-"), word[1] != 0 else { continue }  // not an option
+            if word[1] == UInt8(ascii: "-") {
+                if word[2] == 0 { break }  // `--`: the end of the options
+                // `--name`, `--name=VALUE` or `--name VALUE`.
+                let name = word + 2
+                var n = 0
+                while name[n] != 0 && name[n] != UInt8(ascii: "=") { n += 1 }
+                guard let option = longOption(name, n) else {
+                    return usageError("unknown option '", word, n + 2, "'")
                 }
-                if flag == UInt8(ascii: "I") { o.nodeIDGiven = true }
+                var arg: CBytes? = nil
+                if name[n] == UInt8(ascii: "=") {
+                    guard option.hasArgument else {
+                        return usageError("option '", word, n + 2, "' takes no value")
+                    }
+                    arg = name + n + 1
+                } else if option.hasArgument {
+                    guard i < Int(argc), let next = argv[i] else {
+                        return usageError("option '", word, n + 2, "' needs a value")
+                    }
+                    arg = CBytes(next)
+                    i += 1
+                }
+                if let done = apply(option.key, arg, &o) { return done }
+                continue
+            }
+            // A cluster of short flags; a flag with an argument takes the rest of the word or
+            // the next word.
+            var j = 1
+            while word[j] != 0 {
+                let flag = word[j]
+                j += 1
+                guard let takesArgument = shortFlag(flag) else {
+                    return shortFlagError("invalid option -- '", flag, argc, argv)
+                }
+                var arg: CBytes? = nil
+                if takesArgument {
+                    if word[j] != 0 {
+                        arg = word + j
+                    } else if i < Int(argc), let next = argv[i] {
+                        arg = CBytes(next)
+                        i += 1
+                    } else {
+                        return shortFlagError("option requires an argument -- '", flag, argc, argv)
+                    }
+                }
+                if let done = apply(flag, arg, &o) { return done }
+                if takesArgument { break }
             }
         }
         return .run(o)
+    }
+
+    /// Applies one option (a short flag or a `LongOnly` key); an outcome ends the parsing.
+    static func apply(_ key: UInt8, _ arg: CBytes?, _ o: inout DaemonOptions) -> Outcome? {
+        switch key {
+        case UInt8(ascii: "i"): o.serverInterface = arg!
+        case UInt8(ascii: "c"): o.clientInterface = arg!
+        case UInt8(ascii: "C"): o.controlPath = arg!
+        case UInt8(ascii: "H"): o.hook = arg!
+        case UInt8(ascii: "d"): o.daemonize = true
+        case UInt8(ascii: "D"): o.daemonize = false
+        case UInt8(ascii: "v"):
+            if o.logLevel < .debug { o.logLevel = LogLevel(rawValue: o.logLevel.rawValue + 1)! }
+            o.verbosityRequested = true
+        case UInt8(ascii: "V"):
+            printRevision()
+            return .exit(ExitStatus.ok)
+        case UInt8(ascii: "h"):
+            Stream.write(Stream.stdout, usage)
+            return .exit(ExitStatus.ok)
+        case LongOnly.reserve, LongOnly.staticLease:  // D-83, D-84
+            do {
+                if key == LongOnly.reserve {
+                    try o.configuration.reservations.addRange(CText.buffer(arg!))
+                } else {
+                    try o.configuration.reservations.addStaticLease(CText.buffer(arg!))
+                }
+            } catch {
+                return fail(error, arg)
+            }
+        case LongOnly.testCWire: o.configuration.cWire = true  // D-82, tests only
+        case let flag:
+            // The protocol settings (N b B t n s o L S I E): the core parses and checks them.
+            let text = arg.map { CText.buffer($0) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+            do {
+                _ = try o.configuration.apply(flag: flag, argument: text)
+            } catch {
+                return fail(error, arg)
+            }
+            if flag == UInt8(ascii: "I") { o.nodeIDGiven = true }
+        }
+        return nil
+    }
+
+    /// Whether `flag` is a short flag and takes an argument (nil: not a flag).
+    static func shortFlag(_ flag: UInt8) -> Bool? {
+        let s = optionString.utf8Start
+        for k in 0..<optionString.utf8CodeUnitCount where s[k] == flag && flag != UInt8(ascii: ":") {
+            return k + 1 < optionString.utf8CodeUnitCount && s[k + 1] == UInt8(ascii: ":")
+        }
+        return nil
+    }
+
+    /// The row whose name is exactly the `n` bytes at `name` (no abbreviations).
+    static func longOption(_ name: CBytes, _ n: Int) -> LongOption? {
+        for option in longOptions where option.name.utf8CodeUnitCount == n {
+            let t = option.name.utf8Start
+            var k = 0
+            while k < n && t[k] == name[k] { k += 1 }
+            if k == n { return option }
+        }
+        return nil
+    }
+
+    /// An unknown or misused short flag: getopt's line on stderr, then as C does the argument
+    /// count and the usage on stdout, exit 0 (docs/protocol.md#ddhcpd-flags).
+    static func shortFlagError(_ what: StaticString, _ flag: UInt8, _ argc: Int32,
+                               _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Outcome {
+        var line = TextBuffer()
+        if let name = argv[0] { line.append(cString: name) } else { line.append("ddhcpd") }
+        line.append(": ")
+        line.append(what)
+        line.append(byte: flag)
+        line.append("'\n")
+        Stream.write(Stream.stderr, line)
+        var message = TextBuffer()
+        message.append("ARGC: ")
+        message.append(Int(argc))
+        message.append(byte: UInt8(ascii: "\n"))
+        Stream.write(Stream.stdout, message)
+        Stream.write(Stream.stdout, usage)
+        return .exit(ExitStatus.ok)
+    }
+
+    /// An unknown or misused long option (new here, no C behaviour to keep): one line naming the
+    /// first `n` bytes of `word`, exit 1, so a command line meant for another version fails loudly.
+    static func usageError(_ before: StaticString, _ word: CBytes, _ n: Int, _ after: StaticString) -> Outcome {
+        var line = TextBuffer()
+        line.append("ddhcpd: ")
+        line.append(before)
+        line.append(bytes: UnsafeRawBufferPointer(start: word, count: n))
+        line.append(after)
+        line.append(" (ddhcpd -h lists the options)\n")
+        Stream.write(Stream.stderr, line)
+        return .exit(ExitStatus.invalidArguments)
     }
 
     /// One clear line on stderr, exit status 1.
@@ -116,26 +275,30 @@ enum DaemonCommandLine {
 
     static let usage: StaticString = """
         Usage: ddhcpd [OPTIONS]
-          -i IFACE        server (mesh) interface for block negotiation (default server0)
-          -c IFACE        client interface for DHCP (default client0)
-          -N NET/LEN      address pool (default 10.0.0.0/24)
-          -b EXP          block size 2^EXP addresses, EXP 0..7 (default 5)
-          -B SECONDS      block timeout and learning phase length (default 60)
-          -t SECONDS      tentative timeout, at least 2 (default 15)
-          -n SECONDS      needless timeout before an empty surplus block is dropped (default 300)
-          -s N            spare leases to keep available (default 2)
-          -o CODE:LEN:P1.P2...  DHCP option, repeatable (e.g. -o 3:4:10.0.0.1)
-          -L              skip the learning phase
-          -S              no DHCP: only take part in the block negotiation
-          -H COMMAND      hook script, run as /bin/sh -e -- COMMAND ACTION ARGS...
-          -C PATH         control socket (default /tmp/ddhcpd_ctl)
-          -I NODEID       node id, 16 hex digits (default: EUI-64 of the server interface MAC)
-          -E le|be        byte order of the address in sent RENEWLEASE messages (default le)
-          -d              run in the background, log to syslog
-          -D              stay in the foreground (default), log to stderr
-          -v              more log output (repeat for DEBUG)
-          -V              print the revision and exit
-          -h              this help
+          -i, --server-interface IFACE  mesh interface for block negotiation (default server0)
+          -c, --client-interface IFACE  client interface for DHCP (default client0)
+          -N, --network NET/LEN         address pool (default 10.0.0.0/24)
+          -b, --block-size-pow EXP      block size 2^EXP addresses, EXP 0..7 (default 5)
+          -B, --block-timeout SECONDS   block timeout and learning phase length (default 60)
+          -t, --tentative-timeout SECONDS  at least 2 (default 15)
+          -n, --needless-timeout SECONDS   before an empty surplus block is dropped (default 300)
+          -s, --spare-leases N          spare leases to keep available (default 2)
+          -o, --option CODE:LEN:P1.P2...  DHCP option, repeatable (e.g. -o 3:4:10.0.0.1)
+          -L, --no-learning             skip the learning phase
+          -S, --no-dhcp                 no DHCP: only take part in the block negotiation
+          -H, --hook COMMAND            hook script, run as /bin/sh -e -- COMMAND ACTION ARGS...
+          -C, --control-socket PATH     control socket (default /tmp/ddhcpd_ctl)
+          -I, --node-id NODEID          16 hex digits (default: EUI-64 of the server interface MAC)
+          -E, --renewlease-byte-order le|be  address in sent RENEWLEASE messages (default le)
+              --reserve A.B.C.D[-E.F.G.H|/L]  never lease these addresses, repeatable (mesh-wide)
+              --static-lease MAC,A.B.C.D   fixed address (in a reserved range), repeatable
+              --test-c-wire             tests only: behave like C on the mesh wire
+          -d, --daemon                  run in the background, log to syslog
+          -D, --foreground              stay in the foreground (default), log to stderr
+          -v, --verbose                 more log output (repeat for DEBUG)
+          -V, --version                 print the revision and exit
+          -h, --help                    this help
+        Long options take their value as --name VALUE or --name=VALUE.
 
         """
 

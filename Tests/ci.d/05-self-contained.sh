@@ -6,7 +6,7 @@
 #      task description (the patterns are spelled below so that this file does not match them);
 #   2. every docs/protocol.md#<anchor> (and the ", #<anchor>" list after one) names a heading of
 #      docs/protocol.md;
-#   3. every decision id D-nn cited in a tracked file is defined in docs/decisions.md.
+#   3. every decision id D-nn (or D-nnn) cited in a tracked file is defined in docs/decisions.md.
 # Takes about a second.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -32,7 +32,7 @@ def anchor(heading):
 protocol = open("docs/protocol.md", encoding="utf-8").read()
 anchors = {anchor(h) for h in re.findall(r"^#+ (.+)$", protocol, re.M)}
 decisions = open("docs/decisions.md", encoding="utf-8").read()
-defined = set(re.findall(r"^\*\*(D-\d\d) ", decisions, re.M))
+defined = set(re.findall(r"^\*\*(D-\d\d\d?) ", decisions, re.M))
 bad = []
 for f in files:
     try:
@@ -44,7 +44,7 @@ for f in files:
             for a in re.findall(r"#([a-z0-9_-]+)", m.group(1)):
                 if a not in anchors:
                     bad.append("%s:%d: no heading for docs/protocol.md#%s" % (f, n, a))
-        for d in re.findall(r"\b(D-\d\d)\b", line):
+        for d in re.findall(r"\b(D-\d\d\d?)\b", line):
             if d not in defined:
                 bad.append("%s:%d: %s is not defined in docs/decisions.md" % (f, n, d))
 for b in bad:

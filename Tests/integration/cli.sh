@@ -30,6 +30,32 @@ expect 1 '^ddhcpd: RENEWLEASE byte order \(-E\)' "$DDHCPD" -E middle
 [ "$("$DDHCPD" -V 2>&1 | wc -l)" -eq 1 ] || fail "-V prints more than one line"
 pass "ddhcpd usage, version and validation errors"
 
+# Long options (docs/protocol.md#ddhcpd-flags, D-50): `--name VALUE` and `--name=VALUE` reach the
+# same checks as the short flags; unknown, abbreviated, value-less or over-valued long options
+# exit 1 with one line naming the option.
+expect 0 '^Usage: ddhcpd' "$DDHCPD" --help
+expect 0 '^Revision: [0-9a-f]*$' "$DDHCPD" --version
+expect 1 '^ddhcpd: tentative timeout \(-t\) .*got .1.' "$DDHCPD" --tentative-timeout 1
+expect 1 '^ddhcpd: tentative timeout \(-t\) .*got .1.' "$DDHCPD" --tentative-timeout=1
+expect 1 '^ddhcpd: network \(-N\) .*got .10.0.0.0.' "$DDHCPD" --network=10.0.0.0
+expect 1 '^ddhcpd: option \(-o\).*got .3:4:10.0.0.' "$DDHCPD" -L --option 3:4:10.0.0
+expect 1 "^ddhcpd: unknown option '--bogus' " "$DDHCPD" --bogus
+expect 1 "^ddhcpd: unknown option '--bogus' " "$DDHCPD" --bogus=1
+expect 1 "^ddhcpd: unknown option '--net' " "$DDHCPD" --net 10.0.0.0/24
+expect 1 "^ddhcpd: option '--network' needs a value" "$DDHCPD" --network
+expect 1 "^ddhcpd: option '--no-learning' takes no value" "$DDHCPD" --no-learning=yes
+# Short flags around them keep C's getopt behaviour: clusters, attached values, unknown -> ARGC.
+expect 0 '^ARGC: 3$' "$DDHCPD" --no-learning -X
+expect 1 '^ddhcpd: tentative timeout \(-t\) .*got .1.' "$DDHCPD" -vLt1
+expect 1 '^ddhcpd: tentative timeout \(-t\) .*got .1.' "$DDHCPD" -vLt 1
+expect 0 "^ARGC: 2$" "$DDHCPD" -c
+expect 0 "option requires an argument -- 'c'" "$DDHCPD" -c
+# `--` ends the options: the -t 1 after it is not read (the start then fails on the interface).
+expect 2 "server interface 'server0'" "$DDHCPD" -C "$WORK/c-dd" -- -t 1
+# A value that looks like an option is still the value.
+expect 1 "^ddhcpd: network \(-N\) .*got .--help." "$DDHCPD" --network --help
+pass "ddhcpd long options: both forms, clear errors, short flags unchanged"
+
 expect 0 '^Usage: ddhcpdctl' "$CTL"
 expect 0 '^Usage: ddhcpdctl' "$CTL" -h
 expect 0 '^Usage: ddhcpdctl' "$CTL" -t 5
@@ -93,6 +119,22 @@ grep -qP '^block size/number\t4/1024 $' <<<"${table%%$'\n'*}" || fail "gluon blo
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 unset "DAEMON_PID[gluon]"
 pass "gluon's command line: accepted, option store in C's order, 4/1024 blocks"
+
+# The same settings as long options, mixed with short ones: applied in command-line order (the
+# option store lists -o/--option in the order given).
+ip netns exec "$NS-a" "$DDHCPD" --foreground --spare-leases=2 --block-size-pow 2 --block-timeout=300 \
+    --client-interface client0 --server-interface=server0 --network 10.116.224.0/20 -t 15 \
+    --hook=/bin/true --option 51:4:0.0.1.44 -o 54:4:10.116.254.254 --option=1:4:255.255.128.0 \
+    --control-socket "$WORK/c7" --node-id=0123456789abcdef >>"$WORK/first.log" 2>&1 &
+pid=$!; DAEMON_PID["long"]=$pid
+wait_for 5 "$CTL" -C "$WORK/c7" -d || fail "daemon with long options did not start"
+[ "$("$CTL" -C "$WORK/c7" -d)" = "$want" ] || fail "long options: option store $("$CTL" -C "$WORK/c7" -d)"
+table=$("$CTL" -C "$WORK/c7" -b)
+grep -qP '^block size/number\t4/1024 $' <<<"${table%%$'\n'*}" || fail "long options block table: ${table%%$'\n'*}"
+grep -qP '^node id\t0123456789ABCDEF$' <<<"$table" || fail "--node-id= did not set the node id"
+kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+unset "DAEMON_PID[long]"
+pass "gluon's command line as long options: same option store, blocks and node id"
 
 # The control socket file appears only once it accepts connections: a script that waits for
 # the file and then runs ddhcpdctl at once is answered (5 starts).

@@ -26,6 +26,8 @@ final class SimClient {
     var lastBoundAt: Millis = -1_000_000_000
     /// Set while an INIT-REBOOT after a roam is outstanding.
     var roaming = false
+    /// NAKs received for an address the client held (renewal, rebinding, INIT-REBOOT).
+    var naks = 0
     /// Short readable history for failure reports.
     var history: [String] = []
 
@@ -260,7 +262,9 @@ extension Simulation {
             bind(c, reply, "\(c.state == .rebooting ? "INIT-REBOOT" : "renewal") ACK \(simDotted(a)) on n\(c.lan)")
         case (.requesting, .nak), (.rebooting, .nak), (.renewing, .nak), (.rebinding, .nak):
             c.remember(now, "NAK on n\(c.lan) in \(c.state)")
-            if c.state != .requesting, c.heldAddress(now: now) != nil, c.lastBoundAt >= consistentSince,
+            if c.state != .requesting { c.naks += 1 }
+            if c.state != .requesting, c.heldAddress(now: now) != nil,
+                c.lastBoundAt >= consistentSince || setup.strictLeases,
                 setup.meshLossPermille == 0, setup.lanLossPermille == 0
             {
                 violation("c\(c.index) was NAKed on n\(c.lan) for \(simDotted(c.address!)), a lease the consistent mesh confirmed at \(simTime(c.lastBoundAt)): \(c.history.suffix(6).joined(separator: "; "))", nodes: [c.lan])

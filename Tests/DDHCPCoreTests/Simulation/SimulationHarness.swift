@@ -41,6 +41,12 @@ struct SimulationSetup {
     /// These nodes get one shared random seed (forces identical block choices); the others
     /// get their own.
     var sharedSeedNodes: Set<Int> = []
+    /// Nodes that behave like the C daemon toward the table messages of docs/fast-join.md: they
+    /// never ask, and drop 0x20/0x21 (C's length check knows no such command).
+    var cNodes: Set<Int> = []
+    /// No excuse for disturbances: two clients must never hold one address, and a lossless run
+    /// must never NAK a client whose lease has not ended (restart and join scenarios).
+    var strictLeases = false
     /// Two connected nodes may both own one block for at most this many block timeouts.
     var conflictToleranceBlockTimeouts: Int64 = 3
     /// Extra time a node may stay without blocks after losing them (waiting for needless drops).
@@ -289,9 +295,14 @@ final class Simulation {
     var forwardedAcks = 0
     var leaseNaks = 0
     var acquisitions = 0
+    var handoverMessages = 0
+    /// Blocks offered in a block transfer (0x30 with TRANSFER).
+    var handedBlocks: Set<Int> = []
     var sameBlockInquiries = 0  // INQUIREs for a block another node inquired within T
     var conflictsSeen = 0  // blocks seen OURS at two connected nodes by an audit
     var maxConflictMillis: Millis = 0
+    /// First DHCPACK each node sent (since its last start).
+    var firstAckAt: [Int: Millis] = [:]
     private var lastInquiry: [UInt32: (node: Int, time: Millis)] = [:]
     /// Last node that announced each block (UPDATECLAIM).
     private var lastAnnouncer: [UInt32: Int] = [:]
@@ -320,6 +331,7 @@ final class Simulation {
                 conf.nodeID = NodeID(id)
             }
             conf.renewLeaseLittleEndian = !setup.bigEndianRenewNodes.contains(i)
+            if setup.cNodes.contains(i) { conf.fastJoin = false }
             // Lease time as `-o 51:4:…` on the command line.
             let lt = setup.leaseTime
             conf.options.set(51, [UInt8(lt >> 24), UInt8(truncatingIfNeeded: lt >> 16),
@@ -378,6 +390,7 @@ final class Simulation {
         case let .meshDelivery(to, from, bytes, unicast):
             let n = nodes[to]
             guard let core = n.core, nodes[from].group == n.group else { return }
+            if setup.cNodes.contains(to), bytes.count >= 16, bytes[14] == 0x20 || bytes[14] == 0x21 { return }
             trace.add(now, .meshIn(to: to, from: from, bytes: bytes, unicast: unicast))
             var sink = SimSink(ownedBlocks: { [unowned core] in core.ownedBlockIndices() })
             let peer = nodes[from].peer
@@ -419,6 +432,7 @@ final class Simulation {
         n.upSince = now
         n.ownerlessSince = nil
         n.everOwned = false
+        firstAckAt[i] = nil
         let seed = setup.sharedSeedNodes.contains(i) ? nodeSeedForAll : rng.next()
         let core: any SimulatedCore
         do {
@@ -603,6 +617,13 @@ final class Simulation {
             violation("node \(i) sent \(reply.type) for its own server identifier \(simDotted(a)) (D-27)")
             return
         }
+        if reply.type == .ack && firstAckAt[i] == nil { firstAckAt[i] = now }
+        if setup.configuration.reservations.contains(a) {
+            // D-84: a reserved address goes only to its static client, from any node.
+            if let s = setup.configuration.reservations.staticAddress(for: simHardwareAddress(reply.chaddr)), s == a { return }
+            violation("node \(i) sent \(reply.type) for the reserved address \(simDotted(a))", nodes: [i])
+            return
+        }
         if ownedAtSend.contains(blockIndex(a)!) { return }
         if reply.type == .ack, case let .unicast(_, message?) = context, message.kind == .leaseAck,
             message.xid == reply.xid, message.chaddr == reply.chaddr
@@ -627,8 +648,11 @@ final class Simulation {
             }
         case .leaseNak:
             leaseNaks += 1
-        case .renewLease:
+        case .renewLease, .other(0x20), .other(0x21):
             break
+        case .other(0x30), .other(0x31):
+            handoverMessages += 1  // lease handoff / block handover (D-81, D-86)
+            if bytes[14] == 0x30, bytes.count >= 28, bytes[24] & 1 != 0 { handedBlocks.insert(Int(simRead32(bytes, 16))) }
         default:
             violation("node \(i) sent \(m.summary) by unicast")
         }
@@ -740,7 +764,8 @@ final class Simulation {
     }
 
     private func isDuplicate(_ x: SimClient, _ y: SimClient) -> Bool {
-        min(x.lastBoundAt, y.lastBoundAt) >= consistentSince
+        if setup.strictLeases { return true }
+        return min(x.lastBoundAt, y.lastBoundAt) >= consistentSince
     }
 
     func checkNewLease(_ c: SimClient, _ a: IPv4Address) {

@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func learningPhaseDelaysHousekeeping() {
-        let node = makeNode { $0.learningPhase = true }
+        let node = makeNode { $0.learningPhase = true; $0.fastJoin = false }  // C's learning phase (fast join: FastJoinTests)
         var sink = RecordingSink()
         node.start(now: 0, sink: &sink)
         #expect(sink.effects.isEmpty)

@@ -88,11 +88,10 @@ import Glibc
         // Never more than C's own need (1 block with spare 0) plus the demand cap per INQUIRE.
         #expect(maxInquired == 1 + Node.demandBlocksPerRound)
         let owned = node.blocks(in: .ours).count
-        // Unconfirmed offers cancel the demand once they reach the 32 tracked clients, so the
-        // flood plateaus at about 32/S blocks above C's own need (measured: 9 blocks, the same
-        // after 400 s of flood; C's policy alone: 2).
+        // Once the node has offers, DISCOVERs take over the oldest one (D-100) instead of
+        // adding demand, so the flood plateaus at the first burst's blocks.
         #expect(owned >= 5 && owned <= 2 + ClientDemand.capacity / 4)
-        // The flood ends: offers expire, the surplus is dropped one needless block at a time.
+        // The flood ends: offers expire, the surplus is dropped after one needless timeout (D-101).
         while now < 1_000_000 {
             now += 7000
             node.tick(now: now, sink: &sink)

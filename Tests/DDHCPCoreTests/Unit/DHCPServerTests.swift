@@ -76,7 +76,8 @@ import Testing
         #expect(offered == [0, 2, 3].map { IPv4Address(10, 0, 0, $0) })
         sink.clear()
         node.dhcp(clientPacket(.discover, chaddr: mac(9)), now: 1000, &sink)
-        #expect(sink.dhcp.isEmpty)
+        // All offered: the oldest offer is taken over (D-100), never the server identifier.
+        #expect(sink.dhcp.map { $0.yiaddr } == [IPv4Address(10, 0, 0, 0)])
     }
 
     @Test func discoverReusesTheClientsLease() {

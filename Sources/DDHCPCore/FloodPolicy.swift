@@ -1,0 +1,104 @@
+// Flood policy (docs/decisions.md D-100, D-101; docs/protocol.md#flood-policy): what keeps a node
+// serving real clients while a DISCOVER flood from random MACs (clients that never REQUEST)
+// hits it, and what brings its block count back afterwards.
+//
+//  D-100 Unconfirmed offers do not hold addresses against new clients. A DISCOVER that finds no
+//        FREE lease takes over the oldest offer of our oldest block that has one (never a
+//        LEASED lease), and a SELECTING REQUEST (our server identifier) for an address that is
+//        only OFFERED to another client is acknowledged: a client that completes DORA is served
+//        even when the flood took its offer over in the meantime. Offers count as spare leases
+//        when housekeeping computes `need`, so a flood no longer claims a block per claim cycle
+//        (C's rule: every offer used up a FREE lease). The work per DISCOVER stays one pass
+//        over our lease tables; nothing is kept per flooding MAC.
+//  D-101 After a flood or a burst, every whole surplus block is released after one needless
+//        timeout, not one block per needless timeout: the `surplus` youngest empty OURS blocks
+//        are marked together (at most `marksPerHousekeeping` new marks per housekeeping, so one
+//        housekeeping stays O(marks × N)), and each is dropped once marked for `-n` s.
+
+extension Node {
+    /// New needless marks per housekeeping (D-101).
+    static let marksPerHousekeeping = 32
+
+    /// The oldest offer (earliest end) of the oldest OURS block (earliest `firstClaimed`) that
+    /// has an OFFERED lease; nil if there is none. The oldest block, as for FREE addresses
+    /// (docs/protocol.md#choosing-an-address): real clients then gather in the old blocks and
+    /// the young ones empty once a flood's offers expire (D-101).
+    func oldestOffer() -> (block: Int, lease: Int)? {
+        var best = -1
+        var bestLease = -1
+        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
+            if best >= 0 && table.blocks[b].firstClaimed >= table.blocks[best].firstClaimed { continue }
+            let base = table.slabIndex(b, 0)
+            var pick = -1
+            for i in 0..<table.blockSize where table.leases[base + i].state == .offered {
+                if pick < 0 || table.leases[base + i].end < table.leases[base + pick].end { pick = i }
+            }
+            if pick >= 0 {
+                best = b
+                bestLease = pick
+            }
+        }
+        return best >= 0 ? (best, bestLease) : nil
+    }
+
+    /// D-100: a DISCOVER from `chaddr` found no FREE lease; take over the oldest offer. Returns
+    /// the lease, or nil if every address of our blocks is LEASED (or declined).
+    func recycleOffer<S: ActionSink>(for chaddr: HardwareAddress, now: Millis, sink: inout S) -> (block: Int, lease: Int)? {
+        guard let (b, i) = oldestOffer() else { return nil }
+        let s = table.slabIndex(b, i)
+        log(.debug, &sink) {
+            $0.append("Offer of ")
+            $0.append(table.address(block: b, lease: i))
+            $0.append(" to ")
+            $0.append(mac: table.leases[s].chaddr)
+            $0.append(" recycled")
+        }
+        table.leases[s] = Lease()
+        return (b, i)
+    }
+
+    /// D-101: needless handling with `surplus` (≥ 1) whole blocks more than the target needs.
+    /// Dropping any `surplus` empty blocks keeps the spare target: each held at most S spare
+    /// leases.
+    func dropNeedlessBlocks<S: ActionSink>(surplus: Int, now: Millis, sink: inout S) {
+        // Marked blocks that are no longer empty lose their mark (an OFFER clears it too).
+        var marked = 0
+        for i in 0..<table.count where table.blocks[i].needlessMarked {
+            if table.blocks[i].state == .ours && table.allFree(i) {
+                marked += 1
+            } else {
+                table.blocks[i].needlessMarked = false
+            }
+        }
+        // Mark the youngest unmarked empty blocks until `surplus` are marked.
+        var newMarks = 0
+        while marked < surplus && newMarks < Node.marksPerHousekeeping {
+            var youngest = -1
+            for i in 0..<table.count
+            where table.blocks[i].state == .ours && !table.blocks[i].needlessMarked && table.allFree(i) {
+                if youngest < 0 || table.blocks[i].firstClaimed > table.blocks[youngest].firstClaimed { youngest = i }
+            }
+            guard youngest >= 0 else { break }
+            table.blocks[youngest].needlessMarked = true
+            table.blocks[youngest].needlessSince = now
+            needlessMarksExist = true
+            marked += 1
+            newMarks += 1
+        }
+        // Drop those marked for -n seconds, at most `surplus`.
+        var dropped = 0
+        for i in 0..<table.count where dropped < surplus && table.blocks[i].needlessMarked {
+            guard table.blocks[i].needlessSince <= now - needlessTimeoutMs else { continue }
+            log(.info, &sink) { $0.append("Dropping needless block "); $0.append(i) }
+            makeFree(i)  // nothing is sent; peers let it expire
+            dropped += 1
+        }
+        if dropped > 0 {
+            needlessMarksExist = false
+            for i in 0..<table.count where table.blocks[i].needlessMarked {
+                needlessMarksExist = true
+                break
+            }
+        }
+    }
+}

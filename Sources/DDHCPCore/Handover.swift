@@ -1,0 +1,378 @@
+// Lease handoff and block handover between our nodes (docs/protocol.md#handover, docs/decisions.md
+// D-81, D-85, D-86). Two messages, never understood by C (C drops unknown commands):
+//
+//   0x30 HANDOFF  header (count = n entries, n ≤ 48), block u32, sequence u32, flags u8,
+//                 3 bytes 0, then n entries of 24 bytes: address u32 (network order),
+//                 remaining lease seconds u32, chaddr 16 bytes.            Length 28 + 24·n.
+//        flags:   1 TRANSFER  the block itself moves to the receiver (with the leases listed)
+//                 2 REQUEST   multicast, block 0, n = 0: "I own no block and need one"
+//                 4 LAST      the last page of the block's leases
+//   0x31 ACK      header (count 0), block u32, sequence u32, status u8, accepted u8, 2 bytes 0.
+//                 Length 28. status: 0 accepted, 1 not the owner, 2 declined.
+//
+// Both are unicast to port 1235 (REQUEST multicast to 1234). A HANDOFF is resent every second
+// until its ACK arrives, at most `HandoffTable.attempts` times; pages are sent one at a time.
+//
+// Block transfer (D-86), sender O, receiver N; invariant: at no moment do two nodes lease
+// from the block.
+//   1. O: the block goes OURS → BLOCKED. From now on O offers, acknowledges and answers
+//      RENEWLEASE for none of its addresses, and stops announcing it. O sends HANDOFF+TRANSFER.
+//   2. N: accepts only if it is not in its learning phase and can attach a lease table;
+//      the block becomes OURS at N with the listed leases, N announces it at once
+//      (UPDATECLAIM with its count) and ACKs. Only now does N lease from it.
+//   3. O: on ACK accepted, or on N's UPDATECLAIM for the block, BLOCKED → CLAIMED by N.
+//      On ACK declined or not-owner: BLOCKED → OURS again (N never leased from it).
+//      With no answer after every attempt: CLAIMED by N (O never leases from it again; if N
+//      never took it, peers let it expire). O never returns to leasing without a refusal,
+//      so a lost ACK cannot make two owners.
+
+enum HandoverWire {
+    static let handoff: UInt8 = 0x30
+    static let ack: UInt8 = 0x31
+    static let fixedSize = 28
+    static let entrySize = 24
+    static let maximumEntries = 48
+    static let ackSize = 28
+
+    static let transfer: UInt8 = 1
+    static let request: UInt8 = 2
+    static let last: UInt8 = 4
+
+    static let accepted: UInt8 = 0
+    static let notOwner: UInt8 = 1
+    static let declined: UInt8 = 2
+
+    /// The header of one of our messages of our pool; nil otherwise. Lengths are checked here.
+    static func check(_ d: UnsafeRawBufferPointer, pool: MeshPool) -> UInt8? {
+        guard d.count >= MeshWire.headerSize, d[14] == handoff || d[14] == ack else { return nil }
+        guard Bytes.u32(d, 8) == pool.prefix.value, d[12] == pool.prefixLength, d[13] == pool.blockSize else { return nil }
+        let n = Int(d[15])
+        if d[14] == handoff {
+            guard n <= maximumEntries, d.count == fixedSize + entrySize * n else { return nil }
+        } else {
+            guard n == 0, d.count == ackSize else { return nil }
+        }
+        return d[14]
+    }
+}
+
+struct HandoffSlot {
+    var inUse = false
+    var transfer = false
+    var block = 0
+    var peer = PeerAddress.zero
+    var peerID = NodeID.zero
+    var sequence: UInt32 = 0
+    /// First lease index of the page in flight, and the index after its last entry.
+    var cursor = 0
+    var pageEnd = 0
+    var attempts = 0
+    var nextSend: Millis = .max
+}
+
+/// Fixed table of handoffs in flight (allocated once with the node).
+struct HandoffTable {
+    static let capacity = 8
+    static let attempts = 6
+    static let retryMs: Millis = 1000
+
+    var slots = [HandoffSlot](repeating: HandoffSlot(), count: HandoffTable.capacity)
+    var nextSequence: UInt32 = 1
+    /// Earliest time of the next block REQUEST (one per INQUIRE round).
+    var nextRequest: Millis = .min
+
+    var nextSend: Millis {
+        var t = Millis.max
+        for s in slots where s.inUse && s.nextSend < t { t = s.nextSend }
+        return t
+    }
+
+    func find(block: Int) -> Int? {
+        for i in 0..<slots.count where slots[i].inUse && slots[i].block == block { return i }
+        return nil
+    }
+
+    func transferring(to peer: PeerAddress) -> Bool {
+        for s in slots where s.inUse && s.transfer && s.peer == peer { return true }
+        return false
+    }
+
+    mutating func freeSlot() -> Int? {
+        for i in 0..<slots.count where !slots[i].inUse { return i }
+        return nil
+    }
+}
+
+extension Node {
+    // MARK: Sending
+
+    /// Starts handing block `b`'s leases (and with `transfer` the block) to `peer`.
+    func startHandoff<S: ActionSink>(_ b: Int, to peer: PeerAddress, id: NodeID, transfer: Bool, now: Millis, sink: inout S) {
+        if let old = handoffs.find(block: b) { handoffs.slots[old].inUse = false }
+        guard let k = handoffs.freeSlot() else {
+            log(.warning, &sink) { $0.append("No handoff slot left for block "); $0.append(b) }
+            return
+        }
+        handoffs.slots[k] = HandoffSlot(inUse: true, transfer: transfer, block: b, peer: peer, peerID: id,
+                                        sequence: 0, cursor: 0, pageEnd: 0, attempts: 0, nextSend: now)
+        if transfer { table.blocks[b].state = .blocked }
+        log(.info, &sink) {
+            $0.append(transfer ? "Handing block " : "Handing leases of block ")
+            $0.append(b)
+            $0.append(" to node 0x")
+            $0.append(hex: id.value, digits: 16)
+        }
+        sendHandoffPage(k, now: now, sink: &sink)
+    }
+
+    /// Sends (or resends) the page of slot `k`; a new page gets a new sequence number.
+    func sendHandoffPage<S: ActionSink>(_ k: Int, now: Millis, sink: inout S) {
+        var slot = handoffs.slots[k]
+        if slot.attempts == 0 {
+            slot.sequence = handoffs.nextSequence
+            handoffs.nextSequence &+= 1
+        }
+        let b = slot.block
+        var n = 0
+        var i = slot.cursor
+        if table.hasTable(b) {
+            let base = table.slabIndex(b, 0)
+            while i < table.blockSize && n < HandoverWire.maximumEntries {
+                let l = table.leases[base + i]
+                if l.state == .leased && l.end > now {
+                    let o = HandoverWire.fixedSize + n * HandoverWire.entrySize
+                    Bytes.put32(meshOut, o, table.address(block: b, lease: i).value)
+                    Bytes.put32(meshOut, o + 4, UInt32(truncatingIfNeeded: (l.end - now + 999) / 1000))
+                    Bytes.putHardware(meshOut, o + 8, l.chaddr)
+                    n += 1
+                }
+                i += 1
+            }
+        } else {
+            i = table.blockSize
+        }
+        slot.pageEnd = i
+        var flags: UInt8 = slot.transfer ? HandoverWire.transfer : 0
+        if i >= table.blockSize { flags |= HandoverWire.last }
+        let length = writeHandoverHeader(command: HandoverWire.handoff, count: n, block: b, sequence: slot.sequence, byte: flags)
+        let ok = sink.sendUnicast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]), to: slot.peer)
+        statistics.sent(.directSendPkg, .directSendByte, length: length, ok: ok)
+        slot.attempts += 1
+        slot.nextSend = now + HandoffTable.retryMs
+        handoffs.slots[k] = slot
+    }
+
+    func writeHandoverHeader(command: UInt8, count: Int, block: Int, sequence: UInt32, byte: UInt8, second: UInt8 = 0) -> Int {
+        Bytes.put64(meshOut, 0, configuration.nodeID.value)
+        Bytes.put32(meshOut, 8, pool.prefix.value)
+        meshOut[12] = pool.prefixLength
+        meshOut[13] = pool.blockSize
+        meshOut[14] = command
+        meshOut[15] = UInt8(truncatingIfNeeded: count)
+        Bytes.put32(meshOut, 16, UInt32(truncatingIfNeeded: block))
+        Bytes.put32(meshOut, 20, sequence)
+        meshOut[24] = byte
+        meshOut[25] = second
+        meshOut[26] = 0
+        meshOut[27] = 0
+        return HandoverWire.fixedSize + count * HandoverWire.entrySize
+    }
+
+    /// Timer: resend pages whose ACK is overdue; give up after the last attempt.
+    func serviceHandoffs<S: ActionSink>(now: Millis, sink: inout S) {
+        for k in 0..<handoffs.slots.count where handoffs.slots[k].inUse && handoffs.slots[k].nextSend <= now {
+            let slot = handoffs.slots[k]
+            if slot.transfer && table.blocks[slot.block].state != .blocked {
+                handoffs.slots[k].inUse = false  // settled otherwise (the receiver's UPDATECLAIM)
+                continue
+            }
+            if slot.attempts < HandoffTable.attempts {
+                sendHandoffPage(k, now: now, sink: &sink)
+                continue
+            }
+            handoffs.slots[k].inUse = false
+            log(.warning, &sink) { $0.append("Handoff of block "); $0.append(slot.block); $0.append(" unanswered") }
+            if slot.transfer { giveUpBlock(slot, now: now) }
+        }
+    }
+
+    /// BLOCKED → CLAIMED by the receiver: we never lease from the block again (step 3).
+    func giveUpBlock(_ slot: HandoffSlot, now: Millis) {
+        let b = slot.block
+        table.blocks[b].state = .claimed
+        table.blocks[b].owner = slot.peerID
+        table.blocks[b].ownerAddress = slot.peer
+        table.blocks[b].timeout = now + blockTimeoutMs
+        table.blocks[b].announcePending = false
+        table.blocks[b].needlessMarked = false
+    }
+
+    // MARK: Receiving
+
+    /// A multicast 0x30 REQUEST (D-85). True if the datagram was one of ours (consumed).
+    func receiveHandoverMulticast<S: ActionSink>(
+        _ d: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S
+    ) -> Bool {
+        guard !configuration.cWire, HandoverWire.check(d, pool: pool) == HandoverWire.handoff else { return false }
+        guard d[24] & HandoverWire.request != 0, !learning else { return true }
+        offerSpareBlock(to: peer, id: NodeID(Bytes.u64(d, 0)), now: now, sink: &sink)
+        return true
+    }
+
+    /// A unicast 0x30 / 0x31. True if the datagram was one of ours (consumed).
+    func receiveHandover<S: ActionSink>(_ d: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S) -> Bool {
+        guard !configuration.cWire, let command = HandoverWire.check(d, pool: pool) else { return false }
+        let index = Bytes.u32(d, 16)
+        let sequence = Bytes.u32(d, 20)
+        guard index < UInt32(table.count) else { return true }
+        let b = Int(index)
+        if command == HandoverWire.ack {
+            handoffAnswered(b, sequence: sequence, status: d[24], from: peer, now: now, sink: &sink)
+            return true
+        }
+        let flags = d[24]
+        guard flags & HandoverWire.request == 0 else { return true }
+        let count = Int(d[15])
+        var status = HandoverWire.notOwner
+        if flags & HandoverWire.transfer != 0 {
+            status = acceptTransfer(b, entries: count, from: peer, id: NodeID(Bytes.u64(d, 0)), now: now, sink: &sink)
+        } else if table.blocks[b].state == .ours && table.hasTable(b) {
+            status = HandoverWire.accepted
+        }
+        var taken = 0
+        if status == HandoverWire.accepted { taken = installHandedLeases(d, block: b, count: count, now: now) }
+        let length = writeHandoverHeader(command: HandoverWire.ack, count: 0, block: b, sequence: sequence,
+                                         byte: status, second: UInt8(truncatingIfNeeded: taken))
+        let ok = sink.sendUnicast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]), to: peer)
+        statistics.sent(.directSendPkg, .directSendByte, length: length, ok: ok)
+        if flags & HandoverWire.transfer != 0 && status == HandoverWire.accepted {
+            updateClaims(now: now, sink: &sink)  // step 2: announce the new owner at once
+        }
+        return true
+    }
+
+    /// Enters the listed leases into our OURS block `b`. A FREE address becomes LEASED for the
+    /// listed client; the same client's lease is extended; an address one of our clients holds
+    /// stays ours (that client has the block's active majority, D-81). Returns entries taken.
+    func installHandedLeases(_ d: UnsafeRawBufferPointer, block b: Int, count: Int, now: Millis) -> Int {
+        guard table.hasTable(b) else { return 0 }
+        let longest = Millis(optionStore.leaseTime) * 1000 + Node.leaseSlackMs
+        var taken = 0
+        for e in 0..<count {
+            let o = HandoverWire.fixedSize + e * HandoverWire.entrySize
+            let address = IPv4Address(Bytes.u32(d, o))
+            guard let (lb, i) = table.location(of: address), lb == b, isAssignable(address) else { continue }
+            let end = now + min(Millis(Bytes.u32(d, o + 4)) * 1000, longest)
+            let chaddr = Bytes.hardware(d, o + 8)
+            let s = table.slabIndex(b, i)
+            let l = table.leases[s]
+            if l.state == .free || (l.state == .offered && l.chaddr == chaddr) {
+                table.leases[s] = Lease(state: .leased, xid: 0, chaddr: chaddr, end: end)
+                taken += 1
+            } else if l.state == .leased && l.chaddr == chaddr {
+                table.leases[s].end = max(l.end, end)
+                taken += 1
+            }
+        }
+        return taken
+    }
+
+    /// Receiver side of a block transfer (step 2).
+    func acceptTransfer<S: ActionSink>(_ b: Int, entries: Int, from peer: PeerAddress, id: NodeID, now: Millis, sink: inout S) -> UInt8 {
+        if table.blocks[b].state == .ours { return HandoverWire.accepted }  // a resent offer
+        if learning || table.blocks[b].state == .blocked || table.blocks[b].reserved { return HandoverWire.declined }
+        if entries == 0 {
+            // A spare block for a joining node: only while we still need one.
+            let (spare, offered) = countSpareLeases()  // offers count as spare (D-100)
+            guard spare + offered < spareTarget + demandLeases(now: now) else { return HandoverWire.declined }
+        }
+        guard table.attachTable(b) else { return HandoverWire.declined }
+        if table.blocks[b].state != .claimed || table.blocks[b].owner != id {
+            // A table left from forwarding through another owner is stale: start empty.
+            table.releaseTable(b)
+            guard table.attachTable(b) else { return HandoverWire.declined }
+        }
+        if let k = claiming.firstIndex(of: UInt32(b)) { claiming.remove(at: k) }
+        table.blocks[b].claimCounter = 3
+        own(b, now: now, sink: &sink)
+        log(.info, &sink) { $0.append("Block "); $0.append(b); $0.append(" handed over by node 0x"); $0.append(hex: id.value, digits: 16) }
+        return HandoverWire.accepted
+    }
+
+    /// Sender side: the receiver answered page `sequence` of block `b`.
+    func handoffAnswered<S: ActionSink>(_ b: Int, sequence: UInt32, status: UInt8, from peer: PeerAddress, now: Millis, sink: inout S) {
+        guard let k = handoffs.find(block: b), handoffs.slots[k].sequence == sequence, handoffs.slots[k].peer == peer else { return }
+        let slot = handoffs.slots[k]
+        if status != HandoverWire.accepted {
+            handoffs.slots[k].inUse = false
+            if slot.transfer && table.blocks[b].state == .blocked {
+                table.blocks[b].state = .ours  // refused: the receiver never leased from it
+                log(.info, &sink) { $0.append("Block "); $0.append(b); $0.append(" handover declined") }
+            }
+            return
+        }
+        if slot.pageEnd < table.blockSize && !slot.transfer {
+            handoffs.slots[k].cursor = slot.pageEnd
+            handoffs.slots[k].attempts = 0
+            sendHandoffPage(k, now: now, sink: &sink)
+            return
+        }
+        handoffs.slots[k].inUse = false
+        if slot.transfer && table.blocks[b].state == .blocked { giveUpBlock(slot, now: now) }
+    }
+
+    // MARK: Triggers
+
+    /// D-86: the block's only lease was just renewed for a client that now lives at `peer` (a
+    /// node of ours): the block moves there.
+    func considerRoamHandover<S: ActionSink>(_ b: Int, from peer: PeerAddress, now: Millis, sink: inout S) {
+        guard !configuration.cWire, !learning, table.blocks[b].state == .ours, handoffs.find(block: b) == nil else { return }
+        let counts = table.leaseCounts(b)
+        guard counts.leased + counts.offered == 1, peerSpeaksCounts(peer) else { return }
+        var id = NodeID.zero
+        for i in 0..<table.count where table.blocks[i].state == .claimed && table.blocks[i].ownerAddress == peer {
+            id = table.blocks[i].owner
+            break
+        }
+        startHandoff(b, to: peer, id: id, transfer: true, now: now, sink: &sink)
+    }
+
+    /// Some block is owned by a node that sends counts (one of ours).
+    var countingPeerKnown: Bool {
+        if join.haveSource { return true }  // a table answer comes only from our nodes (D-70)
+        for i in 0..<table.count where table.blocks[i].state == .claimed && table.blocks[i].advertised != 0 { return true }
+        return false
+    }
+
+    /// D-85: we own no block yet and need one, and one of our nodes is in the mesh: ask our
+    /// peers once per INQUIRE round (a mesh of C nodes never sees the message).
+    func requestBlock<S: ActionSink>(now: Millis, sink: inout S) {
+        guard !configuration.cWire, now >= handoffs.nextRequest, !ownsAnyBlock, countingPeerKnown else { return }
+        handoffs.nextRequest = now + max(housekeepingSpacingMs, 1000)
+        let length = writeHandoverHeader(command: HandoverWire.handoff, count: 0, block: 0, sequence: 0, byte: HandoverWire.request)
+        let ok = sink.sendMulticast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]))
+        statistics.sent(.mcastSendPkg, .mcastSendByte, length: length, ok: ok)
+    }
+
+    /// D-85: answer a REQUEST with a block we can spare: OURS, every address FREE, and our
+    /// spare leases stay at the target without it.
+    func offerSpareBlock<S: ActionSink>(to peer: PeerAddress, id: NodeID, now: Millis, sink: inout S) {
+        guard !handoffs.transferring(to: peer) else { return }
+        let (spare, _) = countSpareLeases()
+        var pick = -1
+        for i in 0..<table.count where table.blocks[i].state == .ours && table.allFree(i) && handoffs.find(block: i) == nil {
+            if pick < 0 || table.blocks[i].firstClaimed > table.blocks[pick].firstClaimed { pick = i }
+        }
+        guard pick >= 0, spare - table.blockSize >= spareTarget else { return }
+        startHandoff(pick, to: peer, id: id, transfer: true, now: now, sink: &sink)
+    }
+}
+
+extension Node {
+    /// True if lease `i` of our block `b` is LEASED to `chaddr` (it came with a handover).
+    func handedLease(_ b: Int, _ i: Int, _ chaddr: HardwareAddress) -> Bool {
+        guard table.hasTable(b) else { return false }
+        let l = table.leases[table.slabIndex(b, i)]
+        return l.state == .leased && l.chaddr == chaddr
+    }
+}

@@ -1,0 +1,147 @@
+// Reserved addresses and static leases, configured mesh-wide (docs/protocol.md#reservations,
+// docs/decisions.md D-83, D-84).
+//
+// A reserved range is never offered or acknowledged by any of our nodes; a block whose every
+// address is reserved is never claimed (gateways, servers, the next-node address). A static
+// lease binds a client hardware address (the first 6 bytes of chaddr, an Ethernet MAC) to an
+// address inside a reserved range; whichever node the client is at answers it at once, with no
+// block and no forwarding: since every node has the same list and no node leases reserved
+// addresses dynamically, no two clients can get the address. C nodes know nothing of this: a
+// C node in the mesh may claim a reserved block (reservations are a property of our nodes).
+// Fixed lists, built while the configuration is read.
+
+public struct AddressRange: Equatable, Sendable {
+    public var first: IPv4Address
+    public var last: IPv4Address
+
+    public init(first: IPv4Address, last: IPv4Address) {
+        self.first = first
+        self.last = last
+    }
+
+    @inline(__always) public func contains(_ a: IPv4Address) -> Bool { a.value >= first.value && a.value <= last.value }
+}
+
+public struct StaticLease: Equatable, Sendable {
+    /// The MAC, packed as HardwareAddress.high (bytes 0…5 of chaddr, bytes 6 and 7 zero).
+    public var mac: UInt64
+    public var address: IPv4Address
+
+    public init(mac: UInt64, address: IPv4Address) {
+        self.mac = mac
+        self.address = address
+    }
+}
+
+public struct Reservations: Equatable, Sendable {
+    public static let maximumRanges = 64
+    public static let maximumStaticLeases = 256
+
+    public var ranges: [AddressRange] = []
+    public var staticLeases: [StaticLease] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { ranges.isEmpty && staticLeases.isEmpty }
+
+    public func contains(_ a: IPv4Address) -> Bool {
+        for r in ranges where r.contains(a) { return true }
+        return false
+    }
+
+    /// The static address of a client, nil if it has none.
+    public func staticAddress(for chaddr: HardwareAddress) -> IPv4Address? {
+        guard !staticLeases.isEmpty, chaddr.low == 0, chaddr.high & 0xFFFF == 0 else { return nil }
+        let mac = chaddr.high
+        for s in staticLeases where s.mac == mac { return s.address }
+        return nil
+    }
+
+    /// Adds `--reserve` text: A.B.C.D, A.B.C.D-E.F.G.H or A.B.C.D/L.
+    public mutating func addRange(_ s: UnsafeRawBufferPointer) throws(ConfigError) {
+        guard ranges.count < Reservations.maximumRanges else { throw .tooManyReservations }
+        let end = ArgumentText.textLength(s)
+        var sep = 0
+        while sep < end && s[sep] != UInt8(ascii: "-") && s[sep] != UInt8(ascii: "/") { sep += 1 }
+        guard let first = ArgumentText.parseIPv4(UnsafeRawBufferPointer(rebasing: s[0..<sep])) else { throw .malformedReservation }
+        var last = first
+        if sep < end && s[sep] == UInt8(ascii: "-") {
+            guard let l = ArgumentText.parseIPv4(UnsafeRawBufferPointer(rebasing: s[(sep + 1)..<end])), l.value >= first.value else {
+                throw .malformedReservation
+            }
+            last = l
+        } else if sep < end {
+            guard end - sep >= 2, end - sep <= 3 else { throw .malformedReservation }
+            var length: UInt32 = 0
+            for i in (sep + 1)..<end {
+                guard s[i] >= UInt8(ascii: "0"), s[i] <= UInt8(ascii: "9") else { throw .malformedReservation }
+                length = length * 10 + UInt32(s[i] - UInt8(ascii: "0"))
+            }
+            guard length <= 32 else { throw .malformedReservation }
+            let hostMask: UInt32 = length == 0 ? 0xFFFF_FFFF : (length == 32 ? 0 : (UInt32(1) << (32 - length)) - 1)
+            guard first.value & hostMask == 0 else { throw .malformedReservation }
+            last = IPv4Address(first.value | hostMask)
+        }
+        ranges.append(AddressRange(first: first, last: last))
+    }
+
+    /// Adds `--static-lease` text: MAC,A.B.C.D with MAC as six hex pairs separated by ':' or '-'.
+    public mutating func addStaticLease(_ s: UnsafeRawBufferPointer) throws(ConfigError) {
+        guard staticLeases.count < Reservations.maximumStaticLeases else { throw .tooManyReservations }
+        let end = ArgumentText.textLength(s)
+        guard end >= 19, s[17] == UInt8(ascii: ",") || s[17] == UInt8(ascii: "=") else { throw .malformedStaticLease }
+        var mac: UInt64 = 0
+        for k in 0..<6 {
+            let o = 3 * k
+            guard let h = ArgumentText.hexValue(s[o]), let l = ArgumentText.hexValue(s[o + 1]) else { throw .malformedStaticLease }
+            if k < 5 { guard s[o + 2] == UInt8(ascii: ":") || s[o + 2] == UInt8(ascii: "-") else { throw .malformedStaticLease } }
+            mac = mac << 8 | UInt64(h << 4 | l)
+        }
+        guard let address = ArgumentText.parseIPv4(UnsafeRawBufferPointer(rebasing: s[18..<end])) else { throw .malformedStaticLease }
+        mac <<= 16
+        for x in staticLeases where x.mac == mac || x.address == address { throw .duplicateStaticLease }
+        staticLeases.append(StaticLease(mac: mac, address: address))
+    }
+
+    /// Every static address must lie in a reserved range.
+    public func validate() throws(ConfigError) {
+        for s in staticLeases where !contains(s.address) { throw .staticLeaseNotReserved }
+    }
+
+    /// Marks the blocks that contain reserved addresses (at start, once).
+    func markBlocks(_ blocks: inout [Block], prefix: IPv4Address, blockSize: Int) {
+        guard !ranges.isEmpty else { return }
+        for b in 0..<blocks.count {
+            let first = prefix.value &+ UInt32(b * blockSize)
+            var reserved = 0
+            for i in 0..<blockSize where contains(IPv4Address(first &+ UInt32(i))) { reserved += 1 }
+            blocks[b].partlyReserved = reserved > 0
+            blocks[b].reserved = reserved == blockSize
+        }
+    }
+}
+
+extension Node {
+    /// DISCOVER from a client with a static lease: OFFER its address (D-84). True if handled.
+    func offerStaticLease<S: ActionSink>(_ packet: DHCPPacket, sink: inout S) -> Bool {
+        guard let address = configuration.reservations.staticAddress(for: packet.chaddr) else { return false }
+        sendReply(.offer, client: packet.clientFields, yourAddress: address, parameters: packet.parameterList, sink: &sink)
+        statistics.add(.dhcpSendOffer)
+        return true
+    }
+
+    /// REQUEST from a client with a static lease, or for a static address: ACK its own
+    /// address, NAK any other (D-84). True if handled.
+    func acknowledgeStaticLease<S: ActionSink>(_ packet: DHCPPacket, address: IPv4Address, sink: inout S) -> Bool {
+        guard let mine = configuration.reservations.staticAddress(for: packet.chaddr) else { return false }
+        let client = packet.clientFields
+        guard mine == address else {
+            sendNak(client, sink: &sink)
+            return true
+        }
+        let ok = sendReply(.ack, client: client, yourAddress: address, parameters: packet.parameterList, sink: &sink)
+        statistics.add(.dhcpSendAck)
+        if ok { sink.runHook(.lease, address: address, clientHardware: client.chaddr) }
+        return true
+    }
+}
