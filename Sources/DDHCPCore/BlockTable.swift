@@ -17,14 +17,17 @@ public enum LeaseState: UInt8, Sendable {
     case free = 0, offered = 1, leased = 2, declined = 3
 }
 
+/// 56 bytes a block (docs/decisions.md D-111): the one-byte fields and the flag bits come first,
+/// packed into the 8 bytes in front of the 8-byte fields (a 1024-block table is 56 KB).
 struct Block: Equatable {
     var state = BlockState.free
     /// INQUIREs sent for it (0–3), printed as "claim". Stays 3 once owned (D-33).
     var claimCounter: UInt8 = 0
-    var needlessMarked = false
-    /// Announce in the next "update claims" regardless of the refresh threshold (D-05, and
-    /// the immediate answer to an INQUIRE or a smaller id's claim).
-    var announcePending = false
+    /// The UPDATECLAIM spare byte last sent for an OURS block, or last received for a CLAIMED
+    /// one: 0 = no count (a C node, D-80), else 1 + active leases (MergePolicy.swift).
+    var advertised: UInt8 = 0
+    /// needlessMarked, announcePending, reserved, partlyReserved (bits 0–3).
+    private var flags: UInt8 = 0
     /// Lease-table slot, -1 = none.
     var leaseSlot: Int32 = -1
     var owner = NodeID.zero
@@ -33,13 +36,31 @@ struct Block: Equatable {
     var timeout: Millis = 0
     var firstClaimed: Millis = 0
     var needlessSince: Millis = 0
-    /// The UPDATECLAIM spare byte last sent for an OURS block, or last received for a CLAIMED
-    /// one: 0 = no count (a C node, D-80), else 1 + active leases (MergePolicy.swift).
-    var advertised: UInt8 = 0
+
+    var needlessMarked: Bool {
+        get { flags & 1 != 0 }
+        set { set(1, newValue) }
+    }
+    /// Announce in the next "update claims" regardless of the refresh threshold (D-05, and
+    /// the immediate answer to an INQUIRE or a smaller id's claim).
+    var announcePending: Bool {
+        get { flags & 2 != 0 }
+        set { set(2, newValue) }
+    }
     /// Every address of the block is reserved (D-83): we never claim it.
-    var reserved = false
+    var reserved: Bool {
+        get { flags & 4 != 0 }
+        set { set(4, newValue) }
+    }
     /// Some address of the block is reserved.
-    var partlyReserved = false
+    var partlyReserved: Bool {
+        get { flags & 8 != 0 }
+        set { set(8, newValue) }
+    }
+
+    private mutating func set(_ bit: UInt8, _ on: Bool) {
+        flags = on ? flags | bit : flags & ~bit
+    }
 }
 
 struct Lease: Equatable {
