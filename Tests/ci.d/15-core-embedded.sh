@@ -41,9 +41,12 @@ public func embeddedProbe(_ data: UnsafeRawPointer, _ count: Int, _ now: Int64) 
     return sink.bytes + reply.count
 }
 SWIFT
+# The Embedded flags and the core's sources (one definition).
+# shellcheck source=toolchain/embedded-swift.sh
+source toolchain/embedded-swift.sh
 for limit in 4 0; do
-    swiftc -enable-experimental-feature Embedded -wmo -parse-as-library -module-name DDHCPCore -Osize \
-        -D DDHCPD_LOG_LIMIT_$limit -c Sources/DDHCPCore/*.swift "$out/EmbeddedProbe.swift" -o "$out/core-$limit.o"
+    swiftc "${EMBEDDED_SWIFT_FLAGS[@]}" -parse-as-library -module-name DDHCPCore \
+        -D DDHCPD_LOG_LIMIT_$limit -c "${DDHCPD_CORE_SOURCES[@]}" "$out/EmbeddedProbe.swift" -o "$out/core-$limit.o"
     echo "embedded core object (log limit $limit): $(stat -c %s "$out/core-$limit.o") bytes"
     # Unicode data tables and normalisation/grapheme helpers of the stdlib.
     if nm -u "$out/core-$limit.o" | grep -E 'swift_stdlib_|[Uu]nicode|NormData|Grapheme'; then
