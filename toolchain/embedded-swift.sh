@@ -2,7 +2,7 @@
 # shellcheck disable=SC2034  # the variables are for the scripts that source this file
 # The one definition of the Embedded Swift build settings, sourced by every script that compiles
 # the daemon outside SwiftPM's host build: toolchain/build.sh (native route),
-# toolchain/portable/build.sh (portable route), Tests/ci.d/15-core-embedded.sh and
+# toolchain/portable/build.sh (portable route), Tests/targets/core-embedded.sh and
 # Tests/integration/build-embedded.sh.
 #
 #   EMBEDDED_SWIFT_FLAGS        swiftc flags of every Embedded build: the mode, whole-module,
