@@ -49,12 +49,15 @@ final class Daemon {
     let peer: UnsafeMutablePointer<UInt8>
     var reply = TextBuffer(capacity: 4096)
     var running = true
+    var leaseFile: LeaseFile?
 
     init(options: DaemonOptions, node: Node) {
         self.options = options
         self.node = node
         actions = ShellActions(node: node)
         actions.hook = options.hook
+        actions.hotplugCall = options.hotplugCall
+        leaseFile = options.leaseFile.map { LeaseFile(path: $0) }
         connections = Array(repeating: ControlConnection(), count: Daemon.maxConnections)
         requests = UnsafeMutablePointer<UInt8>.allocate(capacity: Daemon.maxConnections * Mesh.datagramCapacity)
         buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: Mesh.datagramCapacity)
@@ -157,6 +160,7 @@ final class Daemon {
                 for i in 0..<Int(count) { handle(token: ready[i], now: now) }
             }
             expireConnections(now: ddhcp_monotonic_ms())
+            leaseFile?.writeIfDue(node, now: ddhcp_monotonic_ms(), actions: &actions)
         }
     }
 
@@ -164,6 +168,7 @@ final class Daemon {
     private func waitTime(now: Millis) -> Int32 {
         var until = node.nextWakeup
         for c in connections where c.fd >= 0 && c.deadline < until { until = c.deadline }
+        if let at = leaseFile?.due(node), at < until { until = at }
         let wait = until - now
         return wait <= 0 ? 0 : Int32(wait > 60_000 ? 60_000 : wait)
     }
@@ -296,6 +301,7 @@ final class Daemon {
             _ = ddhcp_close(fd)
         }
         if controlFD >= 0 { _ = ddhcp_unlink(options.controlPath) }
+        leaseFile?.remove()
         controlFD = -1
     }
 
