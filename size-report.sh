@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# Builds every target with toolchain/build.sh and prints the flash cost of each against its
-# budget (toolchain/budgets.txt): binary bytes, the main sections, xz-compressed bytes (what a
-# squashfs image roughly stores), budget, OK/OVER. Then the same target built with the log
-# limits 4 (everything) and 1 (ERROR and FATAL only) side by side.
-# Exits non-zero when a binary is over its budget or a required target fails to build.
+# Flash cost of ddhcpd on every architecture, for both routes (D-60):
+#   native    Embedded Swift compiled for the target (toolchain/build.sh): x86_64 aarch64 armv7
+#   portable  the portable C (toolchain/portable/build.sh, the SDK stand-in compiler): mips
+#             mipsel armv5 powerpc i386 x86_64 — what every gluon target can build without Swift
+# Per row: binary bytes, the main sections, xz-compressed bytes (what a squashfs image roughly
+# stores), the budget (toolchain/budgets.txt; key ARCH for native, portable-ARCH for portable),
+# OK/OVER. Then the native build of LOG_COMPARE with the log limits 4 (everything) and 1 (ERROR
+# and FATAL only) side by side.
+# Exits non-zero when a native binary is over its budget or a required build fails. Portable
+# rows are reported against the C ddhcpd's size on the same architecture, built with the same
+# compiler and flags (D-60); over it they print OVER but only fail with PORTABLE_BUDGETS=enforce.
 #
-#   ./size-report.sh                    all targets (mips/mipsel when toolchain/mips/build.sh works)
-#   TARGETS="armv7" ./size-report.sh    a subset
-#   LOG_COMPARE=armv7 (default) | none  target for the log-limit comparison
+#   ./size-report.sh                                   every row
+#   TARGETS="armv7 portable-mips" ./size-report.sh     a subset (portable rows: portable-ARCH)
+#   LOG_COMPARE=armv7 (default) | none                 target for the log-limit comparison
 set -uo pipefail
 cd "$(dirname "$0")" || exit 1
 export PATH=/opt/swift/usr/bin:$PATH
 
-required=(x86_64 aarch64 armv7)
-optional=(mips mipsel)
-read -ra targets <<<"${TARGETS:-${required[*]} ${optional[*]}}"
+default_targets=(x86_64 aarch64 armv7 portable-mips portable-mipsel portable-armv5 portable-powerpc
+                 portable-i386 portable-x86_64)
+read -ra targets <<<"${TARGETS:-${default_targets[*]}}"
 log_compare=${LOG_COMPARE:-armv7}
 out=out
 logs=$out/logs
@@ -24,53 +30,51 @@ budget_of() { awk -v a="$1" '$1 == a { print $2; exit }' toolchain/budgets.txt; 
 section() { size -A "$1" | awk -v s="$2" '$1 == s { print $2; f = 1 } END { if (!f) print 0 }'; }
 xz_size() { xz -9e -c "$1" | wc -c; }
 
-# build TARGET LOGFILE [ARGS…]: runs toolchain/build.sh, records seconds in $build_secs.
+# build TARGET LOGFILE [ARGS…]: toolchain/build.sh (native) or toolchain/portable/build.sh
+# (portable-ARCH); records seconds in $build_secs.
 build() {
-    local t=$1 log=$2 start; shift 2
+    local t=$1 log=$2 start rc; shift 2
     start=$(date +%s)
-    bash toolchain/build.sh "$t" "$@" >"$log" 2>&1
-    local rc=$?
+    case $t in
+        portable-*) bash toolchain/portable/build.sh "${t#portable-}" --out "$out/portable" "$@" >"$log" 2>&1 ;;
+        *) bash toolchain/build.sh "$t" "$@" >"$log" 2>&1 ;;
+    esac
+    rc=$?
     build_secs=$(( $(date +%s) - start ))
     return $rc
 }
+binary_of() { case $1 in portable-*) echo "$out/portable/${1#portable-}/ddhcpd" ;; *) echo "$out/$1/ddhcpd" ;; esac; }
 
 fail=0
 rows=() notes=() times=()
 for t in "${targets[@]}"; do
-    is_optional=0
-    for o in "${optional[@]}"; do [ "$t" = "$o" ] && is_optional=1; done
-    if [ $is_optional -eq 1 ] && [ ! -f toolchain/mips/build.sh ]; then
-        notes+=("$t: skipped (toolchain/mips/build.sh does not exist yet)"); continue
-    fi
     if ! build "$t" "$logs/build-$t.log"; then
-        if [ $is_optional -eq 1 ]; then
-            notes+=("$t: skipped (toolchain/mips/build.sh failed: $logs/build-$t.log)")
-        else
-            notes+=("$t: BUILD FAILED ($logs/build-$t.log)"); fail=1
-            tail -n 15 "$logs/build-$t.log" | sed "s/^/  $t| /"
-        fi
+        notes+=("$t: BUILD FAILED ($logs/build-$t.log)"); fail=1
+        tail -n 15 "$logs/build-$t.log" | sed "s/^/  $t| /"
         continue
     fi
     times+=("$t ${build_secs}s")
-    bin=$out/$t/ddhcpd
+    bin=$(binary_of "$t")
     bytes=$(stat -c %s "$bin")
     budget=$(budget_of "$t")
     if [ -z "$budget" ]; then verdict="-"; budget="-"
     elif [ "$bytes" -le "$budget" ]; then verdict=OK
-    else verdict=OVER; fail=1
+    else
+        verdict=OVER
+        case $t in portable-*) [ "${PORTABLE_BUDGETS:-report}" = enforce ] && fail=1 ;; *) fail=1 ;; esac
     fi
-    rows+=("$(printf '%-8s %9s %9s %9s %7s %7s %9s %9s %-4s' "$t" "$bytes" \
+    rows+=("$(printf '%-17s %9s %9s %9s %7s %9s %9s %-4s' "$t" "$bytes" \
         "$(section "$bin" .text)" "$(section "$bin" .rodata)" "$(section "$bin" .data)" \
-        "$(section "$bin" .bss)" "$(xz_size "$bin")" "$budget" "$verdict")")
+        "$(xz_size "$bin")" "$budget" "$verdict")")
 done
 
 echo
-printf '%-8s %9s %9s %9s %7s %7s %9s %9s %-4s\n' arch bytes .text .rodata .data .bss xz budget ""
+printf '%-17s %9s %9s %9s %7s %9s %9s %-4s\n' route-arch bytes .text .rodata .data xz budget ""
 for r in "${rows[@]}"; do echo "$r"; done
 for n in "${notes[@]}"; do echo "note: $n"; done
 echo "build times: ${times[*]:-none}"
 
-# Where the bytes go (from the linker map; details: toolchain/bytes.py TARGET).
+# Where the bytes go (from the linker map of the native builds; details: toolchain/bytes.py TARGET).
 built=()
 for t in "${targets[@]}"; do [ -f ".build-$t/ddhcpd.map" ] && [ -f "$out/$t/ddhcpd" ] && built+=("$t"); done
 if [ ${#built[@]} -gt 0 ]; then

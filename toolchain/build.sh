@@ -4,7 +4,8 @@
 #   toolchain/build.sh TARGET [--sysroot DIR] [--target-cc CC] [--libgcc-dir DIR]
 #                             [--log-limit N] [--out DIR]
 #
-# TARGET: x86_64 | aarch64 | armv7 (hard-float, Thumb-2) | mips | mipsel (→ toolchain/mips/).
+# TARGET: x86_64 | aarch64 | armv7 (hard-float, Thumb-2); mips | mipsel | armv5 | powerpc | i386
+# have no Embedded Swift stdlib and take the portable route (→ toolchain/portable/build.sh).
 # Result: OUT/TARGET/ddhcpd (+ ddhcpdctl symlink); OUT defaults to out/.
 #
 # Without options the Debian musl sysroots from toolchain/install-deps.sh are used. An OpenWrt
@@ -39,12 +40,10 @@ usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 target=$1; shift
 case "$target" in
     -h|--help) usage 0 ;;
-    mips|mipsel)
-        [ -x "$here/mips/build.sh" ] || [ -f "$here/mips/build.sh" ] \
-            || die "$target: toolchain/mips/build.sh does not exist (yet)"
-        exec bash "$here/mips/build.sh" "$target" "$@" ;;
+    mips|mipsel|armv5|powerpc|i386)
+        exec bash "$here/portable/build.sh" "$target" --out "$root/out" "$@" ;;
     x86_64|aarch64|armv7) ;;
-    *) die "unknown target '$target' (x86_64 aarch64 armv7 mips mipsel)" ;;
+    *) die "unknown target '$target' (x86_64 aarch64 armv7 mips mipsel armv5 powerpc i386)" ;;
 esac
 
 sysroot="" target_cc="" libgcc_dir="" log_limit="" out_dir="$root/out"

@@ -123,4 +123,8 @@ public protocol ActionSink {
     mutating func runHook(_ action: HookAction, address: IPv4Address, clientHardware: HardwareAddress)
     /// One log line without a trailing newline; already filtered by level.
     mutating func log(_ level: LogLevel, _ line: UnsafeRawBufferPointer)
+    /// Store the state image (StateImage.swift) so that a restarted daemon gets it back
+    /// through `Node.restoreState`; returns false if it could not be stored. Sinks that keep
+    /// no image get a default that does nothing.
+    mutating func writeState(_ image: UnsafeRawBufferPointer) -> Bool
 }

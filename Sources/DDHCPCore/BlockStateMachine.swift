@@ -180,6 +180,7 @@ extension Node {
         }
         updateClaims(now: now, sink: &sink)
         requests.expire(now: now)
+        persistIfDue(now: now, sink: &sink)
     }
 
     /// Step 1: blocks whose timeout passed become FREE; leases whose end passed become FREE;
@@ -278,6 +279,7 @@ extension Node {
                 if block.state == .claiming {  // D-04: only if nobody interfered
                     if table.attachTable(b) {
                         own(b, now: now, sink: &sink)
+                        join.fastRoundsUntil = .min  // D-71: fast rounds for the first claim only
                         need -= 1
                     } else {
                         table.blocks[b].claimCounter = 0

@@ -51,6 +51,8 @@ struct Lease: Equatable {
     /// (docs/fast-join.md, D-73): not offered to new clients until `end`, but acknowledged to
     /// a client that renews it.
     var unknownHolder = false
+    /// FREE but written to the state image as maybe given (StateImage.swift, D-75).
+    var provisional = false
 
     var isHeld: Bool { state == .offered || state == .leased }
 }

@@ -66,6 +66,9 @@ public struct Configuration {
     /// Ask peers for the block table at start and end the learning phase on a complete answer
     /// (docs/fast-join.md; `--no-fast-join` turns it off).
     public var fastJoin = true
+    /// The shell stores state images (`--state-file`); the node then produces them
+    /// (StateImage.swift).
+    public var keepsStateImage = false
     public var dhcpDisabled = false  // -S
     public var nodeID = NodeID.zero  // the shell sets a MAC-derived or random id
     /// Byte order used when *sending* the RENEWLEASE address (D-02); receiving accepts both.

@@ -156,6 +156,7 @@ extension Node {
             demand.record(chaddr, now: now)  // counted by the next claim (demand-aware need)
             return
         }
+        guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
         demand.served(chaddr)
         let s = table.slabIndex(b, i)
         if table.leases[s].state == .leased {
@@ -242,6 +243,7 @@ extension Node {
             if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) || isUnknownHolderLease(b, i)
                 || (l.state == .offered && packet.hasServerIdentifier)
             {
+                guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
                 acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
             } else {
                 sendNak(client, sink: &sink)
@@ -409,6 +411,7 @@ extension Node {
             let s = table.slabIndex(b, i)
             let l = table.leases[s]
             if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) || isUnknownHolderLease(b, i) {
+                guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
                 table.leases[s] = Lease(state: .leased, xid: p.xid, chaddr: p.chaddr, end: leaseEnd(now))
                 acknowledged = true
             }

@@ -4,7 +4,7 @@
 // check knows only 1, 2, 16..18), so with C peers only nothing answers and the learning phase
 // runs its B seconds as in C.
 //
-// After a complete answer the first block is claimed with INQUIRE rounds FastJoin.roundMs apart
+// After a complete answer the first block (besides restored or taken-back ones) is claimed with INQUIRE rounds FastJoin.roundMs apart
 // instead of floor(T/2) s (D-71); see docs/fast-join.md#safety for why that keeps the
 // guarantee of the three INQUIREs.
 
@@ -68,7 +68,8 @@ struct FastJoinState {
     var covered: UInt32 = 0
     var nextRequest: Millis = .max
     var requestsSent = 0
-    /// Until then (or the first owned block) INQUIRE rounds are FastJoin.roundMs apart.
+    /// Until then (or until the first block claimed by INQUIREs is owned) rounds are
+    /// FastJoin.roundMs apart.
     var fastRoundsUntil: Millis = .min
     /// No claims and no D-07 NAKs before this time (a restored node whose table is not known yet).
     var claimHoldUntil: Millis = .min
@@ -100,7 +101,7 @@ extension Node {
     /// Timer step: (re)send the request while asking.
     func fastJoinTick<S: ActionSink>(now: Millis, sink: inout S) {
         guard join.phase == .asking, now >= join.nextRequest else { return }
-        guard learning else {  // the learning phase ended on its own meanwhile
+        guard learning || now < join.claimHoldUntil else {  // the learning phase ended on its own meanwhile
             join.phase = .off
             return
         }
@@ -278,7 +279,7 @@ extension Node {
 
     /// INQUIRE round and housekeeping spacing right now.
     func roundSpacing(_ now: Millis) -> Millis {
-        if join.phase == .done && now < join.fastRoundsUntil && !ownsAnyBlock {
+        if join.phase == .done && now < join.fastRoundsUntil {
             return min(FastJoin.roundMs, housekeepingSpacingMs)
         }
         return housekeepingSpacingMs

@@ -42,6 +42,7 @@ public final class Node {
     var handoffs = HandoffTable()
     /// Fast join and restart state (FastJoin.swift, StateImage.swift).
     var join = FastJoinState()
+    var persist = PersistState()
 
     let pool: MeshPool
     let blockTimeoutMs: Millis
@@ -90,9 +91,11 @@ public final class Node {
         dhcpOut = UnsafeMutableRawBufferPointer.allocate(byteCount: Node.bufferSize, alignment: 8)
         dhcpOut.initializeMemory(as: UInt8.self, repeating: 0)
         fastJoinSetUp(now: now)
+        stateImageSetUp()
     }
 
     deinit {
+        if persisting { persist.buffer.deallocate() }
         meshOut.deallocate()
         dhcpOut.deallocate()
     }

@@ -358,6 +358,39 @@ int32_t ddhcp_shutdown_write(int32_t fd) { return shutdown(fd, SHUT_WR) < 0 ? fa
 
 int32_t ddhcp_unlink(const uint8_t *path) { return unlink((const char *)path) < 0 ? fail() : 0; }
 
+int32_t ddhcp_file_read(const uint8_t *path, uint8_t *buf, int32_t cap) {
+    int fd = open((const char *)path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail();
+    int32_t total = 0;
+    for (;;) {
+        uint8_t extra;
+        uint8_t *at = total < cap ? buf + total : &extra;
+        size_t want = total < cap ? (size_t)(cap - total) : 1;
+        ssize_t n = read(fd, at, want);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int32_t rc = fail();
+            close(fd);
+            return rc;
+        }
+        if (n == 0) break;
+        if (total >= cap) { total = cap + 1; break; }
+        total += (int32_t)n;
+    }
+    close(fd);
+    return total;
+}
+
+int32_t ddhcp_file_replace(const uint8_t *path, const uint8_t *tmp_path, const uint8_t *buf, int32_t len) {
+    int fd = open((const char *)tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return fail();
+    int32_t rc = ddhcp_write_all(fd, buf, len);
+    if (close(fd) < 0 && rc == 0) rc = fail();
+    if (rc == 0 && rename((const char *)tmp_path, (const char *)path) < 0) rc = fail();
+    if (rc < 0) unlink((const char *)tmp_path);
+    return rc;
+}
+
 /* ---- epoll ----------------------------------------------------------------------------------- */
 
 int32_t ddhcp_poll_create(void) {

@@ -16,11 +16,16 @@ struct DaemonOptions {
     var logLevel = LogLevel.warning
     var verbosityRequested = false
     var nodeIDGiven = false
+    /// State image file (docs/fast-join.md#restart-survival); nil with --no-state-file. Default:
+    /// the control socket path with ".state" appended (/tmp/ddhcpd_ctl.state).
+    var statePath: CBytes? = nil
+    var stateFileOff = false
 
     /// daemon() changes to "/": relative control socket and hook paths are made absolute first
     /// (the socket file is created before and removed after that change).
     mutating func makePathsAbsolute() {
         controlPath = DaemonOptions.absolute(controlPath)
+        if let statePath { self.statePath = DaemonOptions.absolute(statePath) }
         if let hook { self.hook = DaemonOptions.absolute(hook) }
     }
 
@@ -42,6 +47,25 @@ struct DaemonOptions {
         return UnsafePointer(buffer)  // lives as long as the process
     }
 
+    /// The state file's path (the default derived from the control socket) and its temporary
+    /// sibling, or nil with --no-state-file. Call once, after makePathsAbsolute.
+    mutating func resolveStatePaths() -> (path: CBytes, temporary: CBytes)? {
+        guard !stateFileOff else { return nil }
+        let path = statePath ?? DaemonOptions.appending(controlPath, ".state")
+        statePath = path
+        return (path, DaemonOptions.appending(path, ".tmp"))
+    }
+
+    /// `base` + `suffix` as a new C string that lives as long as the process.
+    static func appending(_ base: CBytes, _ suffix: StaticString) -> CBytes {
+        let n = CText.length(base), m = suffix.utf8CodeUnitCount
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: n + m + 1)
+        for k in 0..<n { buffer[k] = base[k] }
+        for k in 0..<m { buffer[n + k] = suffix.utf8Start[k] }
+        buffer[n + m] = 0
+        return UnsafePointer(buffer)
+    }
+
     /// String literals are stored NUL-terminated, so they can serve as C strings.
     static func cString(_ s: StaticString) -> CBytes { s.utf8Start }
 }
@@ -57,6 +81,9 @@ struct LongOption {
 /// Keys of the options that exist only as long options: 0x80 and up, never a short flag
 /// (`static let name: UInt8 = 0x80`, the next one 0x81, ...).
 enum LongOnly {
+    static let stateFile: UInt8 = 0x80
+    static let noStateFile: UInt8 = 0x81
+    static let noFastJoin: UInt8 = 0x82
     // issue-13b's keys start at 0x90 so parallel additions from 0x80 do not collide.
     static let reserve: UInt8 = 0x90
     static let staticLease: UInt8 = 0x91
@@ -100,6 +127,9 @@ enum DaemonCommandLine {
         LongOption(name: "verbose", hasArgument: false, key: UInt8(ascii: "v")),
         LongOption(name: "version", hasArgument: false, key: UInt8(ascii: "V")),
         LongOption(name: "help", hasArgument: false, key: UInt8(ascii: "h")),
+        LongOption(name: "state-file", hasArgument: true, key: LongOnly.stateFile),
+        LongOption(name: "no-state-file", hasArgument: false, key: LongOnly.noStateFile),
+        LongOption(name: "no-fast-join", hasArgument: false, key: LongOnly.noFastJoin),
         LongOption(name: "reserve", hasArgument: true, key: LongOnly.reserve),
         LongOption(name: "static-lease", hasArgument: true, key: LongOnly.staticLease),
         LongOption(name: "test-c-wire", hasArgument: false, key: LongOnly.testCWire),
@@ -181,6 +211,11 @@ enum DaemonCommandLine {
         case UInt8(ascii: "h"):
             Stream.write(Stream.stdout, usage)
             return .exit(ExitStatus.ok)
+        case LongOnly.stateFile:
+            o.statePath = arg!
+            o.stateFileOff = false
+        case LongOnly.noStateFile: o.stateFileOff = true
+        case LongOnly.noFastJoin: o.configuration.fastJoin = false
         case LongOnly.reserve, LongOnly.staticLease:  // D-83, D-84
             do {
                 if key == LongOnly.reserve {
@@ -298,6 +333,9 @@ enum DaemonCommandLine {
           -v, --verbose                 more log output (repeat for DEBUG)
           -V, --version                 print the revision and exit
           -h, --help                    this help
+              --state-file PATH         state image for restarts (default: control socket path + .state)
+              --no-state-file           keep no state image
+              --no-fast-join            no table request at start: the learning phase as in C
         Long options take their value as --name VALUE or --name=VALUE.
 
         """

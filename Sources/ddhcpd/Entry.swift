@@ -32,6 +32,8 @@ enum DaemonMain {
         }
         if options.daemonize { options.makePathsAbsolute() }
         if !options.nodeIDGiven { options.configuration.nodeID = defaultNodeID(options.serverInterface) }
+        let statePaths = options.resolveStatePaths()
+        options.configuration.keepsStateImage = statePaths != nil
 
         let node: Node
         do {
@@ -46,6 +48,10 @@ enum DaemonMain {
         node.runtimeLogLevel = options.logLevel
 
         let daemon = Daemon(options: options, node: node)
+        if let statePaths {
+            daemon.actions.statePath = statePaths.path
+            daemon.actions.stateTemporaryPath = statePaths.temporary
+        }
         guard daemon.openSignals() else {
             Stream.write(Stream.stderr, "ddhcpd: cannot set up signal handling\n")
             return ExitStatus.socketFailure
@@ -69,9 +75,25 @@ enum DaemonMain {
             daemon.shutdown()
             return ExitStatus.socketFailure
         }
+        if let statePaths { restoreState(node, from: statePaths.path, &daemon.actions) }
         daemon.run()
         daemon.shutdown()
         return ExitStatus.ok
+    }
+
+    /// Hands the state image of an earlier run to the node (docs/fast-join.md#restart-survival). No
+    /// file is normal (first start, or after a reboot); the node logs why an image is unusable.
+    static func restoreState(_ node: Node, from path: CBytes, _ actions: inout ShellActions) {
+        let capacity = node.stateImageCapacity
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity + 1, alignment: 8)
+        defer { buffer.deallocate() }
+        let n = ddhcp_file_read(path, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(capacity))
+        guard n >= 0 else { return }
+        if Int(n) > capacity {
+            actions.log(.warning, "State image ignored: larger than any image of this configuration")
+            return
+        }
+        node.restoreState(UnsafeRawBufferPointer(rebasing: buffer[0..<Int(n)]), now: ddhcp_monotonic_ms(), sink: &actions)
     }
 
     /// EUI-64 of the server interface's MAC (stable across restarts, docs/decisions.md D-01);

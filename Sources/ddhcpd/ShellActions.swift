@@ -17,6 +17,10 @@ struct ShellActions: ActionSink {
     /// Scratch text for hook arguments (reused, no allocation in steady state).
     private var address = TextBuffer(capacity: 16)
     private var mac = TextBuffer(capacity: 18)
+    /// The state file and its temporary sibling (nil: no state image).
+    var statePath: CBytes? = nil
+    var stateTemporaryPath: CBytes? = nil
+    private var stateWriteFailing = false
 
     init(node: Node) { self.node = node }
 
@@ -86,6 +90,24 @@ struct ShellActions: ActionSink {
             line.append(errorCode: pid)
             output.write(.error, line)
         }
+    }
+
+    /// Written as a temporary file renamed over the state file: a reader sees the old image
+    /// or the new one, never a part. One warning when writing starts to fail.
+    mutating func writeState(_ image: UnsafeRawBufferPointer) -> Bool {
+        guard let path = statePath, let temporary = stateTemporaryPath,
+              let base = image.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        let rc = ddhcp_file_replace(path, temporary, base, Int32(image.count))
+        if rc < 0 && !stateWriteFailing && enabled(.warning) {
+            var line = TextBuffer()
+            line.append("cannot write the state image ")
+            line.append(cString: path)
+            line.append(": ")
+            line.append(errorCode: rc)
+            output.write(.warning, line)
+        }
+        stateWriteFailing = rc < 0
+        return rc == 0
     }
 
     /// Whether the shell should build a line at `level`: the core's filter.

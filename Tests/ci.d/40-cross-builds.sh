@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cross builds (x86_64, aarch64, armv7; mips/mipsel when toolchain/mips/ builds) against the
+# Cross builds of both routes (native x86_64, aarch64, armv7; portable C for every gluon arch) against the
 # flash budgets, then the shipped binaries are tested: the smoke test (CLI and a three-arch
 # namespace mesh under qemu-user), the daemon's integration suites on the x86_64 and armv7
 # binaries, the OpenWrt-SDK parameter route, and the allocator that replaces musl's.

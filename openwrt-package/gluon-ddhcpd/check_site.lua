@@ -75,3 +75,81 @@ if range and prefix4 then
 		return pool_len >= prefix_len and pool_network - pool_network % size == prefix_network - prefix_network % size
 	end, true, 'lie inside prefix4 (' .. prefix4 .. '), whose subnet mask the clients are given')
 end
+
+-- Reserved addresses and static leases, the same on every node (daemon --reserve,
+-- --static-lease): ddhcpd.reserve = { 'A.B.C.D', 'A.B.C.D-E.F.G.H', 'A.B.C.D/L', ... },
+-- ddhcpd.static_leases = { { mac = 'aa:bb:cc:dd:ee:ff', ip4 = 'A.B.C.D' }, ... } with every
+-- static address inside a reserved range.
+local function address_value(text)
+	local value = parse_network(type(text) == 'string' and text .. '/32' or nil)
+	return value
+end
+
+local function range_of(text)
+	if type(text) ~= 'string' then
+		return nil
+	end
+	local first, last = text:match('^([%d.]+)%-([%d.]+)$')
+	if first then
+		first, last = address_value(first), address_value(last)
+		if first and last and first <= last then
+			return first, last
+		end
+		return nil
+	end
+	local network, len = parse_network(text)
+	if network then
+		local size = 2 ^ (32 - len)
+		if network % size == 0 then
+			return network, network + size - 1
+		end
+		return nil
+	end
+	local single = address_value(text)
+	return single, single
+end
+
+local ranges = {}
+need({'ddhcpd', 'reserve'}, function(value)
+	if type(value) ~= 'table' or #value > 64 then
+		return false
+	end
+	for _, entry in ipairs(value) do
+		local first, last = range_of(entry)
+		if not first then
+			return false
+		end
+		table.insert(ranges, {first, last})
+	end
+	return true
+end, false, 'be a list of at most 64 strings "A.B.C.D", "A.B.C.D-E.F.G.H" or "A.B.C.D/L"')
+
+need({'ddhcpd', 'static_leases'}, function(value)
+	if type(value) ~= 'table' or #value > 256 then
+		return false
+	end
+	local seen = {}
+	for _, lease in ipairs(value) do
+		if type(lease) ~= 'table' or type(lease.mac) ~= 'string'
+			or not lease.mac:match('^%x%x:%x%x:%x%x:%x%x:%x%x:%x%x$') then
+			return false
+		end
+		local address = address_value(lease.ip4)
+		if not address or seen[lease.mac:lower()] or seen[address] then
+			return false
+		end
+		seen[lease.mac:lower()] = true
+		seen[address] = true
+		local inside = false
+		for _, r in ipairs(ranges) do
+			if address >= r[1] and address <= r[2] then
+				inside = true
+			end
+		end
+		if not inside then
+			return false
+		end
+	end
+	return true
+end, false, 'be a list of at most 256 { mac = "aa:bb:cc:dd:ee:ff", ip4 = "A.B.C.D" }, each MAC and'
+	.. ' address once, every address inside ddhcpd.reserve')

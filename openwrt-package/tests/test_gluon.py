@@ -85,6 +85,23 @@ site_check("tentative_timeout 1", "ddhcpd = { tentative_timeout = 1 },", "ddhcpd
 site_check("spare_leases 256", "ddhcpd = { spare_leases = 256 },", "ddhcpd.spare_leases")
 site_check("spare_leases negative", "ddhcpd = { spare_leases = -1 },", "ddhcpd.spare_leases")
 site_check("dhcp_lease_time 0", "ddhcpd = { dhcp_lease_time = 0 },", "ddhcpd.dhcp_lease_time")
+site_check("reserve and static leases", """ddhcpd = { reserve = { '10.116.128.2-10.116.128.9',
+    '10.116.130.0/28', '10.116.131.1' }, static_leases = { { mac = '02:00:00:00:00:01', ip4 = '10.116.128.5' },
+    { mac = '02:AA:bb:00:00:02', ip4 = '10.116.130.3' } } },""")
+site_check("reserve not a list", "ddhcpd = { reserve = '10.116.128.2' },", "ddhcpd.reserve")
+site_check("reserve range backwards", "ddhcpd = { reserve = { '10.116.128.9-10.116.128.2' } },", "ddhcpd.reserve")
+site_check("reserve CIDR with host bits", "ddhcpd = { reserve = { '10.116.130.1/28' } },", "ddhcpd.reserve")
+site_check("static lease outside every reserved range",
+           "ddhcpd = { reserve = { '10.116.128.2' }, static_leases = { { mac = '02:00:00:00:00:01', ip4 = '10.116.128.3' } } },",
+           "ddhcpd.static_leases")
+site_check("static lease without reserve", "ddhcpd = { static_leases = { { mac = '02:00:00:00:00:01', ip4 = '10.116.128.3' } } },",
+           "ddhcpd.static_leases")
+site_check("static lease with a bad MAC",
+           "ddhcpd = { reserve = { '10.116.128.3' }, static_leases = { { mac = '02:00:00:00:01', ip4 = '10.116.128.3' } } },",
+           "ddhcpd.static_leases")
+site_check("one address for two static leases",
+           "ddhcpd = { reserve = { '10.116.128.3' }, static_leases = { { mac = '02:00:00:00:00:01', ip4 = '10.116.128.3' },"
+           " { mac = '02:00:00:00:00:02', ip4 = '10.116.128.3' } } },", "ddhcpd.static_leases")
 site_check("renew_byte_order 'host'", "ddhcpd = { renew_byte_order = 'host' },", "ddhcpd.renew_byte_order")
 
 # ---------------------------------------------------------------- upgrade script
@@ -128,7 +145,7 @@ firewall.mesh_ddhcpd=rule
 
 
 def settings(enabled, network, block_size, block_timeout, spare, tentative, lease, options,
-             prefix, renew=None):
+             prefix, renew=None, reserve=None, static_lease=None):
     lines = ["ddhcpd.gateway.mesh_interface=bat0", "ddhcpd.gateway.prefix=" + prefix,
              "ddhcpd.gateway=gateway",
              "ddhcpd.settings.block_size=%s" % block_size,
@@ -141,6 +158,10 @@ def settings(enabled, network, block_size, block_timeout, spare, tentative, leas
              "ddhcpd.settings.network=" + network]
     if renew:
         lines.append("ddhcpd.settings.renew_byte_order=" + renew)
+    if reserve:
+        lines.append("ddhcpd.settings.reserve=" + " | ".join(reserve))
+    if static_lease:
+        lines.append("ddhcpd.settings.static_lease=" + " | ".join(static_lease))
     lines += ["ddhcpd.settings.server_interface=br-client",
               "ddhcpd.settings.spare_leases=%s" % spare,
               "ddhcpd.settings.tentative_timeout=%s" % tentative,
@@ -187,6 +208,13 @@ upgrade("node owner's 'enabled' survives (site says enabled, owner disabled it)"
         "{ settings = { ['.type'] = 'ddhcpd', enabled = '0' } }",
         settings(0, "10.1.0.0/20", 2, 300, 2, 15, 300,
                  ["54:4:10.1.15.254", "1:4:255.255.240.0"], "10.1.0.0/20"))
+upgrade("reserve and static leases become uci lists",
+        """{ prefix4 = '10.1.0.0/20', next_node = { ip4 = '10.1.15.254' },
+             ddhcpd = { reserve = { '10.1.0.2-10.1.0.9', '10.1.1.0/28' },
+                        static_leases = { { mac = '02:00:00:00:00:01', ip4 = '10.1.0.5' } } } }""", "{}",
+        settings(1, "10.1.0.0/20", 2, 300, 2, 15, 300,
+                 ["54:4:10.1.15.254", "1:4:255.255.240.0"], "10.1.0.0/20",
+                 reserve=["10.1.0.2-10.1.0.9", "10.1.1.0/28"], static_lease=["02:00:00:00:00:01,10.1.0.5"]))
 upgrade("no prefix4: pool and mask from the range",
         "{ next_node = { ip4 = '10.20.255.254' }, ddhcpd = { range = '10.20.0.0/15' } }", "{}",
         settings(1, "10.20.0.0/15", 2, 300, 2, 15, 300,

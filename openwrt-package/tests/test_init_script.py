@@ -158,6 +158,19 @@ check("learning off, node id, renew byte order, control path, big lease time",
                 ["bat0", "br-lan"])],
       [RELOAD_ON_CONFIG, ("trigger", "interface", "mesh"), ("trigger", "interface", "lan")])
 
+check("reserved ranges and static leases, in order, after the other flags",
+      """config ddhcpd 'settings'
+	list reserve '10.0.0.2-10.0.0.9'
+	list reserve '10.0.0.240/28'
+	list static_lease '02:00:00:00:00:01,10.0.0.5'
+	list static_lease '02:AA:bb:00:00:02,10.0.0.241'
+""",
+      [instance("settings", ["-i", "server0", "-c", "client0", "-N", "10.0.0.0/24"] + DAEMON_DEFAULTS
+                + ["--reserve", "10.0.0.2-10.0.0.9", "--reserve", "10.0.0.240/28",
+                   "--static-lease", "02:00:00:00:00:01,10.0.0.5",
+                   "--static-lease", "02:AA:bb:00:00:02,10.0.0.241"], ["server0", "client0"])],
+      [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
 check("learning spelled 'off' also gives -L; 'yes' enables",
       "config ddhcpd 'settings'\n\toption enabled 'yes'\n\toption learning 'off'\n",
       [instance("settings", ["-i", "server0", "-c", "client0", "-N", "10.0.0.0/24"]
@@ -211,6 +224,9 @@ for bad_name, bad_line in [
         ("dhcp_option code above 255", "list dhcp_option '300:1:1'"),
         ("dhcp_option code 255 (END)", "list dhcp_option '255:1:1'"),
         ("dhcp_option code 0 (PAD)", "list dhcp_option '0:0:'"),
+        ("reserve with a letter", "list reserve '10.0.0.x'"),
+        ("static_lease without address", "list static_lease '02:00:00:00:00:01'"),
+        ("static_lease with a short MAC", "list static_lease '02:00:00:00:01,10.0.0.5'"),
         ("one bad dhcp_option among good ones", "list dhcp_option '3:4:10.0.0.1'\n\tlist dhcp_option '6:4:10.0.0.1:53'")]:
     check("invalid (%s): no instance, error on stderr" % bad_name,
           "config ddhcpd 'settings'\n\t%s\n" % bad_line,

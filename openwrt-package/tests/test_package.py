@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Tests of the ddhcpd OpenWrt package without an SDK, evaluating its Makefile with the SDK
 stand-in (tools/sdk-shim):
- * Build/Compile: which toolchain/build.sh target and arguments each OpenWrt ARCH/CPU_TYPE gets
-   (a recording build.sh stub, a fake TARGET_CC and Swift toolchain), the $(error) for
-   unsupported ones, the check for a missing Swift toolchain, what Build/Prepare copies;
+ * Build/Compile, swift route: which toolchain/build.sh target and arguments each OpenWrt
+   ARCH/CPU_TYPE gets (a recording build.sh stub, a fake TARGET_CC and Swift toolchain), the
+   $(error) for targets it lacks, the check for a missing Swift toolchain, what Build/Prepare
+   copies; portable route (DDHCPD_ROUTE=portable, or auto without Swift or a Swift target): the
+   release tarball from DL_DIR checked against PKG_HASH and built with TARGET_CC and
+   TARGET_CFLAGS/TARGET_LDFLAGS only;
  * the .ipk packed by tools/build-ipk.sh from the binary given as argv[1]: outer format, members,
    paths, modes, owners, the ddhcpdctl symlink, conffiles, maintainer scripts, control fields,
    Installed-Size against the data, the binary byte for byte — read back with
@@ -112,6 +115,7 @@ compile_case("mipsel 24kc (ramips)", {"ARCH": "mipsel", "CPU_TYPE": "24kc"}, "mi
 compile_case("CONFIG_CCACHE: the compiler, not the ccache wrapper", {"ARCH": "x86_64"}, "x86_64", ccache=True)
 compile_case("log limit from CONFIG_DDHCPD_LOG_LIMIT", {"ARCH": "x86_64", "CONFIG_DDHCPD_LOG_LIMIT": "1"},
              "x86_64", log_limit="1")
+# The swift route exists for these targets only; DDHCPD_ROUTE=swift elsewhere stops with a hint.
 for label, variables in (("arm cortex-a7 soft-float", {"ARCH": "arm", "CPU_TYPE": "cortex-a7", "CONFIG_SOFT_FLOAT": "y"}),
                          ("arm arm926ej-s (ARMv5)", {"ARCH": "arm", "CPU_TYPE": "arm926ej-s"}),
                          ("arm arm1176jzf-s (ARMv6)", {"ARCH": "arm", "CPU_TYPE": "arm1176jzf-s", "CPU_SUBTYPE": "vfp"}),
@@ -119,10 +123,73 @@ for label, variables in (("arm cortex-a7 soft-float", {"ARCH": "arm", "CPU_TYPE"
                          ("mips64", {"ARCH": "mips64", "CPU_TYPE": "octeonplus"}),
                          ("powerpc", {"ARCH": "powerpc", "CPU_TYPE": "464fp"}),
                          ("riscv64", {"ARCH": "riscv64"})):
-    compile_case("unsupported: " + label, variables,
-                 want_error="ddhcpd: unsupported architecture ARCH=%s" % variables["ARCH"])
-compile_case("no Swift toolchain", {"ARCH": "x86_64"}, want_error="no Swift toolchain at SWIFT_TOOLCHAIN=",
-             swift_ok=False)
+    compile_case("swift route unsupported: " + label, dict(variables, DDHCPD_ROUTE="swift"),
+                 want_error="ddhcpd: the swift route does not support ARCH=%s" % variables["ARCH"])
+compile_case("no Swift toolchain", {"ARCH": "x86_64", "DDHCPD_ROUTE": "swift"},
+             want_error="no Swift toolchain at SWIFT_TOOLCHAIN=", swift_ok=False)
+compile_case("DDHCPD_ROUTE=bogus", {"ARCH": "x86_64", "DDHCPD_ROUTE": "bogus"},
+             want_error="DDHCPD_ROUTE=bogus: use auto, portable or swift")
+
+
+# The portable route: a stand-in release tarball in DL_DIR whose Makefile records how it is built.
+TARBALL_MAKEFILE = """all:
+\tprintf '%s\\n' '$(CC)' '$(CFLAGS)' '$(LDFLAGS)' '$(STATIC)' '$(MALLOC)' > make-vars
+\tcp $(CC) ddhcpd
+"""
+
+
+def portable_case(label, variables, swift_ok=True, hash_ok=True):
+    import tarfile
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "src")
+        write(os.path.join(src, "Package.swift"), "// stand-in\n")
+        swift = os.path.join(tmp, "swift")
+        if swift_ok:
+            write(os.path.join(swift, "usr", "bin", "swiftc"), "#!/bin/sh\n", 0o755)
+        top = os.path.join(tmp, "ddhcpd-0.1.0")
+        write(os.path.join(top, "Makefile"), TARBALL_MAKEFILE)
+        dl = os.path.join(tmp, "dl")
+        os.makedirs(dl)
+        tarball = os.path.join(dl, "ddhcpd-0.1.0.tar.gz")
+        with tarfile.open(tarball, "w:gz") as t:
+            t.add(top, arcname="ddhcpd-0.1.0")
+        digest = hashlib.sha256(open(tarball, "rb").read()).hexdigest()
+        cc = os.path.join(tmp, "bin", "x-openwrt-linux-musl-gcc")
+        write(cc, FAKE_CC, 0o755)
+        work = os.path.join(tmp, "work")
+        cmd = ["make", "-s", "-C", PKG, "TOPDIR=" + SHIM, "SHIM_WORK=" + work, "DL_DIR=" + dl,
+               "DDHCPD_SOURCE_DIR=" + src, "SWIFT_TOOLCHAIN=" + swift, "TARGET_CC=" + cc,
+               "TARGET_CFLAGS=-Os -pipe -mcpu=8540", "TARGET_LDFLAGS=-L/opt/fake/lib",
+               "DDHCPD_RELEASE_HASH=" + (digest if hash_ok else "0" * 64)] + ["%s=%s" % kv for kv in variables.items()]
+        proc = subprocess.run(cmd + ["shim-compile"], capture_output=True, text=True, timeout=60)
+        build = os.path.join(work, "build", "ddhcpd-0.1.0")
+        problems = []
+        if not hash_ok:
+            if proc.returncode == 0 or "Hash mismatch" not in proc.stderr:
+                problems.append("a tarball with the wrong sha256 was accepted: rc=%d %r" % (proc.returncode, proc.stderr))
+        elif proc.returncode != 0:
+            problems.append("make failed rc=%d: %s" % (proc.returncode, proc.stderr))
+        else:
+            got = open(os.path.join(build, "make-vars")).read().splitlines()
+            want = [cc, "-Os -pipe -mcpu=8540", "-L/opt/fake/lib", "1", "1"]
+            if got != want:
+                problems.append("tarball make got %r, want %r" % (got, want))
+            binary = subprocess.run(["make", "-s", "-C", PKG] + cmd[4:] + ["shim-var-DDHCPD_BINARY"],
+                                    capture_output=True, text=True, timeout=30).stdout.strip()
+            if binary != os.path.join(build, "ddhcpd") or not os.path.exists(binary):
+                problems.append("DDHCPD_BINARY is %r, not the tarball build's ddhcpd" % binary)
+    report("portable route: " + label, problems)
+
+
+for label, variables in (("powerpc 8540 (mpc85xx)", {"ARCH": "powerpc", "CPU_TYPE": "8540"}),
+                         ("arm arm926ej-s (kirkwood, ARMv5)", {"ARCH": "arm", "CPU_TYPE": "arm926ej-s", "CONFIG_SOFT_FLOAT": "y"}),
+                         ("arm arm1176jzf-s (bcm2708, ARMv6)", {"ARCH": "arm", "CPU_TYPE": "arm1176jzf-s", "CPU_SUBTYPE": "vfp"}),
+                         ("i386 pentium-mmx (x86-legacy)", {"ARCH": "i386", "CPU_TYPE": "pentium-mmx"}),
+                         ("mips64 octeonplus", {"ARCH": "mips64", "CPU_TYPE": "octeonplus"}),
+                         ("x86_64 with DDHCPD_ROUTE=portable", {"ARCH": "x86_64", "DDHCPD_ROUTE": "portable"})):
+    portable_case(label, variables)
+portable_case("x86_64, auto, no Swift toolchain", {"ARCH": "x86_64"}, swift_ok=False)
+portable_case("wrong PKG_HASH", {"ARCH": "powerpc"}, hash_ok=False)
 
 
 def metadata_scan_unsupported():

@@ -42,11 +42,11 @@ shim=(make -s -C "$pkg_dir" TOPDIR="$here/sdk-shim" SHIM_WORK="$work" SHIM_IDIR=
       ARCH="$arch" CPU_TYPE="$cpu_type" CONFIG_SOFT_FLOAT="$soft_float"
       ARCH_PACKAGES="${arch_packages:-$arch}")
 
-target=$("${shim[@]}" shim-var-DDHCPD_TARGET)
-build_dir=$("${shim[@]}" shim-var-PKG_BUILD_DIR)
-# Where Build/Compile leaves the binary (toolchain/build.sh --out $(PKG_BUILD_DIR)/out).
-mkdir -p "$build_dir/out/$target"
-cp "$binary" "$build_dir/out/$target/ddhcpd"
+# Where Build/Compile leaves the binary (DDHCPD_BINARY: out/TARGET/ddhcpd on the swift route,
+# the tarball's ddhcpd on the portable route).
+dest=$("${shim[@]}" shim-var-DDHCPD_BINARY)
+mkdir -p "$(dirname "$dest")"
+cp "$binary" "$dest"
 
 "${shim[@]}" shim-install shim-control
 mkdir -p "$out"

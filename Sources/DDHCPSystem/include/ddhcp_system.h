@@ -117,6 +117,12 @@ int32_t ddhcp_shutdown_write(int32_t fd);
 /* unlink(2). 0 or -error. */
 int32_t ddhcp_unlink(const uint8_t *path);
 
+/* Whole small files (the state image, docs/fast-join.md#restart-survival). read: up to cap
+ * bytes, the number read (cap + 1 if the file is longer), or -errno. replace: writes tmp_path,
+ * then renames it over path (atomic on one file system); 0 or -errno. */
+int32_t ddhcp_file_read(const uint8_t *path, uint8_t *buf, int32_t cap);
+int32_t ddhcp_file_replace(const uint8_t *path, const uint8_t *tmp_path, const uint8_t *buf, int32_t len);
+
 /* --- readiness (epoll) -------------------------------------------------------------------- */
 
 /* A poller; returns its fd or -error. */

@@ -47,6 +47,8 @@ struct SimulationSetup {
     /// No excuse for disturbances: two clients must never hold one address, and a lossless run
     /// must never NAK a client whose lease has not ended (restart and join scenarios).
     var strictLeases = false
+    /// Nodes that keep a state image (a file under /tmp in the daemon; kept in SimNode here).
+    var stateImageNodes: Set<Int> = []
     /// Two connected nodes may both own one block for at most this many block timeouts.
     var conflictToleranceBlockTimeouts: Int64 = 3
     /// Extra time a node may stay without blocks after losing them (waiting for needless drops).
@@ -101,6 +103,11 @@ protocol SimulatedCore: AnyObject {
     func handleControl<S: ActionSink>(_ request: UnsafeRawBufferPointer, now: Millis, reply: inout TextBuffer, sink: inout S)
     /// Indices of the blocks the node holds as OURS (a read-only view: no timers run).
     func ownedBlockIndices() -> [Int]
+    func restoreState<S: ActionSink>(_ image: UnsafeRawBufferPointer, now: Millis, sink: inout S) -> Bool
+}
+
+extension SimulatedCore {
+    func restoreState<S: ActionSink>(_ image: UnsafeRawBufferPointer, now: Millis, sink: inout S) -> Bool { false }
 }
 
 extension Node: SimulatedCore {
@@ -117,6 +124,7 @@ struct SimSink: ActionSink {
         case dhcp([UInt8], DHCPDestination, ownedAtSend: [Int])
         case hook(HookAction, IPv4Address, HardwareAddress)
         case log(LogLevel, [UInt8])
+        case state([UInt8])
     }
 
     var actions: [Action] = []
@@ -149,6 +157,11 @@ struct SimSink: ActionSink {
 
     mutating func log(_ level: LogLevel, _ line: UnsafeRawBufferPointer) {
         actions.append(.log(level, Array(line)))
+    }
+
+    mutating func writeState(_ image: UnsafeRawBufferPointer) -> Bool {
+        actions.append(.state(Array(image)))
+        return true
     }
 }
 
@@ -244,6 +257,12 @@ final class SimNode {
     var ownerlessSince: Millis?
     var everOwned = false
     var tickWindowStart: Millis = 0
+    /// The last state image the node stored (survives stop/start, like a file under /tmp).
+    var stateImage: [UInt8]?
+    /// When each image was stored.
+    var stateWrites: [Millis] = []
+    /// Given to the next start: the image (or corrupt bytes) to restore from.
+    var imageForNextStart: [UInt8]?
 
     init(index: Int, configuration: Configuration) {
         self.index = index
@@ -332,6 +351,7 @@ final class Simulation {
             }
             conf.renewLeaseLittleEndian = !setup.bigEndianRenewNodes.contains(i)
             if setup.cNodes.contains(i) { conf.fastJoin = false }
+            if setup.stateImageNodes.contains(i) { conf.keepsStateImage = true }
             // Lease time as `-o 51:4:…` on the command line.
             let lt = setup.leaseTime
             conf.options.set(51, [UInt8(lt >> 24), UInt8(truncatingIfNeeded: lt >> 16),
@@ -445,6 +465,11 @@ final class Simulation {
         n.core = core
         note("n\(i) starts, id \(simHex16(n.configuration.nodeID.value))")
         var sink = SimSink(ownedBlocks: { [unowned core] in core.ownedBlockIndices() })
+        if let image = n.imageForNextStart {
+            n.imageForNextStart = nil
+            let ok = image.withUnsafeBytes { core.restoreState($0, now: now, sink: &sink) }
+            note("n\(i) restores a state image of \(image.count) bytes: \(ok ? "used" : "ignored")")
+        }
         core.start(now: now, sink: &sink)
         afterCall(i, sink.actions, .start)
     }
@@ -542,6 +567,9 @@ final class Simulation {
                 if !rng.chance(permille: setup.lanLossPermille) {
                     queue.push(now + rng.millis(in: setup.lanDelay), .serverToLAN(lan: i, bytes: bytes, destination: destination))
                 }
+            case let .state(bytes):
+                n.stateImage = bytes
+                n.stateWrites.append(now)
             case let .hook(action, address, _):
                 trace.add(now, .hook(i, action, address))
             case let .log(level, line):

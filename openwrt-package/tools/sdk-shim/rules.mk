@@ -6,9 +6,12 @@
 SHIM_WORK ?= $(CURDIR)/.sdk-shim
 INCLUDE_DIR := $(TOPDIR)/include
 BUILD_DIR ?= $(SHIM_WORK)/build
+DL_DIR ?= $(SHIM_WORK)/dl
 STAGING_DIR ?= $(SHIM_WORK)/staging
 TOOLCHAIN_DIR ?= $(SHIM_WORK)/toolchain
 TARGET_CC ?= cc
+TARGET_CFLAGS ?= -Os
+TARGET_LDFLAGS ?=
 ARCH ?= x86_64
 ARCH_PACKAGES ?= $(ARCH)
 

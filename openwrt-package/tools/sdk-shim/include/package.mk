@@ -11,8 +11,14 @@
 PKG_BUILD_DIR ?= $(BUILD_DIR)/$(PKG_NAME)-$(PKG_VERSION)
 SHIM_IDIR ?= $(SHIM_WORK)/ipkg-$(PKG_NAME)
 
+# As package.mk's default: PKG_SOURCE from DL_DIR, checked against PKG_HASH (sha256, or skip) as
+# OpenWrt's download step does, unpacked into PKG_BUILD_DIR (the tarball's top directory is
+# PKG_NAME-PKG_VERSION).
 define Build/Prepare
 	mkdir -p $(PKG_BUILD_DIR)
+	$(if $(PKG_SOURCE),[ "$(PKG_HASH)" = skip ] || echo "$(PKG_HASH)  $(DL_DIR)/$(PKG_SOURCE)" | sha256sum -c --quiet - \
+		|| { echo "Hash mismatch for file $(PKG_SOURCE): expected $(PKG_HASH)" >&2; exit 1; }
+	tar -xzf $(DL_DIR)/$(PKG_SOURCE) -C $(PKG_BUILD_DIR) --strip-components=1)
 endef
 
 define Build/Configure

@@ -11,7 +11,7 @@
 //           maximum size (a power of two) plus slack, so no access can leave it. A stray access
 //           wraps inside the module's own memory instead of trapping, but the host stays safe.
 //   2 check every access compares against the current size and traps (wasm semantics; larger).
-//   0 none  unchecked (32-bit hosts have no guard pages: unsafe, for measurements only).
+//   0 none  unchecked: an address past the reservation reaches other memory (measurements only).
 #ifndef DDHCP_WASM_MEM_H
 #define DDHCP_WASM_MEM_H
 #include "ddhcpd_wasm_config.h"
@@ -49,7 +49,7 @@
 #define DDHCP_LE64(x) (x)
 #endif
 
-// Linear memory is one static array (rt.c): its address is a link-time constant, so an access
+// Linear memory is one static array (rt.c; pages past the current size are PROT_NONE): its address is a link-time constant, so an access
 // needs no load of the memory's base and no reload after a store (which could alias it).
 extern uint8_t ddhcp_wasm_linear[];
 extern wasm_rt_memory_t *ddhcp_wasm_memory;

@@ -1,28 +1,28 @@
 #!/usr/bin/env bash
-# Builds the static, stripped ddhcpd for MIPS through the portable route:
+# Builds the static, stripped ddhcpd through the portable route:
 #   Swift (Embedded) -> wasm32 -> wasm-opt -> wasm2c -> C -> any C compiler for the target.
 # The module and its C are the same for every target (built once); only the C compile differs.
 #
-#   toolchain/mips/build.sh mips|mipsel [--out DIR] [--target-cc CC --sysroot DIR --libgcc-dir DIR]
-#                           [--log-limit N] [--bounds mask|check|none] [--isa mips16|mips32]
-#   toolchain/mips/build.sh source [--log-limit N]     # only the portable C tree (see below)
+#   toolchain/portable/build.sh ARCH [--out DIR] [--target-cc CC --sysroot DIR --libgcc-dir DIR]
+#                           [--log-limit N] [--bounds mask|check|none] [--isa mips32]
+#   toolchain/portable/build.sh source [--log-limit N]     # only the portable C tree (see below)
 #
-# Output: DIR/ARCH/ddhcpd (default DIR: out/). Without --target-cc, Debian's gcc-mips(el)-linux-gnu
-# compiles against the musl headers that come with zig and GNU ld links against zig's soft-float
-# musl (mips32r2, as ath79 and ramips mt76x8), as MIPS16e code by default (both SoC families
-# have it; a third smaller; --isa mips32 for plain MIPS32). With --target-cc (an OpenWrt SDK)
-# that compiler does everything with its sysroot. Arch `host` builds the C for this machine.
-# The portable C tree (.build-mips-wasm/src-L<N>/, with portable.mk as its Makefile) is what
+# ARCH: mips mipsel armv5 armv7 aarch64 powerpc i386 x86_64 (standin-cc.sh), or host.
+# Output: DIR/ARCH/ddhcpd (default DIR: out/portable/). Without --target-cc the SDK stand-in
+# (standin-cc.sh: Debian's cross gcc, zig's static musl) builds it; MIPS as MIPS16e unless
+# --isa mips32. With --target-cc (an OpenWrt SDK) that compiler does everything with its
+# sysroot. Arch `host` builds the C for this machine with cc.
+# The portable C tree (.build-portable/src-L<N>/, with portable.mk as its Makefile) is what
 # make-source-tarball.sh packs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 export PATH=/opt/swift/usr/bin:$PATH
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 arch=$1; shift
-out=$repo/out target_cc='' sysroot='' libgcc_dir='' log_limit=${DDHCPD_LOG_LIMIT:-4} bounds=mask isa=''
+out=$repo/out/portable target_cc='' sysroot='' libgcc_dir='' log_limit=${DDHCPD_LOG_LIMIT:-4} bounds=mask isa=''
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || usage
     case $1 in
@@ -37,7 +37,8 @@ while [ $# -gt 0 ]; do
     esac
     shift 2
 done
-case $arch in mips | mipsel | host | source) ;; *) echo "build.sh: unknown arch $arch (mips, mipsel)" >&2; exit 2 ;; esac
+arches=$(bash "$here/standin-cc.sh" --list)
+case " $arches host source " in *" $arch "*) ;; *) echo "build.sh: unknown arch $arch ($arches)" >&2; exit 2 ;; esac
 case $bounds in none) bounds_n=0 ;; mask) bounds_n=1 ;; check) bounds_n=2 ;; *) usage ;; esac
 case $log_limit in [0-4]) ;; *) echo "build.sh: --log-limit must be 0..4" >&2; exit 2 ;; esac
 case $isa in '' | mips16 | mips32) ;; *) usage ;; esac
@@ -48,7 +49,7 @@ swift_main_dir=$repo/Sources/ddhcpd
 header=$sys_dir/include/ddhcp_system.h
 mem_bytes=$((16 * 1024 * 1024))  # linear memory, reserved at once (a power of two: masking)
 stack_bytes=$((128 * 1024))      # the module's stack, at the bottom of linear memory
-work=$repo/.build-mips-wasm
+work=$repo/.build-portable
 gen=$work/gen-L$log_limit  # Swift -> wasm -> C, arch-independent
 tree=$work/src-L$log_limit  # the portable C tree
 mkdir -p "$gen"
@@ -56,7 +57,7 @@ t0=$(date +%s)
 
 # ---- Stage 1: the module and the portable C tree (skipped when no input changed) ----
 revision=$(git -C "$repo" rev-parse HEAD 2>/dev/null || true)
-stamp=$( (cat "$here"/build.sh "$here"/portable.mk "$here"/wasm/* "$here"/host/* "$sys_dir"/*.c "$header" \
+stamp=$( (cat "$here"/build.sh "$here"/portable.mk "$here"/wasm/* "$repo"/toolchain/support/malloc.c "$here"/host/* "$sys_dir"/*.c "$header" \
               "$core_dir"/*.swift "$swift_main_dir"/*.swift
           echo "$log_limit $mem_bytes $stack_bytes") | sha256sum | cut -c1-16)
 if [ "$(cat "$tree/stamp" 2>/dev/null)" != "$stamp" ]; then
@@ -87,11 +88,11 @@ if [ "$(cat "$tree/stamp" 2>/dev/null)" != "$stamp" ]; then
     python3 "$here/host/patch-wasm2c.py" "$tree.tmp/ddhcpd_wasm.c"
     python3 "$here/host/gen-host.py" --clang "$(command -v clang)" --wasm-header "$tree.tmp/ddhcpd_wasm.h" \
         --header "$header" --header "$here/wasm/host_extra.h" --entry-source "$sys_dir"/*.c -o "$tree.tmp/imports.c"
-    cp /usr/src/wasm2c/wasm-rt.h "$here/host/rt.c" "$here/host/malloc.c" "$here/host/wasm-mem.h" "$here/wasm/host_extra.h" \
+    cp /usr/src/wasm2c/wasm-rt.h "$here/host/rt.c" "$repo/toolchain/support/malloc.c" "$here/host/wasm-mem.h" "$here/wasm/host_extra.h" \
         "$sys_dir"/*.c "$header" "$tree.tmp/"
     cp "$here/portable.mk" "$tree.tmp/Makefile"
     cat >"$tree.tmp/ddhcpd_wasm_config.h" <<EOF
-// Build settings of the generated module (toolchain/mips/build.sh). Override with -D.
+// Build settings of the generated module (toolchain/portable/build.sh). Override with -D.
 #ifndef DDHCPD_WASM_CONFIG_H
 #define DDHCPD_WASM_CONFIG_H
 #define DDHCP_WASM_MEM_BYTES ${mem_bytes}u  // must equal the module's maximum memory
@@ -117,7 +118,7 @@ out=$(cd "$out" && pwd)
 obj=$work/$arch-L$log_limit-$bounds-$isa
 rm -rf "$obj"
 mkdir -p "$obj" "$out/$arch"
-cflags=(-Os) ldflags=(-static -s) libs=(-lm)
+cflags=(-Os) ldflags=(-s) libs=(-lm) malloc=1
 if [ -n "$target_cc" ]; then
     # An SDK's compiler and sysroot for everything; its own code defaults unless --isa is given
     # (--isa mips16 needs GNU ld: lld cannot link MIPS16).
@@ -130,43 +131,22 @@ if [ -n "$target_cc" ]; then
     [ -z "$sysroot" ] || { cflags+=("--sysroot=$sysroot"); ldflags+=("--sysroot=$sysroot"); }
     [ -z "$libgcc_dir" ] || ldflags+=(-L "$libgcc_dir")
 elif [ "$arch" = host ]; then
-    isa=host cc=(cc) link=(cc)
+    isa=host cc=(cc) link=(cc) malloc=0  # glibc: keep its allocator
 else
-    # Debian's gcc compiles: its -Os output of the generated module is the smallest (clang's is
-    # ~12% larger, ~70% with bounds checks; MIPS16e saves another third), against the musl
-    # headers that come with zig. GNU ld links (lld cannot link MIPS16) against zig's musl.
-    if [ -n "${ZIG:-}" ]; then zig=("$ZIG")
-    elif [ -x /opt/ziglang/ziglang/zig ]; then zig=(/opt/ziglang/ziglang/zig)
-    else zig=(python3 -m ziglang); fi
-    musl_inc=$("${zig[@]}" env | sed -n 's/.*lib_dir = "\(.*\)".*/\1/p')/libc/include
-    gcc=$arch-linux-gnu-gcc
-    command -v "$gcc" >/dev/null || { echo "build.sh: $gcc missing (apt-get install gcc-$arch-linux-gnu)" >&2; exit 1; }
-    # shellcheck disable=SC2054  # -print-file-name=include is one argument
-    cc=("$gcc" -nostdinc -isystem "$("$gcc" -print-file-name=include)" -isystem "$musl_inc/mips-linux-musl"
-        -isystem "$musl_inc/generic-musl" -isystem "$musl_inc/mips-linux-any" -isystem "$musl_inc/any-linux-any"
-        -march=mips32r2 -msoft-float -mno-abicalls -fno-pic -Wa,-mno-pdr)
-    isa=${isa:-mips16}
-    [ "$isa" = mips16 ] && cc+=(-mips16 -minterlink-compressed)
-    [ "$arch" = mips ] && cc+=(-DDDHCP_WASM_EXPECT_BIG_ENDIAN=1) || cc+=(-DDDHCP_WASM_EXPECT_BIG_ENDIAN=0)
-    cc+=(-DDDHCP_HOST_MALLOC=1)  # host/malloc.c instead of zig's (weak) allocator
-    # zig's musl for this target (crt1.o, libc.a, libzigc.a, libcompiler_rt.a), as zig itself
-    # links it; -Os makes zig build it ReleaseSmall (and without UBSan). Built once, cached by zig.
-    printf 'int main(void) { return 0; }\n' >"$obj/zig-probe.c"
-    mapfile -t musl < <(ZIG_VERBOSE_LINK=1 "${zig[@]}" cc -target "$arch-linux-musleabi" -mcpu=mips32r2 -Os \
-        -static "$obj/zig-probe.c" -o "$obj/zig-probe" 2>&1 | grep '^ld.lld ' | tail -n 1 |
-        grep -o '/[^ ]*/\(crt1\.o\|lib[a-z_]*\.a\)')
-    if [ "${#musl[@]}" -lt 2 ] || [ "$(basename "${musl[0]}")" != crt1.o ]; then
-        echo "build.sh: cannot find zig's musl for $arch (zig $("${zig[@]}" version))" >&2
-        exit 1
-    fi
-    # common-page-size=16: the data segment follows the code in the file without padding to a
-    # page (it is mapped at an address congruent to its offset, as the loader requires).
-    link=("$gcc" -nostdlib -static "-Wl,--build-id=none" "-Wl,-z,common-page-size=16"
-          "-Wl,-T,$here/host/discard-unwind.ld" "${musl[0]}")
-    libs=("-Wl,--start-group" "${musl[@]:1}" "-Wl,--end-group")
+    # The SDK stand-in (standin-cc.sh): Debian's cross gcc compiles (its -Os output of the
+    # generated module is the smallest: clang's is ~12% larger, ~70% with bounds checks), GNU ld
+    # links against zig's static musl. MIPS is MIPS16e unless --isa mips32.
+    CC='' LINK='' LIBS=''
+    eval "$(bash "$here/standin-cc.sh" "$arch")"
+    if [ "$isa" = mips32 ]; then CC=${CC// -mips16 -minterlink-compressed/}; LINK=${LINK// -mips16 -minterlink-compressed/}; fi
+    isa=${isa:-default}
+    read -ra cc <<<"$CC"
+    read -ra link <<<"$LINK"
+    read -ra libs <<<"$LIBS"
 fi
-make -s -C "$tree" -j2 O="$obj" BOUNDS=$bounds_n CC="${cc[*]}" LINK="${link[*]}" \
+make -s -C "$tree" -j2 O="$obj" BOUNDS=$bounds_n MALLOC=$malloc CC="${cc[*]}" LINK="${link[*]}" \
     CFLAGS="${cflags[*]}" LDFLAGS="${ldflags[*]}" LIBS="${libs[*]}" 2> >(grep -v 'abicalls' >&2)
 # Sections nothing loads (MIPS .pdr/.mdebug/.gnu.attributes, compiler comments).
 llvm-objcopy --strip-all -R .pdr -R .comment -R .gnu.attributes -R .mdebug.abi32 "$obj/ddhcpd" "$out/$arch/ddhcpd"
+ln -sfn ddhcpd "$out/$arch/ddhcpdctl"
 echo "build.sh: $out/$arch/ddhcpd $(stat -c %s "$out/$arch/ddhcpd") bytes (bounds $bounds, $isa, $(( $(date +%s) - t0 )) s)" >&2

@@ -1,8 +1,7 @@
 // Host runtime for the wasm2c-generated ddhcpd module: the part of wasm2c's runtime API the
 // generated code uses (memory, function table, function types, traps), the host side of
 // wasm/host_extra.h, and the start of the module (argv copied into linear memory). Small on
-// purpose: no stdio, no exceptions, no signal handler (32-bit targets have no guard pages; see
-// wasm-mem.h for the bounds modes).
+// purpose: no stdio, no exceptions, no signal handler (see wasm-mem.h for the bounds modes).
 #include "ddhcpd_wasm_config.h"
 #include "wasm-mem.h"
 #include "ddhcpd_wasm.h"
@@ -10,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define PAGE_BYTES 65536u
@@ -64,16 +64,38 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
 
 bool wasm_rt_is_initialized(void) { return true; }
 
-// The module's linear memory: its maximum at once, in .bss (pages are committed when first
-// touched), so the data never moves and, in mask mode, every masked address plus the widest
-// access stays inside.
-uint8_t ddhcp_wasm_linear[DDHCP_WASM_MEM_BYTES + DDHCP_WASM_MEM_SLACK] __attribute__((aligned(16)));
+// The module's linear memory (D-62). Its address is a link-time constant (an array in .bss), so
+// an access needs no load of the memory's base and no reload after a store that could alias it.
+// But only the pages the module has grown to are usable memory: at start the array's address
+// range is replaced by a fresh PROT_NONE, MAP_NORESERVE mapping (address space only, no commit
+// charge, every access faults), and each memory.grow makes the new pages readable and writable.
+// So a 16 MiB maximum costs neither RAM nor commit, and an access past the current size faults
+// like a wasm out-of-bounds trap (in mask mode too, where the masked address stays inside the
+// reservation). If the kernel refuses the replacement, the array stays as it is (all usable).
+#define LINEAR_ALIGN 4096u  // the usual page size (a larger one keeps the plain array)
+// The slack past the maximum (mask mode: the widest access past the mask) is a whole page,
+// so the reservation ends on a page boundary and never covers another variable's page.
+_Static_assert(DDHCP_WASM_MEM_SLACK <= LINEAR_ALIGN, "slack larger than a page");
+uint8_t ddhcp_wasm_linear[DDHCP_WASM_MEM_BYTES + LINEAR_ALIGN] __attribute__((aligned(LINEAR_ALIGN)));
+static bool linear_reserved;  // the PROT_NONE reservation is in place
+
+static void reserve_linear(uint32_t initial_bytes) {
+    // With larger pages the address is not page-aligned: mmap fails, the plain array stays.
+    void *p = mmap(ddhcp_wasm_linear, sizeof ddhcp_wasm_linear, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+    if (p != (void *)ddhcp_wasm_linear) return;
+    linear_reserved = true;
+    if (initial_bytes && mprotect(ddhcp_wasm_linear, initial_bytes, PROT_READ | PROT_WRITE) != 0) {
+        say("ddhcpd: fatal: cannot map the module's memory\n");
+        abort();
+    }
+}
 
 void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, uint32_t max_pages) {
     if ((uint64_t)max_pages * PAGE_BYTES != DDHCP_WASM_MEM_BYTES || initial_pages > max_pages) {
         say("ddhcpd: fatal: module memory does not match DDHCP_WASM_MEM_BYTES\n");
         abort();
     }
+    reserve_linear(initial_pages * PAGE_BYTES);
     memory->data = ddhcp_wasm_linear;
     memory->pages = initial_pages;
     memory->max_pages = max_pages;
@@ -83,6 +105,10 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, u
 uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t delta) {
     uint32_t old_pages = memory->pages;
     if (delta > memory->max_pages - old_pages) return UINT32_MAX;
+    // The new pages become usable; without memory for them the grow fails (as wasm's does).
+    if (linear_reserved && delta &&
+        mprotect(ddhcp_wasm_linear + (size_t)old_pages * PAGE_BYTES, (size_t)delta * PAGE_BYTES, PROT_READ | PROT_WRITE) != 0)
+        return UINT32_MAX;
     memory->pages += delta;
     memory->size = memory->pages * PAGE_BYTES;
     return old_pages;

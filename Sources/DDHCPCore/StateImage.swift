@@ -1,0 +1,343 @@
+// Restart survival (docs/fast-join.md#restart-survival, D-74..D-76): the node's owned blocks
+// and leases as a byte image. The core produces and checks the bytes; the shell stores them
+// (ActionSink.writeState, a file under /tmp written with tmp + rename) and hands them back at
+// start (Node.restoreState). Nothing here does I/O.
+//
+// Writes are rare: at most one per StateImage.periodMs when something changed, plus one when a
+// new client would get an address the image does not cover yet (at most one per
+// StateImage.urgentSpacingMs). Every image marks the next `provisionalCount` addresses new
+// clients will get as "maybe given", so that leases granted after the last write and lost with
+// a kill -9 are never given to anybody else after the restart (D-75).
+
+/// Image layout (big-endian), version 1:
+///   0 "DDHS"  4 version  5..7 zero  8 prefix  12 prefix length  13 block size  14..15 zero
+///   16 node id (u64)  24 written at (monotonic ms, i64)  32 blocks (u32)  36 total length (u32)
+///   40 blocks: index u32, peers' timeout (monotonic ms, i64), leases u16; then per lease:
+///      lease index u8, kind u8 (2 leased, 3 declined, 4 maybe given, 5 holder unknown),
+///      end (monotonic ms, i64), chaddr (16)
+///   last 4 bytes: FNV-1a (32 bit) of everything before.
+public enum StateImage {
+    public static let version: UInt8 = 1
+    static let headerSize = 40
+    static let blockRecordSize = 14
+    static let leaseRecordSize = 26
+    static let checksumSize = 4
+    /// Periodic writes: at most one per 10 s, only if something changed.
+    public static let periodMs: Millis = 10_000
+    /// Writes forced by a new address: at least 250 ms after the previous write.
+    public static let urgentSpacingMs: Millis = 250
+    /// Addresses marked "maybe given" per image: 8, at most a quarter of a block.
+    static func provisionalCount(blockSize: Int) -> Int { max(1, min(8, blockSize / 4)) }
+
+    static let kindLeased: UInt8 = 2
+    static let kindDeclined: UInt8 = 3
+    static let kindMaybeGiven: UInt8 = 4
+    static let kindHolderUnknown: UInt8 = 5
+
+    /// Largest image for a configuration: every lease table full.
+    static func capacity(slots: Int, blockSize: Int) -> Int {
+        headerSize + slots * (blockRecordSize + blockSize * leaseRecordSize) + checksumSize
+    }
+
+    static func fnv(_ b: UnsafeRawBufferPointer, count: Int) -> UInt32 {
+        var h: UInt32 = 0x811C_9DC5
+        for i in 0..<count { h = (h ^ UInt32(b[i])) &* 0x0100_0193 }
+        return h
+    }
+}
+
+/// Why an image was not used (one log line each).
+public enum StateImageProblem: Equatable, Sendable {
+    case truncated, badMagic, unsupportedVersion, checksum, otherPool, otherNode, fromTheFuture, malformed
+}
+
+struct PersistState {
+    var buffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    var lastWrite: Millis = .min
+    var lastDigest: UInt32 = 0
+    var writes = 0
+}
+
+extension Node {
+    var persisting: Bool { persist.buffer.count > 0 }
+
+    /// Called from init.
+    func stateImageSetUp() {
+        guard configuration.keepsStateImage else { return }
+        let n = StateImage.capacity(slots: table.slotCount, blockSize: table.blockSize)
+        // Uninitialised: pages that are never written cost no resident memory.
+        persist.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: n, alignment: 8)
+    }
+
+    /// Bytes the largest image of this configuration takes (the shell's read buffer).
+    public var stateImageCapacity: Int { StateImage.capacity(slots: table.slotCount, blockSize: table.blockSize) }
+
+    /// Number of images handed to the shell so far.
+    public var stateImageWrites: Int { persist.writes }
+
+    /// Writes the image into the node's buffer; returns its length. Marks the next
+    /// `provisionalCount` FREE addresses new clients would get as maybe given.
+    func encodeStateImage(now: Millis) -> Int {
+        markProvisional()
+        let b = persist.buffer
+        var o = StateImage.headerSize
+        var blocks: UInt32 = 0
+        for i in 0..<table.count where table.blocks[i].state == .ours && table.hasTable(i) {
+            let countAt = o + 12
+            Bytes.put32(b, o, UInt32(i))
+            Bytes.put64(b, o + 4, UInt64(bitPattern: table.blocks[i].timeout))
+            o += StateImage.blockRecordSize
+            var n: UInt16 = 0
+            let base = table.slabIndex(i, 0)
+            for k in 0..<table.blockSize {
+                let l = table.leases[base + k]
+                let kind: UInt8
+                switch l.state {
+                case .leased: kind = StateImage.kindLeased
+                case .offered: kind = StateImage.kindMaybeGiven  // may be acknowledged any moment
+                case .declined: kind = l.unknownHolder ? StateImage.kindHolderUnknown : StateImage.kindDeclined
+                case .free:
+                    guard l.provisional else { continue }
+                    kind = StateImage.kindMaybeGiven
+                }
+                b[o] = UInt8(k)
+                b[o + 1] = kind
+                Bytes.put64(b, o + 2, UInt64(bitPattern: l.end))
+                Bytes.putHardware(b, o + 10, l.chaddr)
+                o += StateImage.leaseRecordSize
+                n += 1
+            }
+            Bytes.put16(b, countAt, n)
+            blocks += 1
+        }
+        b[0] = 0x44; b[1] = 0x44; b[2] = 0x48; b[3] = 0x53  // "DDHS"
+        b[4] = StateImage.version
+        b[5] = 0; b[6] = 0; b[7] = 0
+        Bytes.put32(b, 8, pool.prefix.value)
+        b[12] = pool.prefixLength
+        b[13] = pool.blockSize
+        b[14] = 0; b[15] = 0
+        Bytes.put64(b, 16, configuration.nodeID.value)
+        Bytes.put64(b, 24, UInt64(bitPattern: now))
+        Bytes.put32(b, 32, blocks)
+        let total = o + StateImage.checksumSize
+        Bytes.put32(b, 36, UInt32(total))
+        Bytes.put32(b, o, StateImage.fnv(UnsafeRawBufferPointer(b), count: o))
+        return total
+    }
+
+    /// The next addresses step 3 of docs/protocol.md#choosing-an-address hands out: the lowest
+    /// FREE ones of the oldest blocks.
+    func markProvisional() {
+        var left = StateImage.provisionalCount(blockSize: table.blockSize)
+        var done = 0  // blocks visited, oldest first
+        var lastFirst = Millis.min
+        var lastIndex = -1
+        while left > 0 && done < table.count {
+            // Next block in (firstClaimed, index) order.
+            var next = -1
+            for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
+                let f = table.blocks[b].firstClaimed
+                guard f > lastFirst || (f == lastFirst && b > lastIndex) else { continue }
+                if next < 0 || f < table.blocks[next].firstClaimed || (f == table.blocks[next].firstClaimed && b < next) { next = b }
+            }
+            guard next >= 0 else { break }
+            lastFirst = table.blocks[next].firstClaimed
+            lastIndex = next
+            done += 1
+            let base = table.slabIndex(next, 0)
+            for k in 0..<table.blockSize where left > 0 && table.leases[base + k].state == .free
+                && isAssignable(table.address(block: next, lease: k)) {
+                table.leases[base + k].provisional = true
+                left -= 1
+            }
+        }
+    }
+
+    /// Hands the image to the shell; false if it could not be stored.
+    @discardableResult
+    func writeStateImage<S: ActionSink>(now: Millis, sink: inout S) -> Bool {
+        let n = encodeStateImage(now: now)
+        let ok = sink.writeState(UnsafeRawBufferPointer(rebasing: persist.buffer[0..<n]))
+        persist.lastWrite = now
+        persist.lastDigest = stateDigest()
+        if ok { persist.writes += 1 }
+        log(.debug, &sink) { $0.append("State image written: "); $0.append(n); $0.append(" bytes") }
+        return ok
+    }
+
+    /// What the image records, hashed (periodic writes happen only when it changed).
+    func stateDigest() -> UInt32 {
+        var h: UInt32 = 0x811C_9DC5
+        @inline(__always) func mix(_ v: UInt64) { h = (h ^ UInt32(truncatingIfNeeded: v ^ (v >> 32))) &* 0x0100_0193 }
+        for i in 0..<table.count where table.blocks[i].state == .ours && table.hasTable(i) {
+            mix(UInt64(i))
+            mix(UInt64(bitPattern: table.blocks[i].timeout / 1000))
+            let base = table.slabIndex(i, 0)
+            for k in 0..<table.blockSize where table.leases[base + k].state != .free {
+                let l = table.leases[base + k]
+                mix(UInt64(k) << 8 | UInt64(l.state.rawValue))
+                mix(UInt64(bitPattern: l.end / 1000))
+                mix(l.chaddr.high)
+            }
+        }
+        return h
+    }
+
+    /// End of housekeeping: the periodic write, or an early one when no address for a new
+    /// client is covered by the image (so the next DISCOVER needs no write).
+    func persistIfDue<S: ActionSink>(now: Millis, sink: inout S) {
+        guard persisting else { return }
+        if now >= persist.lastWrite &+ StateImage.periodMs {
+            if stateDigest() != persist.lastDigest { writeStateImage(now: now, sink: &sink) }
+        } else if now >= persist.lastWrite &+ StateImage.urgentSpacingMs && !hasProvisionalFree() {
+            writeStateImage(now: now, sink: &sink)
+        }
+    }
+
+    /// True if a FREE address marked maybe given is left, or no FREE address at all.
+    func hasProvisionalFree() -> Bool {
+        var anyFree = false
+        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
+            let base = table.slabIndex(b, 0)
+            for k in 0..<table.blockSize where table.leases[base + k].state == .free {
+                if table.leases[base + k].provisional { return true }
+                anyFree = true
+            }
+        }
+        return !anyFree
+    }
+
+    /// Before an address that is FREE (not held by this client) is offered or acknowledged
+    /// (D-75): it must be in the image as maybe given. True if it may be handed out now.
+    func persistGrant<S: ActionSink>(_ b: Int, _ i: Int, now: Millis, sink: inout S) -> Bool {
+        guard persisting, table.hasTable(b) else { return true }
+        let l = table.leases[table.slabIndex(b, i)]
+        if l.state != .free || l.provisional { return true }
+        guard persist.lastWrite == .min || now >= persist.lastWrite + StateImage.urgentSpacingMs else {
+            log(.debug, &sink) { $0.append("State image written just now: address held back") }
+            return false
+        }
+        table.leases[table.slabIndex(b, i)].provisional = true
+        writeStateImage(now: now, sink: &sink)
+        return true
+    }
+
+    /// Takes over the blocks and leases of an image written by an earlier run of this node
+    /// (same boot, same command line). Call after init and before `start`. Returns false, with
+    /// one log line, if the image is not usable; then the node starts as if there was none.
+    @discardableResult
+    public func restoreState<S: ActionSink>(_ image: UnsafeRawBufferPointer, now: Millis, sink: inout S) -> Bool {
+        if let problem = checkStateImage(image, now: now) {
+            log(.warning, &sink) {
+                $0.append("State image ignored: ")
+                switch problem {
+                case .truncated: $0.append("truncated")
+                case .badMagic: $0.append("not a state image")
+                case .unsupportedVersion: $0.append("unsupported version")
+                case .checksum: $0.append("checksum mismatch (corrupt)")
+                case .otherPool: $0.append("written for another network or block size")
+                case .otherNode: $0.append("written by another node id")
+                case .fromTheFuture: $0.append("written after now (another boot)")
+                case .malformed: $0.append("malformed block or lease record")
+                }
+            }
+            return false
+        }
+        let blocks = Int(Bytes.u32(image, 32))
+        var o = StateImage.headerSize
+        var restoredBlocks = 0
+        var restoredLeases = 0
+        for _ in 0..<blocks {
+            let b = Int(Bytes.u32(image, o))
+            let timeout = Millis(bitPattern: Bytes.u64(image, o + 4))
+            let n = Int(Bytes.u16(image, o + 12))
+            o += StateImage.blockRecordSize
+            let leases = o
+            o += n * StateImage.leaseRecordSize
+            // Peers forgot the claim: someone else may own the block now.
+            guard timeout > now + 1000, table.blocks[b].state == .free, table.attachTable(b) else { continue }
+            table.blocks[b].claimCounter = 3
+            own(b, now: now, sink: &sink)
+            restoredBlocks += 1
+            let base = table.slabIndex(b, 0)
+            for r in 0..<n {
+                let p = leases + r * StateImage.leaseRecordSize
+                let k = Int(image[p])
+                let end = Millis(bitPattern: Bytes.u64(image, p + 2))
+                let chaddr = Bytes.hardware(image, p + 10)
+                switch image[p + 1] {
+                case StateImage.kindLeased where end > now:
+                    table.leases[base + k] = Lease(state: .leased, xid: 0, chaddr: chaddr, end: end)
+                    restoredLeases += 1
+                case StateImage.kindDeclined where end > now:
+                    table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: end)
+                case StateImage.kindMaybeGiven:
+                    table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: leaseEnd(now), unknownHolder: true)
+                case StateImage.kindHolderUnknown where end > now:
+                    table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: end, unknownHolder: true)
+                default:
+                    break
+                }
+            }
+        }
+        log(.info, &sink) {
+            $0.append("State image: ")
+            $0.append(restoredBlocks)
+            $0.append(" blocks and ")
+            $0.append(restoredLeases)
+            $0.append(" leases taken over")
+        }
+        guard restoredBlocks > 0 else { return true }
+        // Serve from the restored blocks at once; claim more only once the table is known
+        // (a complete fast-join answer, or the learning phase's B seconds).
+        if learning {
+            learning = false
+            sink.runHook(.endLearning, address: .zero, clientHardware: .zero)
+            join.claimHoldUntil = now + blockTimeoutMs
+        }
+        nextHousekeeping = now
+        persist.lastDigest = stateDigest()
+        return true
+    }
+
+    func checkStateImage(_ d: UnsafeRawBufferPointer, now: Millis) -> StateImageProblem? {
+        guard d.count >= StateImage.headerSize + StateImage.checksumSize else { return .truncated }
+        guard d[0] == 0x44, d[1] == 0x44, d[2] == 0x48, d[3] == 0x53 else { return .badMagic }
+        guard d[4] == StateImage.version else { return .unsupportedVersion }
+        let total = Int(Bytes.u32(d, 36))
+        guard total == d.count else { return total > d.count ? .truncated : .malformed }
+        guard Bytes.u32(d, total - 4) == StateImage.fnv(d, count: total - 4) else { return .checksum }
+        guard Bytes.u32(d, 8) == pool.prefix.value, d[12] == pool.prefixLength, d[13] == pool.blockSize else {
+            return .otherPool
+        }
+        guard Bytes.u64(d, 16) == configuration.nodeID.value else { return .otherNode }
+        guard Millis(bitPattern: Bytes.u64(d, 24)) <= now else { return .fromTheFuture }
+        // Walk the records: every one inside the image, indices in range, no block twice.
+        let blocks = Int(Bytes.u32(d, 32))
+        guard blocks <= table.slotCount else { return .malformed }
+        var o = StateImage.headerSize
+        var previous = -1
+        for _ in 0..<blocks {
+            guard o + StateImage.blockRecordSize <= total - 4 else { return .malformed }
+            let b = Int(Bytes.u32(d, o))
+            let n = Int(Bytes.u16(d, o + 12))
+            guard b > previous, b < table.count, n <= table.blockSize else { return .malformed }
+            previous = b
+            o += StateImage.blockRecordSize
+            guard o + n * StateImage.leaseRecordSize <= total - 4 else { return .malformed }
+            for r in 0..<n {
+                let p = o + r * StateImage.leaseRecordSize
+                guard Int(d[p]) < table.blockSize, d[p + 1] >= 2, d[p + 1] <= 5 else { return .malformed }
+            }
+            o += n * StateImage.leaseRecordSize
+        }
+        guard o == total - 4 else { return .malformed }
+        return nil
+    }
+}
+
+extension ActionSink {
+    /// Default for sinks that keep no state image.
+    public mutating func writeState(_ image: UnsafeRawBufferPointer) -> Bool { false }
+}
