@@ -127,4 +127,20 @@ public protocol ActionSink {
     /// through `Node.restoreState`; returns false if it could not be stored. Sinks that keep
     /// no image get a default that does nothing.
     mutating func writeState(_ image: UnsafeRawBufferPointer) -> Bool
+    /// A lease in one of our blocks was granted (`add`), renewed (`update`) or ended by RELEASE,
+    /// DECLINE or expiry (`remove`) (docs/protocol.md#lease-file). `hostname` is the client's
+    /// option 12 as stored (legal host-name bytes only, at most `Hostnames.capacity`), empty if
+    /// unknown or not recorded. Sinks that do not care need not implement it.
+    mutating func leaseChanged(_ change: LeaseChange, address: IPv4Address, clientHardware: HardwareAddress,
+                               hostname: UnsafeRawBufferPointer)
+}
+
+/// What happened to a lease of ours (the ACTION of OpenWrt's `dhcp` hotplug events).
+public enum LeaseChange: UInt8, Sendable {
+    case add, update, remove
+}
+
+extension ActionSink {
+    public mutating func leaseChanged(_ change: LeaseChange, address: IPv4Address, clientHardware: HardwareAddress,
+                                      hostname: UnsafeRawBufferPointer) {}
 }

@@ -210,6 +210,7 @@ extension Node {
             let l = table.leases[base + i]
             if l.state != .free && l.end < now {
                 log(.debug, &sink) { $0.append("Lease "); $0.append(table.address(block: b, lease: i)); $0.append(" expired") }
+                leaseEnded(block: b, lease: i, sink: &sink)
                 table.leases[base + i] = Lease()
             }
         }
@@ -218,6 +219,9 @@ extension Node {
     /// A block becomes FREE: owner id zeroed (owner address kept, D-33), lease table released,
     /// needless mark cleared. The claim counter is kept (C does not reset it either).
     func makeFree(_ b: Int) {
+        if table.blocks[b].state == .ours && table.hasTable(b) && table.leaseCounts(b).leased > 0 {
+            ownLeasesVersion &+= 1  // its leases leave the lease file
+        }
         table.blocks[b].state = .free
         table.blocks[b].owner = .zero
         table.blocks[b].needlessMarked = false

@@ -17,14 +17,17 @@ public enum LeaseState: UInt8, Sendable {
     case free = 0, offered = 1, leased = 2, declined = 3
 }
 
+/// 56 bytes a block (docs/decisions.md D-111): the one-byte fields and the flag bits come first,
+/// packed into the 8 bytes in front of the 8-byte fields (a 1024-block table is 56 KB).
 struct Block: Equatable {
     var state = BlockState.free
     /// INQUIREs sent for it (0–3), printed as "claim". Stays 3 once owned (D-33).
     var claimCounter: UInt8 = 0
-    var needlessMarked = false
-    /// Announce in the next "update claims" regardless of the refresh threshold (D-05, and
-    /// the immediate answer to an INQUIRE or a smaller id's claim).
-    var announcePending = false
+    /// The UPDATECLAIM spare byte last sent for an OURS block, or last received for a CLAIMED
+    /// one: 0 = no count (a C node, D-80), else 1 + active leases (MergePolicy.swift).
+    var advertised: UInt8 = 0
+    /// needlessMarked, announcePending, reserved, partlyReserved (bits 0–3).
+    private var flags: UInt8 = 0
     /// Lease-table slot, -1 = none.
     var leaseSlot: Int32 = -1
     var owner = NodeID.zero
@@ -33,13 +36,31 @@ struct Block: Equatable {
     var timeout: Millis = 0
     var firstClaimed: Millis = 0
     var needlessSince: Millis = 0
-    /// The UPDATECLAIM spare byte last sent for an OURS block, or last received for a CLAIMED
-    /// one: 0 = no count (a C node, D-80), else 1 + active leases (MergePolicy.swift).
-    var advertised: UInt8 = 0
+
+    var needlessMarked: Bool {
+        get { flags & 1 != 0 }
+        set { set(1, newValue) }
+    }
+    /// Announce in the next "update claims" regardless of the refresh threshold (D-05, and
+    /// the immediate answer to an INQUIRE or a smaller id's claim).
+    var announcePending: Bool {
+        get { flags & 2 != 0 }
+        set { set(2, newValue) }
+    }
     /// Every address of the block is reserved (D-83): we never claim it.
-    var reserved = false
+    var reserved: Bool {
+        get { flags & 4 != 0 }
+        set { set(4, newValue) }
+    }
     /// Some address of the block is reserved.
-    var partlyReserved = false
+    var partlyReserved: Bool {
+        get { flags & 8 != 0 }
+        set { set(8, newValue) }
+    }
+
+    private mutating func set(_ bit: UInt8, _ on: Bool) {
+        flags = on ? flags | bit : flags & ~bit
+    }
 }
 
 struct Lease: Equatable {
@@ -87,6 +108,57 @@ final class LeaseSlab {
     }
 }
 
+/// Host names (option 12) of the leases, indexed like the lease slab: a length byte and up to
+/// `capacity` bytes each, one allocation at start (none without Configuration.recordHostnames).
+/// Entries are cleared when their table is handed to a block and written whenever a lease
+/// becomes LEASED; untouched pages stay non-resident like the slab's.
+final class Hostnames {
+    static let capacity = 31
+    static let stride = capacity + 1
+    let base: UnsafeMutablePointer<UInt8>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        base = UnsafeMutablePointer<UInt8>.allocate(capacity: max(count * Hostnames.stride, 1))
+    }
+
+    deinit { base.deallocate() }
+
+    /// Stores option 12 as dnsmasq would use it: trailing NULs dropped, cut at `capacity`
+    /// bytes; a name with a byte outside letters, digits, '-', '_' and '.' (spaces, control
+    /// characters) is not stored at all, so it can never break a lease-file line or an
+    /// environment variable.
+    func set(_ i: Int, _ name: UnsafeRawBufferPointer) {
+        guard i < count else { return }
+        var n = name.count
+        while n > 0 && name[n - 1] == 0 { n -= 1 }
+        n = min(n, Hostnames.capacity)
+        let entry = base + i * Hostnames.stride
+        for k in 0..<n {
+            let c = name[k]
+            let legal = (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A)
+                || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: ".")
+            guard legal else {
+                entry[0] = 0
+                return
+            }
+            entry[1 + k] = c
+        }
+        entry[0] = UInt8(n)
+    }
+
+    func clear(_ i: Int) {
+        if i < count { base[i * Hostnames.stride] = 0 }
+    }
+
+    subscript(i: Int) -> UnsafeRawBufferPointer {
+        guard i < count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let entry = base + i * Hostnames.stride
+        return UnsafeRawBufferPointer(start: entry + 1, count: min(Int(entry[0]), Hostnames.capacity))
+    }
+}
+
 struct BlockTable {
     let prefix: IPv4Address
     let blockSize: Int
@@ -95,6 +167,8 @@ struct BlockTable {
     /// The slab: `slotCount` tables of `blockSize` leases each; only tables of slots that were
     /// ever handed to a block are initialised.
     let leases: LeaseSlab
+    /// Option 12 per lease (empty without Configuration.recordHostnames).
+    let hostnames: Hostnames
     /// Stack of unused slots.
     var freeSlots: [Int32]
     let slotCount: Int
@@ -112,6 +186,7 @@ struct BlockTable {
         c.reservations.markBlocks(&blocks, prefix: prefix, blockSize: blockSize)
         slotCount = min(count, BlockTable.maximumLeases / blockSize)
         leases = LeaseSlab(capacity: slotCount * blockSize)
+        hostnames = Hostnames(count: c.recordHostnames ? slotCount * blockSize : 0)
         freeSlots = []
         freeSlots.reserveCapacity(slotCount)
         var s = slotCount - 1
@@ -150,6 +225,7 @@ struct BlockTable {
         guard let slot = freeSlots.popLast() else { return false }
         let base = Int(slot) * blockSize
         leases.initializeFree(from: base, count: blockSize)  // first use or recycled: all FREE
+        for i in base..<(base + blockSize) { hostnames.clear(i) }
         blocks[b].leaseSlot = slot
         return true
     }

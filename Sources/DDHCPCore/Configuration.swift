@@ -70,6 +70,9 @@ public struct Configuration {
     /// (StateImage.swift).
     public var keepsStateImage = false
     public var dhcpDisabled = false  // -S
+    /// Keep each lease's host name (option 12) in a fixed table: set by the shell when a lease
+    /// file or hotplug events want it (D-51); otherwise no memory is set aside for them.
+    public var recordHostnames = false
     public var nodeID = NodeID.zero  // the shell sets a MAC-derived or random id
     /// Byte order used when *sending* the RENEWLEASE address (D-02); receiving accepts both.
     public var renewLeaseLittleEndian = true

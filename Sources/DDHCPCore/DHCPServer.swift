@@ -222,7 +222,8 @@ extension Node {
                 for i in 0..<table.blockSize {
                     let l = table.leases[base + i]
                     if l.state == .offered && l.xid == client.xid && l.chaddr == client.chaddr {
-                        acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
+                        acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now,
+                                    hostName: packet.hostName, sink: &sink)
                         return
                     }
                 }
@@ -244,7 +245,8 @@ extension Node {
                 || (l.state == .offered && packet.hasServerIdentifier)
             {
                 guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
-                acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
+                acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now,
+                            hostName: packet.hostName, sink: &sink)
             } else {
                 sendNak(client, sink: &sink)
             }
@@ -263,10 +265,13 @@ extension Node {
     /// Marks the lease LEASED, sends the ACK and runs the `lease` hook. Without a lease table
     /// (a forwarded block whose table is gone, D-16) the ACK is sent without a local record.
     func acknowledge<S: ActionSink>(
-        block b: Int, lease i: Int, client: DHCPClientFields, parameters: UnsafeRawBufferPointer, now: Millis, sink: inout S
+        block b: Int, lease i: Int, client: DHCPClientFields, parameters: UnsafeRawBufferPointer, now: Millis,
+        hostName: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), sink: inout S
     ) {
+        var renewal: Bool? = nil
         if table.hasTable(b) {
             let s = table.slabIndex(b, i)
+            renewal = table.leases[s].state == .leased && table.leases[s].chaddr == client.chaddr
             table.leases[s].state = .leased
             table.leases[s].chaddr = client.chaddr
             table.leases[s].xid = client.xid
@@ -277,6 +282,32 @@ extension Node {
         let ok = sendReply(.ack, client: client, yourAddress: address, parameters: parameters, sink: &sink)
         statistics.add(.dhcpSendAck)
         if ok { sink.runHook(.lease, address: address, clientHardware: client.chaddr) }
+        if let renewal, table.blocks[b].state == .ours {
+            leaseGranted(block: b, lease: i, renewal: renewal, hostName: hostName, sink: &sink)
+        }
+    }
+
+    /// A lease of our block `b` is LEASED (again): its host name is stored (a renewal without
+    /// option 12 keeps the one it had) and the change is reported (docs/protocol.md#lease-file).
+    func leaseGranted<S: ActionSink>(block b: Int, lease i: Int, renewal: Bool, hostName: UnsafeRawBufferPointer, sink: inout S) {
+        let s = table.slabIndex(b, i)
+        if hostName.count > 0 {
+            table.hostnames.set(s, hostName)
+        } else if !renewal {
+            table.hostnames.clear(s)
+        }
+        ownLeasesVersion &+= 1
+        sink.leaseChanged(renewal ? .update : .add, address: table.address(block: b, lease: i),
+                          clientHardware: table.leases[s].chaddr, hostname: table.hostnames[s])
+    }
+
+    /// A LEASED lease of our block `b` ends (RELEASE, DECLINE, expiry); call before clearing it.
+    func leaseEnded<S: ActionSink>(block b: Int, lease i: Int, sink: inout S) {
+        let s = table.slabIndex(b, i)
+        guard table.blocks[b].state == .ours, table.leases[s].state == .leased else { return }
+        ownLeasesVersion &+= 1
+        sink.leaseChanged(.remove, address: table.address(block: b, lease: i),
+                          clientHardware: table.leases[s].chaddr, hostname: table.hostnames[s])
     }
 
     /// docs/protocol.md#forwarding: reserve the address locally and ask the owner with RENEWLEASE.
@@ -319,6 +350,7 @@ extension Node {
             log(.error, &sink) { $0.append("RELEASE of "); $0.append(address); $0.append(" by a client that does not hold it") }
             return
         }
+        leaseEnded(block: b, lease: i, sink: &sink)
         table.leases[s] = Lease()
         sink.runHook(.release, address: address, clientHardware: packet.chaddr)  // D-18: the real address
     }
@@ -336,6 +368,7 @@ extension Node {
         let s = table.slabIndex(b, i)
         guard table.leases[s].isHeld, table.leases[s].chaddr == packet.chaddr else { return }
         log(.warning, &sink) { $0.append("Address "); $0.append(address); $0.append(" declined by "); $0.append(mac: packet.chaddr) }
+        leaseEnded(block: b, lease: i, sink: &sink)
         table.leases[s] = Lease(state: .declined, xid: 0, chaddr: .zero,
                                 end: now + max(Millis(optionStore.leaseTime) * 1000, Node.minimumDeclineMs))
     }
@@ -414,6 +447,9 @@ extension Node {
                 guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
                 table.leases[s] = Lease(state: .leased, xid: p.xid, chaddr: p.chaddr, end: leaseEnd(now))
                 acknowledged = true
+                // A RENEWLEASE carries no host name: a renewal keeps the stored one.
+                leaseGranted(block: b, lease: i, renewal: l.state == .leased && l.chaddr == p.chaddr,
+                             hostName: UnsafeRawBufferPointer(start: nil, count: 0), sink: &sink)
             }
         }
         let command: MeshCommand = acknowledged ? .leaseAck : .leaseNak

@@ -43,6 +43,14 @@ public struct DHCPPacket {
     let serverIdentifierLength: Int
     let parameterListOffset: Int
     let parameterListLength: Int
+    var hostNameOffset = -1
+    var hostNameLength = 0
+
+    /// Option 12 (host name) as sent, empty if absent.
+    public var hostName: UnsafeRawBufferPointer {
+        guard hostNameOffset >= 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(rebasing: bytes[hostNameOffset..<(hostNameOffset + hostNameLength)])
+    }
 
     public var op: UInt8 { bytes[0] }
     public var htype: UInt8 { bytes[1] }
@@ -136,7 +144,7 @@ public enum DHCPWire {
         guard p.count >= minimumLength else { throw .tooShort(length: p.count) }
         guard Bytes.u32(p, 236) == magicCookie else { throw .badMagicCookie }
         var type = -1
-        var o50 = -1, l50 = 0, o54 = -1, l54 = 0, o55 = -1, l55 = 0
+        var o50 = -1, l50 = 0, o54 = -1, l54 = 0, o55 = -1, l55 = 0, o12 = -1, l12 = 0
         var i = minimumLength
         while i < p.count {
             let code = p[i]
@@ -151,6 +159,7 @@ public enum DHCPWire {
             case 50 where o50 < 0: o50 = payload; l50 = length
             case 54 where o54 < 0: o54 = payload; l54 = length
             case 55 where o55 < 0: o55 = payload; l55 = length
+            case 12 where o12 < 0: o12 = payload; l12 = length
             default: break
             }
             i = payload + length
@@ -158,7 +167,8 @@ public enum DHCPWire {
         guard type >= 0 else { throw .missingMessageType }
         return DHCPPacket(
             bytes: p, messageType: UInt8(type), requestedAddressOffset: o50, requestedAddressLength: l50,
-            serverIdentifierOffset: o54, serverIdentifierLength: l54, parameterListOffset: o55, parameterListLength: l55)
+            serverIdentifierOffset: o54, serverIdentifierLength: l54, parameterListOffset: o55, parameterListLength: l55,
+            hostNameOffset: o12, hostNameLength: l12)
     }
 
     /// Writes the fixed 240-byte part of a reply.

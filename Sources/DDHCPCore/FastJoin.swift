@@ -73,6 +73,10 @@ struct FastJoinState {
     var fastRoundsUntil: Millis = .min
     /// No claims and no D-07 NAKs before this time (a restored node whose table is not known yet).
     var claimHoldUntil: Millis = .min
+    /// Answer pages sent in the current second (a flood of requests gets at most
+    /// FastJoin.pagesPerSecond pages back).
+    var answerWindow: Millis = .min
+    var answersInWindow = 0
 }
 
 public enum FastJoin {
@@ -84,6 +88,8 @@ public enum FastJoin {
     public static let roundMs: Millis = 300
     /// How long fast rounds may be used after the answer.
     public static let fastWindowMs: Millis = 10_000
+    /// Answer pages per second at most: a whole table of 1,408 claimed blocks.
+    public static let pagesPerSecond = 32
 }
 
 extension Node {
@@ -151,6 +157,12 @@ extension Node {
     /// (not learning, not holding its claims back) answers.
     func answerTableRequest<S: ActionSink>(first: UInt32, to peer: PeerAddress, now: Millis, sink: inout S) {
         guard !learning, now >= join.claimHoldUntil, Int(first) < table.count else { return }
+        if now >= join.answerWindow + 1000 {
+            join.answerWindow = now
+            join.answersInWindow = 0
+        }
+        guard join.answersInWindow < FastJoin.pagesPerSecond else { return }
+        join.answersInWindow += 1
         var n = 0
         var i = Int(first)
         while i < table.count && n < TableWire.entriesPerPage {

@@ -268,12 +268,14 @@ extension Node {
             let l = table.leases[s]
             if l.state == .free || (l.state == .offered && l.chaddr == chaddr) {
                 table.leases[s] = Lease(state: .leased, xid: 0, chaddr: chaddr, end: end)
+                table.hostnames.clear(s)  // a handed-over lease comes without a host name (D-53)
                 taken += 1
             } else if l.state == .leased && l.chaddr == chaddr {
                 table.leases[s].end = max(l.end, end)
                 taken += 1
             }
         }
+        if taken > 0 { ownLeasesVersion &+= 1 }  // the lease file lists them (D-51)
         return taken
     }
 

@@ -23,6 +23,9 @@ public final class Node {
     public internal(set) var statistics = Statistics()
 
     var table: BlockTable
+    /// Changes whenever a LEASED lease of our blocks is added, renewed or removed: the shell
+    /// rewrites the lease file when it differs from the version it wrote (D-51).
+    public internal(set) var ownLeasesVersion: UInt32 = 0
     /// Blocks being inquired, in selection order (docs/protocol.md#claiming). Bounded: the INQUIRE
     /// count is 1 byte.
     var claiming: [UInt32]
@@ -285,6 +288,19 @@ extension Node {
 
     /// Clients whose DISCOVER found no FREE lease within the demand window.
     public func waitingClients(now: Millis) -> Int { demand.waiting(now: now, window: demandWindowMs) }
+
+    /// Every LEASED lease of our blocks, in address order: address, client MAC, when the
+    /// client's lease ends (ms, without the server's slack) and the stored host name (empty if
+    /// unknown). What the lease file lists (docs/protocol.md#lease-file).
+    public func forEachOwnLease(_ body: (IPv4Address, HardwareAddress, Millis, UnsafeRawBufferPointer) -> Void) {
+        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
+            let base = table.slabIndex(b, 0)
+            for i in 0..<table.blockSize where table.leases[base + i].state == .leased {
+                let l = table.leases[base + i]
+                body(table.address(block: b, lease: i), l.chaddr, l.end - Node.leaseSlackMs, table.hostnames[base + i])
+            }
+        }
+    }
 
     /// Number of forwarded requests waiting for the owner's answer.
     public var pendingForwardedRequests: Int { requests.count }

@@ -90,6 +90,12 @@ int64_t ddhcp_monotonic_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t ddhcp_realtime_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
 /* Early at boot a router's entropy pool may not be initialised yet and getrandom() would
  * block start-up; a seed does not need more than /dev/urandom then. */
 static int32_t read_urandom(uint8_t *buf, int32_t len) {
@@ -459,19 +465,9 @@ int32_t ddhcp_reap_children(void) {
     return reaped;
 }
 
-int32_t ddhcp_spawn_hook(const uint8_t *hook, const uint8_t *action, const uint8_t *arg1, const uint8_t *arg2) {
-    char *argv[8];
-    int argc = 0;
-    argv[argc++] = (char *)"/bin/sh";
-    argv[argc++] = (char *)"-e";
-    argv[argc++] = (char *)"--";
-    argv[argc++] = (char *)hook;
-    argv[argc++] = (char *)action;
-    if (arg1) argv[argc++] = (char *)arg1;
-    if (arg1 && arg2) argv[argc++] = (char *)arg2;
-    argv[argc] = NULL;
-
-    /* The child must not inherit our blocked/ignored signals or our stdin. */
+/* posix_spawn with stdin from /dev/null and default signal handling: the child must not
+ * inherit our blocked/ignored signals or our stdin. Returns the pid or -error. */
+static int32_t spawn_child(const char *path, char *const argv[], char *const envp[]) {
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t actions;
     sigset_t none, defaults;
@@ -492,10 +488,50 @@ int32_t ddhcp_spawn_hook(const uint8_t *hook, const uint8_t *action, const uint8
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     pid_t pid = 0;
-    int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, environ);
+    int rc = posix_spawn(&pid, path, &actions, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     return rc != 0 ? -portable_error(rc) : (int32_t)pid;
+}
+
+int32_t ddhcp_spawn_hook(const uint8_t *hook, const uint8_t *action, const uint8_t *arg1, const uint8_t *arg2) {
+    char *argv[8];
+    int argc = 0;
+    argv[argc++] = (char *)"/bin/sh";
+    argv[argc++] = (char *)"-e";
+    argv[argc++] = (char *)"--";
+    argv[argc++] = (char *)hook;
+    argv[argc++] = (char *)action;
+    if (arg1) argv[argc++] = (char *)arg1;
+    if (arg1 && arg2) argv[argc++] = (char *)arg2;
+    argv[argc] = NULL;
+
+    return spawn_child("/bin/sh", argv, environ);
+}
+
+/* The hotplug child's environment: ours without the four variables it sets, then those. */
+int32_t ddhcp_spawn_hotplug(const uint8_t *program, const uint8_t *action, const uint8_t *mac,
+                            const uint8_t *ip, const uint8_t *hostname) {
+    static char vars[4][320];
+    static char *envp[260];
+    const char *names[4] = {"ACTION", "MACADDR", "IPADDR", "HOSTNAME"};
+    const uint8_t *values[4] = {action, mac, ip, hostname};
+    int n = 0;
+    for (char **e = environ; e && *e && n < TABLE_SIZE(envp) - 5; e++) {
+        int ours = 0;
+        for (int k = 0; k < 4; k++) {
+            size_t l = strlen(names[k]);
+            if (strncmp(*e, names[k], l) == 0 && (*e)[l] == '=') ours = 1;
+        }
+        if (!ours) envp[n++] = *e;
+    }
+    for (int k = 0; k < 4; k++) {
+        snprintf(vars[k], sizeof vars[k], "%s=%s", names[k], values[k] ? (const char *)values[k] : "");
+        envp[n++] = vars[k];
+    }
+    envp[n] = NULL;
+    char *argv[] = {(char *)program, (char *)"dhcp", NULL};
+    return spawn_child((const char *)program, argv, envp);
 }
 
 /* ---- process --------------------------------------------------------------------------------- */

@@ -51,12 +51,15 @@ final class Daemon {
     var running = true
     /// The listening control socket is out of the poller while every connection slot is busy.
     var acceptPaused = false
+    var leaseFile: LeaseFile?
 
     init(options: DaemonOptions, node: Node) {
         self.options = options
         self.node = node
         actions = ShellActions(node: node)
         actions.hook = options.hook
+        actions.hotplugCall = options.hotplugCall
+        leaseFile = options.leaseFile.map { LeaseFile(path: $0) }
         connections = Array(repeating: ControlConnection(), count: Daemon.maxConnections)
         requests = UnsafeMutablePointer<UInt8>.allocate(capacity: Daemon.maxConnections * Mesh.datagramCapacity)
         buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: Mesh.datagramCapacity)
@@ -159,6 +162,7 @@ final class Daemon {
                 for i in 0..<Int(count) { handle(token: ready[i], now: now) }
             }
             expireConnections(now: ddhcp_monotonic_ms())
+            leaseFile?.writeIfDue(node, now: ddhcp_monotonic_ms(), actions: &actions)
         }
     }
 
@@ -166,6 +170,7 @@ final class Daemon {
     private func waitTime(now: Millis) -> Int32 {
         var until = node.nextWakeup
         for c in connections where c.fd >= 0 && c.deadline < until { until = c.deadline }
+        if let at = leaseFile?.due(node), at < until { until = at }
         let wait = until - now
         return wait <= 0 ? 0 : Int32(wait > 60_000 ? 60_000 : wait)
     }
@@ -318,6 +323,7 @@ final class Daemon {
             _ = ddhcp_close(fd)
         }
         if controlFD >= 0 { _ = ddhcp_unlink(options.controlPath) }
+        leaseFile?.remove()
         controlFD = -1
     }
 

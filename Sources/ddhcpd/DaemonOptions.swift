@@ -11,6 +11,10 @@ struct DaemonOptions {
     var clientInterface: CBytes = DaemonOptions.cString("client0")
     var controlPath: CBytes = DaemonOptions.cString("/tmp/ddhcpd_ctl")
     var hook: CBytes? = nil
+    /// `--lease-file PATH`: this node's leases in dnsmasq's format (D-51).
+    var leaseFile: CBytes? = nil
+    /// `--hotplug-call PATH`: run as `PATH dhcp` on every lease change (D-52).
+    var hotplugCall: CBytes? = nil
     var daemonize = false
     /// Runtime log level: WARNING, raised by each -v up to DEBUG.
     var logLevel = LogLevel.warning
@@ -27,6 +31,8 @@ struct DaemonOptions {
         controlPath = DaemonOptions.absolute(controlPath)
         if let statePath { self.statePath = DaemonOptions.absolute(statePath) }
         if let hook { self.hook = DaemonOptions.absolute(hook) }
+        if let leaseFile { self.leaseFile = DaemonOptions.absolute(leaseFile) }
+        if let hotplugCall, hotplugCall[0] != 0 { self.hotplugCall = DaemonOptions.absolute(hotplugCall) }
     }
 
     private static func absolute(_ path: CBytes) -> CBytes {
@@ -78,12 +84,13 @@ struct LongOption {
     let key: UInt8
 }
 
-/// Keys of the options that exist only as long options: 0x80 and up, never a short flag
-/// (`static let name: UInt8 = 0x80`, the next one 0x81, ...).
+/// Keys of the options that exist only as long options: 0x80 and up, never a short flag.
 enum LongOnly {
     static let stateFile: UInt8 = 0x80
     static let noStateFile: UInt8 = 0x81
     static let noFastJoin: UInt8 = 0x82
+    static let leaseFile: UInt8 = 0x88  // issue-11
+    static let hotplugCall: UInt8 = 0x89
     // issue-13b's keys start at 0x90 so parallel additions from 0x80 do not collide.
     static let reserve: UInt8 = 0x90
     static let staticLease: UInt8 = 0x91
@@ -130,6 +137,8 @@ enum DaemonCommandLine {
         LongOption(name: "state-file", hasArgument: true, key: LongOnly.stateFile),
         LongOption(name: "no-state-file", hasArgument: false, key: LongOnly.noStateFile),
         LongOption(name: "no-fast-join", hasArgument: false, key: LongOnly.noFastJoin),
+        LongOption(name: "lease-file", hasArgument: true, key: LongOnly.leaseFile),
+        LongOption(name: "hotplug-call", hasArgument: true, key: LongOnly.hotplugCall),
         LongOption(name: "reserve", hasArgument: true, key: LongOnly.reserve),
         LongOption(name: "static-lease", hasArgument: true, key: LongOnly.staticLease),
         LongOption(name: "test-c-wire", hasArgument: false, key: LongOnly.testCWire),
@@ -216,6 +225,12 @@ enum DaemonCommandLine {
             o.stateFileOff = false
         case LongOnly.noStateFile: o.stateFileOff = true
         case LongOnly.noFastJoin: o.configuration.fastJoin = false
+        case LongOnly.leaseFile:
+            o.leaseFile = arg!
+            o.configuration.recordHostnames = true
+        case LongOnly.hotplugCall:
+            o.hotplugCall = arg!
+            o.configuration.recordHostnames = true
         case LongOnly.reserve, LongOnly.staticLease:  // D-83, D-84
             do {
                 if key == LongOnly.reserve {
@@ -325,6 +340,8 @@ enum DaemonCommandLine {
           -C, --control-socket PATH     control socket (default /tmp/ddhcpd_ctl)
           -I, --node-id NODEID          16 hex digits (default: EUI-64 of the server interface MAC)
           -E, --renewlease-byte-order le|be  address in sent RENEWLEASE messages (default le)
+              --lease-file PATH         this node's leases in dnsmasq's format, kept up to date
+              --hotplug-call PATH       run PATH dhcp (ACTION MACADDR IPADDR HOSTNAME) on changes
               --reserve A.B.C.D[-E.F.G.H|/L]  never lease these addresses, repeatable (mesh-wide)
               --static-lease MAC,A.B.C.D   fixed address (in a reserved range), repeatable
               --test-c-wire             tests only: behave like C on the mesh wire

@@ -11,12 +11,15 @@ struct ShellActions: ActionSink {
     var dhcpFD: Int32 = -1
     var serverIfIndex: Int32 = 0
     var hook: CBytes? = nil
+    /// `--hotplug-call`: OpenWrt's hotplug-call, run as `PATH dhcp` per lease change (D-52).
+    var hotplugCall: CBytes? = nil
     var output = LogOutput()
     /// The node whose log level (set by -v and `ddhcpdctl -v`) also filters the shell's lines.
     let node: Node
     /// Scratch text for hook arguments (reused, no allocation in steady state).
     private var address = TextBuffer(capacity: 16)
     private var mac = TextBuffer(capacity: 18)
+    private var name = TextBuffer(capacity: 32)
     /// The state file and its temporary sibling (nil: no state image).
     var statePath: CBytes? = nil
     var stateTemporaryPath: CBytes? = nil
@@ -86,6 +89,35 @@ struct ShellActions: ActionSink {
             var line = TextBuffer()
             line.append("cannot run hook ")
             line.append(cString: hook)
+            line.append(": ")
+            line.append(errorCode: pid)
+            output.write(.error, line)
+        }
+    }
+
+    /// OpenWrt's `dhcp` hotplug event, with the variables dnsmasq's dhcp-script passes.
+    mutating func leaseChanged(_ change: LeaseChange, address a: IPv4Address, clientHardware: HardwareAddress,
+                               hostname: UnsafeRawBufferPointer) {
+        guard let hotplugCall else { return }
+        let action: StaticString
+        switch change {
+        case .add: action = "add"
+        case .update: action = "update"
+        case .remove: action = "remove"
+        }
+        address.clear()
+        address.append(a)
+        mac.clear()
+        mac.appendLowercase(mac: clientHardware)
+        name.clear()
+        name.append(bytes: hostname)
+        let pid = address.withCString { ip in
+            mac.withCString { m in name.withCString { h in ddhcp_spawn_hotplug(hotplugCall, action.utf8Start, m, ip, h) } }
+        }
+        if pid < 0 && enabled(.error) {
+            var line = TextBuffer()
+            line.append("cannot run ")
+            line.append(cString: hotplugCall)
             line.append(": ")
             line.append(errorCode: pid)
             output.write(.error, line)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Namespace integration tests of the daemon (root only): CLI and start-up, control socket,
-# a 3-node mesh with real DHCP clients, restart. Each suite is bounded and cleans up after
+# a 3-node mesh with real DHCP clients, restart, the lease file and hotplug events. Each suite is bounded and cleans up after
 # itself (trap EXIT in Tests/integration/lib.sh).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -23,7 +23,7 @@ run() {
         failed=$((failed + 1))
     fi
 }
-for suite in cli control mesh restart scale; do
+for suite in cli control mesh restart scale leasefile; do
     run "$suite" 150 bash "Tests/integration/$suite.sh"
 done
 # The same sources built in Embedded Swift mode (what ships) pass the suites as well.

@@ -158,6 +158,18 @@ check("learning off, node id, renew byte order, control path, big lease time",
                 ["bat0", "br-lan"])],
       [RELOAD_ON_CONFIG, ("trigger", "interface", "mesh"), ("trigger", "interface", "lan")])
 
+check("fast join off, state file elsewhere",
+      "config ddhcpd 'settings'\n\toption fast_join '0'\n\toption state_file '/tmp/ddhcpd.state'\n",
+      [instance("settings", ["-i", "server0", "-c", "client0", "-N", "10.0.0.0/24"]
+                + DAEMON_DEFAULTS + ["--no-fast-join", "--state-file", "/tmp/ddhcpd.state"], ["server0", "client0"])],
+      [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
+check("state file off",
+      "config ddhcpd 'settings'\n\toption state_file 'off'\n\toption fast_join '1'\n",
+      [instance("settings", ["-i", "server0", "-c", "client0", "-N", "10.0.0.0/24"]
+                + DAEMON_DEFAULTS + ["--no-state-file"], ["server0", "client0"])],
+      [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
 check("reserved ranges and static leases, in order, after the other flags",
       """config ddhcpd 'settings'
 	list reserve '10.0.0.2-10.0.0.9'

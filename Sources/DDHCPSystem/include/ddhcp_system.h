@@ -62,6 +62,9 @@ int32_t ddhcp_error_text(int32_t code, uint8_t *buf, int32_t cap);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t ddhcp_monotonic_ms(void);
+/* The wall clock (CLOCK_REALTIME) in seconds since the epoch: for the lease file's expiry
+ * times only, never for protocol timing. */
+int64_t ddhcp_realtime_s(void);
 /* Fills buf with len bytes from the kernel's entropy source, without blocking (falls back to
  * /dev/urandom while the pool is not initialised). Returns len or -error. */
 int32_t ddhcp_random(uint8_t *buf, int32_t len);
@@ -116,7 +119,6 @@ int32_t ddhcp_unix_connect(const uint8_t *path);
 int32_t ddhcp_shutdown_write(int32_t fd);
 /* unlink(2). 0 or -error. */
 int32_t ddhcp_unlink(const uint8_t *path);
-
 /* Whole small files (the state image, docs/fast-join.md#restart-survival). read: up to cap
  * bytes, the number read (cap + 1 if the file is longer), or -errno. replace: writes tmp_path,
  * then renames it over path (atomic on one file system); 0 or -errno. */
@@ -152,6 +154,11 @@ int32_t ddhcp_reap_children(void);
  * Returns the child's pid or -error. */
 int32_t ddhcp_spawn_hook(const uint8_t *hook, const uint8_t *action, const uint8_t *arg1,
                          const uint8_t *arg2);
+/* Starts `program dhcp` in the background as dnsmasq's dhcp-script starts OpenWrt's hotplug
+ * `dhcp` events: our environment plus ACTION, MACADDR, IPADDR and HOSTNAME (empty if unknown),
+ * stdin from /dev/null, default signal handling. Never waits. Returns the pid or -error. */
+int32_t ddhcp_spawn_hotplug(const uint8_t *program, const uint8_t *action, const uint8_t *mac,
+                            const uint8_t *ip, const uint8_t *hostname);
 
 /* --- process ------------------------------------------------------------------------------ */
 

@@ -102,3 +102,23 @@ extension Simulation {
         simExpect(sim, servedInTime, "the new client had no lease 2 s after it asked: \(sim.clients[fresh].history.prefix(4))")
     }
 }
+
+extension SimulationRestart {
+    // Respawns over a lossy mesh (5 %): lost table pages and UPDATECLAIMs; the usual
+    // invariants (no duplicate once the mesh is consistent, conflicts end within 3·B).
+    @Test(arguments: [SimImageCase.kept, .none].flatMap { c in simulationSeeds(14_800, 6).map { ($0, c) } })
+    func respawnOverLossyMesh(seed: UInt64, image: SimImageCase) {
+        var setup = SimulationSetup(scenario: "respawn over 5 % loss, image \(image.rawValue)", seed: seed, nodeCount: 4)
+        setup.configuration = simGluonConfiguration(blocks: 32)
+        setup.leaseTime = 120
+        setup.meshLossPermille = 50
+        setup.stateImageNodes = [0, 1, 2, 3]
+        let sim = Simulation(setup)
+        sim.at(0) { sim in for i in 0..<4 { sim.startNode(i) } }
+        for lan in 0..<4 { for k in 0..<3 { sim.addClient(lan: lan, start: simSeconds(310 + Double(k + lan))) } }
+        let kill = simSeconds(420) + Millis(seed % 5) * 2100
+        sim.at(kill) { sim in sim.killAndRespawn(1, after: simSeconds(2), image: image) }
+        for k in 0..<4 { sim.addClient(lan: 1, start: kill + simSeconds(3) + Millis(k) * 900) }
+        guard simRun(sim, until: kill + simSeconds(500), clientGrace: simSeconds(60)) else { return }
+    }
+}

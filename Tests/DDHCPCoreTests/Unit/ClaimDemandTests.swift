@@ -150,7 +150,7 @@ import Glibc
     @Test func untouchedLeaseTablesStayNonResident() throws {
         // Large allocations must come from fresh mmap'd pages (glibc would otherwise raise its
         // mmap threshold after other tests free big arrays and reuse dirty heap).
-        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 128 * 1024)
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 8 * 1024)  // as in ResidentMemoryTests
         // /16 with S = 4: 16384 lease tables of 4 = 65536 leases (2 MB of slab).
         let node = try Node(configuration: testConfiguration { $0.prefix = IPv4Address(10, 0, 0, 0); $0.prefixLength = 16 },
                             randomSeed: 1, now: 0)

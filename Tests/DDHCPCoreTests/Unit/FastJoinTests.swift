@@ -84,6 +84,17 @@ import Testing
         #expect(!joiner.isLearning)
     }
 
+    @Test func aRequestFloodGetsABoundedNumberOfPages() {
+        let node = makeNode()
+        var s = RecordingSink()
+        let request = TableWire.requestMessage(nodeID: smallerID, pool: testPool, first: 0)
+        for k in 0..<200 { node.unicast(request, from: peerA, now: 5_000 + Millis(k), &s) }
+        #expect(s.unicasts.count == FastJoin.pagesPerSecond)
+        s.clear()
+        node.unicast(request, from: peerA, now: 6_001, &s)
+        #expect(s.unicasts.count == 1, "the next second answers again")
+    }
+
     @Test func malformedTableMessagesAreDropped() {
         let node = makeNode()
         var s = RecordingSink()

@@ -1,0 +1,67 @@
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import DDHCPCore
+
+/// What the fixed tables cost in RAM (docs/decisions.md D-111).
+@Suite struct ResidentMemoryTests {
+    @Test func blockIs56Bytes() {
+        // 1024 blocks (the gluon pool) = 56 KB; a flag as a separate Bool would make it 64.
+        #expect(MemoryLayout<Block>.stride == 56)
+        var b = Block()
+        b.needlessMarked = true
+        b.reserved = true
+        #expect(b.needlessMarked && b.reserved && !b.announcePending && !b.partlyReserved)
+        b.needlessMarked = false
+        b.partlyReserved = true
+        b.announcePending = true
+        #expect(!b.needlessMarked && b.reserved && b.announcePending && b.partlyReserved)
+        #expect(b != Block())
+    }
+
+    #if canImport(Glibc)
+    /// Resident pages of the memory under `p` (whole pages inside [p, p + count)).
+    func residentPages(_ p: UnsafeRawPointer, _ count: Int) -> (pages: Int, resident: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (UInt(bitPattern: p) + UInt(page) - 1) & ~UInt(page - 1)
+        let end = (UInt(bitPattern: p) + UInt(count)) & ~UInt(page - 1)
+        guard end > start else { return (0, 0) }
+        let pages = Int((end - start) / UInt(page))
+        var vector = [UInt8](repeating: 0, count: pages)
+        guard mincore(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), &vector) == 0 else { return (pages, -1) }
+        return (pages, vector.filter { $0 & 1 != 0 }.count)
+    }
+
+    /// glibc serves a large malloc from free heap chunks (dirty pages) before it maps fresh
+    /// ones; its chunk header says which (size field bit 1 = IS_MMAPPED). The array's storage is
+    /// one malloc block whose payload starts 32 bytes before the elements.
+    func isFreshlyMapped(_ elements: UnsafeRawPointer) -> Bool {
+        let size = (elements - 32 - MemoryLayout<Int>.size).load(as: Int.self)
+        return size & 2 != 0
+    }
+
+    @Test func requestCacheOptionListsStayNonResidentUntilUsed() throws {
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 8 * 1024)
+        // Caches are kept until one's 16 KB array came from fresh mmap'd pages.
+        var cache = RequestCache()
+        var kept: [RequestCache] = []
+        for _ in 0..<200 where !cache.parameters.withUnsafeBytes({ isFreshlyMapped($0.baseAddress!) }) {
+            kept.append(cache)
+            cache = RequestCache()
+        }
+        kept.removeAll()
+        try #require(cache.parameters.withUnsafeBytes { isFreshlyMapped($0.baseAddress!) })
+        let list: [UInt8] = [1, 3, 6, 15, 28, 51, 54, 58, 59]
+        list.withUnsafeBytes { cache.insert(client: DHCPClientFields(), address: .zero, parameters: $0, now: 0) }
+        let (pages, resident) = cache.parameters.withUnsafeBytes { residentPages($0.baseAddress!, $0.count) }
+        // 64 entries × 255 bytes: whole pages beyond the first entry's, all untouched (all
+        // resident if the array were zero-filled at start).
+        #expect(pages >= 2)
+        #expect(resident == 0)
+        let base = cache.find(xid: 0, chaddr: .zero).map { $0 * RequestCache.maximumParameters }
+        #expect(base != nil)
+        if let base { #expect(Array(cache.parameters[base..<(base + list.count)]) == list) }
+    }
+    #endif
+}
