@@ -72,7 +72,7 @@ struct HandoffSlot {
 
 /// Fixed table of handoffs in flight (allocated once with the node).
 struct HandoffTable {
-    static let capacity = 8
+    static let capacity = 16
     static let attempts = 6
     static let retryMs: Millis = 1000
 

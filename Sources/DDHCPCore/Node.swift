@@ -139,6 +139,7 @@ public final class Node {
         let due = pollTimer(now: now, sink: &sink)
         statistics.add(.directRecvPkg)
         statistics.add(.directRecvByte, Int64(datagram.count))
+        if due { expireBlocksAndLeases(now: now, sink: &sink) }  // D-90
         if !(!configuration.cWire && receiveTableMessage(datagram, from: peer, now: now, sink: &sink))
             && !receiveHandover(datagram, from: peer, now: now, sink: &sink)  // 0x30/0x31 (D-81)
         {
@@ -152,6 +153,9 @@ public final class Node {
         let due = pollTimer(now: now, sink: &sink)
         statistics.add(.dhcpRecvPkg)
         statistics.add(.dhcpRecvByte, Int64(packet.count))
+        // D-90: after a pause longer than the housekeeping spacing (the process was stopped, the
+        // router suspended), own blocks may be past their timeout; they must not serve the event.
+        if due { expireBlocksAndLeases(now: now, sink: &sink) }
         if !configuration.dhcpDisabled { receiveDHCP(packet, now: now, sink: &sink) }
         if due { housekeeping(now: now, sink: &sink) }
     }
