@@ -27,6 +27,8 @@
 # --compare, full mode measures our own binary with --no-fast-join --no-state-file as the C-rule
 # stand-in (labelled so in the metric names). Quick mode runs side A of these cases only.
 #
+# FIRST_LEASE_ONLY=join runs only these two cases (with C's rule on side B: about 17 min).
+#
 # Usage: bench/first-lease.sh [--bin PATH] [--compare PATH] [--quick] [--results FILE]
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -75,6 +77,8 @@ one_run() {
     bench_log "$name ($side, run $rep): lease $(get yiaddr) after $(d "$t0" "$ack") s"
 }
 
+# FIRST_LEASE_ONLY=join: only the joining-node and respawn cases below.
+[ "${FIRST_LEASE_ONLY:-}" = join ] && CASES=()
 for c in "${CASES[@]}"; do
     IFS='|' read -r name args expect limit <<<"$c"
     for rep in $(seq $REPS); do
