@@ -14,6 +14,12 @@
 # clients repeat DORA at 200/s; allocations per DORA = Δallocations / ACKs sent (daemon
 # statistics). Idle allocations per second are measured over an equal window without clients.
 # Only possible for a dynamically linked binary (the host build); a static binary gets "n/a".
+# In the same window: the daemon's CPU time per DHCP packet (scheduler accounting,
+# /proc/PID/schedstat, divided by the DISCOVERs and REQUESTs perfdhcp sent), any binary.
+#
+# Per mapping (bench/smaps.py): the idle resident set split into text, rodata, data+bss, heap,
+# stack, anonymous mmaps, reservations of 4 MiB or more (the portable route's wasm memory) and
+# other files, Rss and Private_Dirty each.
 #
 # Usage: bench/memory.sh [--bin PATH] [--compare PATH] [--quick] [--results FILE]
 set -uo pipefail
@@ -124,8 +130,19 @@ alloc_run() {
         "$(fcalc "round(($(echo "$s1" | cut -d' ' -f1) - $(echo "$s0" | cut -d' ' -f1)) / 1e6 * 60 / $IDLE_S, 2)")"
     "$ctlbin" -C "$WORK/$label.ctl" -S >/dev/null
     a0=$(counter "$cnt" $ALLOCS); f0=$(counter "$cnt" $FREES)
+    local c0 c1 sent
+    c0=$(cpu_ns "$pid")
     load 200 "$LOAD_S" 50 || return 1
+    c1=$(cpu_ns "$pid")
     a1=$(counter "$cnt" $ALLOCS); f1=$(counter "$cnt" $FREES)
+    # CPU per DHCP packet: the daemon's CPU time over the load window / DISCOVERs + REQUESTs
+    # perfdhcp sent (the same count for any daemon, statistics or not).
+    sent=$(python3 "$BENCH_DIR/perfdhcp_report.py" "$WORK/load.out" | awk -F= '$1 == "do_sent" || $1 == "ra_sent" { n += $2 } END { print n + 0 }')
+    if [ "$sent" -gt 0 ]; then
+        emit $B "CPU per DHCP packet (200 DORA/s, 50 clients)" µs "$side" "$(fcalc "round(($c1 - $c0) / 1000.0 / $sent, 2)")"
+    else
+        emit $B "CPU per DHCP packet (200 DORA/s, 50 clients)" µs "$side" nan
+    fi
     "$ctlbin" -C "$WORK/$label.ctl" -s >"$WORK/$label.stats"
     acks=$(stat_of "$WORK/$label.stats" dhcp.send_ack)
     if [ ${#preload[@]} -eq 0 ]; then

@@ -165,9 +165,11 @@ unicode_lib=$swift_bin/../lib/swift/embedded/$swift_triple/libswiftUnicodeDataTa
 
 # --- scratch dir: one per target; other sysroots / log limits get their own -----------------
 config="$inc_dir|$lib_dir|$libgcc_dir|${arch_flags[*]}"
+# The Embedded Swift flags and the log limit default (toolchain/embedded-swift.sh).
+# shellcheck source=toolchain/embedded-swift.sh
+source "$here/embedded-swift.sh"
 # A log limit equal to Package.swift's default is the default build (same scratch, no rebuild).
-pkg_log_default=$(sed -n 's/.*"DDHCPD_LOG_LIMIT"\] ?? "\([0-4]\)".*/\1/p' "$root/Package.swift")
-[ "$log_limit" = "$pkg_log_default" ] && log_limit=""
+[ "$log_limit" = "$DDHCPD_LOG_LIMIT_DEFAULT" ] && log_limit=""
 scratch_name=.build-$target
 [ -n "$log_limit" ] && scratch_name+=-log$log_limit
 if [ "$inc_dir|$lib_dir|$libgcc_dir" != "/usr/include/$deb_multiarch|/usr/lib/$deb_multiarch|$deb_libgcc" ] \
@@ -204,8 +206,7 @@ json_list() { local first=1 a; printf '['; for a in "$@"; do
     [ $first -eq 1 ] || printf ', '; first=0
     a=${a//\\/\\\\}; printf '"%s"' "${a//\"/\\\"}"; done; printf ']'; }
 
-swift_flags=(-enable-experimental-feature Embedded -wmo -Osize
-             -Xfrontend -function-sections -Xfrontend -disable-stack-protector)
+swift_flags=("${EMBEDDED_SWIFT_FLAGS[@]}")
 # The link step: swiftc drives clang, which must see the linux-musl triple too (it re-targets
 # the Swift bitcode before LTO; with the bare-metal triple the ARM float ABI would be soft).
 for f in -nostdlib -static -fuse-ld=lld --target="$clang_triple" "${arch_flags[@]}"; do

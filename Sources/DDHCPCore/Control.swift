@@ -418,6 +418,23 @@ extension Node {
         t.append(counts.tentative)
         t.append(",\"ddhcp.blocks.claimed\":")
         t.append(counts.claimed)
+        // What this node serves (the respondd provider's blocks owned / leases in use, D-54).
+        var ours = 0, free = 0, offered = 0, leased = 0
+        for b in 0..<table.count where table.blocks[b].state == .ours {
+            ours += 1
+            let c = table.leaseCounts(b)
+            free += c.free
+            offered += c.offered
+            leased += c.leased
+        }
+        t.append(",\"ddhcp.blocks.ours\":")
+        t.append(ours)
+        t.append(",\"ddhcp.leases.leased\":")
+        t.append(leased)
+        t.append(",\"ddhcp.leases.offered\":")
+        t.append(offered)
+        t.append(",\"ddhcp.leases.free\":")
+        t.append(free)
         t.append(",\"block_owners\":[")
         for i in 0..<table.count {
             if i > 0 { t.append(byte: UInt8(ascii: ",")) }

@@ -120,6 +120,7 @@ extension Node {
         sendTableRequest(now: now, sink: &sink)
     }
 
+    @inline(never)  // one copy: keeps the binary small
     func sendTableRequest<S: ActionSink>(now: Millis, sink: inout S) {
         let first = join.haveSource ? join.covered : 0
         MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, command: .updateClaim, count: 0)
@@ -155,6 +156,7 @@ extension Node {
 
     /// Sends one page from `first`, by unicast to the asker. Only a node that knows the table
     /// (not learning, not holding its claims back) answers.
+    @inline(never)  // one copy: keeps the binary small
     func answerTableRequest<S: ActionSink>(first: UInt32, to peer: PeerAddress, now: Millis, sink: inout S) {
         guard !learning, now >= join.claimHoldUntil, Int(first) < table.count else { return }
         if now >= join.answerWindow + 1000 {
@@ -203,6 +205,7 @@ extension Node {
     /// owns becomes CLAIMED, an inquired one TENTATIVE; a block the answer shows as ours but
     /// which we do not hold (we restarted without a state image) is taken back with its addresses
     /// kept from new clients for a lease time (D-73).
+    @inline(never)  // one copy: keeps the binary small
     func applyTableAnswer<S: ActionSink>(
         _ d: UnsafeRawBufferPointer, sender: NodeID, from peer: PeerAddress, now: Millis, sink: inout S
     ) {
@@ -259,6 +262,7 @@ extension Node {
         }
     }
 
+    @inline(never)  // one copy: keeps the binary small
     func sendTableRequestNow<S: ActionSink>(now: Millis, sink: inout S) {
         // The next page by unicast straight away.
         MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, command: .updateClaim, count: 0)
@@ -271,6 +275,7 @@ extension Node {
 
     /// The whole table is known: the learning phase ends now (D-70) and the first claim may use
     /// fast rounds (D-71).
+    @inline(never)  // one copy: keeps the binary small
     func finishFastJoin<S: ActionSink>(now: Millis, sink: inout S) {
         join.phase = .done
         join.nextRequest = .max
@@ -302,6 +307,7 @@ extension Node {
     /// claim lives) and announce it; its addresses stay away from new clients until every
     /// lease the old process could have granted has ended. Clients renewing one are
     /// acknowledged (only we gave addresses from it).
+    @inline(never)  // one copy: keeps the binary small
     func takeBackOldBlock<S: ActionSink>(_ b: Int, now: Millis, sink: inout S) {
         guard table.attachTable(b) else { return }
         if let k = claiming.firstIndex(of: UInt32(b)) { claiming.remove(at: k) }

@@ -77,6 +77,7 @@ extension Node {
 
     /// Writes the image into the node's buffer; returns its length. Marks the next
     /// `provisionalCount` FREE addresses new clients would get as maybe given.
+    @inline(never)  // one copy: keeps the binary small
     func encodeStateImage(now: Millis) -> Int {
         markProvisional()
         let b = persist.buffer
@@ -128,6 +129,7 @@ extension Node {
 
     /// The next addresses step 3 of docs/protocol.md#choosing-an-address hands out: the lowest
     /// FREE ones of the oldest blocks.
+    @inline(never)  // one copy: keeps the binary small
     func markProvisional() {
         var left = StateImage.provisionalCount(blockSize: table.blockSize)
         var done = 0  // blocks visited, oldest first
@@ -155,6 +157,7 @@ extension Node {
     }
 
     /// Hands the image to the shell; false if it could not be stored.
+    @inline(never)  // one copy: keeps the binary small
     @discardableResult
     func writeStateImage<S: ActionSink>(now: Millis, sink: inout S) -> Bool {
         let n = encodeStateImage(now: now)
@@ -167,6 +170,7 @@ extension Node {
     }
 
     /// What the image records, hashed (periodic writes happen only when it changed).
+    @inline(never)  // one copy: keeps the binary small
     func stateDigest() -> UInt32 {
         var h: UInt32 = 0x811C_9DC5
         @inline(__always) func mix(_ v: UInt64) { h = (h ^ UInt32(truncatingIfNeeded: v ^ (v >> 32))) &* 0x0100_0193 }
@@ -196,6 +200,7 @@ extension Node {
     }
 
     /// True if a FREE address marked maybe given is left, or no FREE address at all.
+    @inline(never)  // one copy: keeps the binary small
     func hasProvisionalFree() -> Bool {
         var anyFree = false
         for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
@@ -226,6 +231,7 @@ extension Node {
     /// Takes over the blocks and leases of an image written by an earlier run of this node
     /// (same boot, same command line). Call after init and before `start`. Returns false, with
     /// one log line, if the image is not usable; then the node starts as if there was none.
+    @inline(never)  // one copy: keeps the binary small
     @discardableResult
     public func restoreState<S: ActionSink>(_ image: UnsafeRawBufferPointer, now: Millis, sink: inout S) -> Bool {
         if let problem = checkStateImage(image, now: now) {
@@ -301,6 +307,7 @@ extension Node {
         return true
     }
 
+    @inline(never)  // one copy: keeps the binary small
     func checkStateImage(_ d: UnsafeRawBufferPointer, now: Millis) -> StateImageProblem? {
         guard d.count >= StateImage.headerSize + StateImage.checksumSize else { return .truncated }
         guard d[0] == 0x44, d[1] == 0x44, d[2] == 0x48, d[3] == 0x53 else { return .badMagic }

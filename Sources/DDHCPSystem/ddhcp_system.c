@@ -509,6 +509,16 @@ int32_t ddhcp_spawn_hook(const uint8_t *hook, const uint8_t *action, const uint8
     return spawn_child("/bin/sh", argv, environ);
 }
 
+/* "NAME=value" into out (cap bytes, truncated like snprintf), by hand: snprintf would link
+ * printf (10 KB, and soft-float long double from libgcc on aarch64). */
+static void put_variable(char *out, size_t cap, const char *name, const uint8_t *value) {
+    size_t i = 0;
+    while (*name && i + 1 < cap) out[i++] = *name++;
+    if (i + 1 < cap) out[i++] = '=';
+    while (value && *value && i + 1 < cap) out[i++] = (char)*value++;
+    out[i] = 0;
+}
+
 /* The hotplug child's environment: ours without the four variables it sets, then those. */
 int32_t ddhcp_spawn_hotplug(const uint8_t *program, const uint8_t *action, const uint8_t *mac,
                             const uint8_t *ip, const uint8_t *hostname) {
@@ -526,7 +536,7 @@ int32_t ddhcp_spawn_hotplug(const uint8_t *program, const uint8_t *action, const
         if (!ours) envp[n++] = *e;
     }
     for (int k = 0; k < 4; k++) {
-        snprintf(vars[k], sizeof vars[k], "%s=%s", names[k], values[k] ? (const char *)values[k] : "");
+        put_variable(vars[k], sizeof vars[k], names[k], values[k]);
         envp[n++] = vars[k];
     }
     envp[n] = NULL;

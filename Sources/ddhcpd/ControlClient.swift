@@ -66,8 +66,15 @@ enum ControlClient {
         return send(request, to: path)
     }
 
+    /// Sends the request and copies the answer to stdout. Whatever goes wrong is one line on
+    /// stderr and exit status 255 (docs/decisions.md D-102): no connection (also: the daemon's
+    /// backlog stayed full for the socket timeout, 10 s), no answer within 10 s, or the
+    /// connection closed without an answer to a command that has one.
     static func send(_ request: [UInt8], to path: CBytes) -> Int32 {
         let fd = ddhcp_unix_connect(path)
+        if fd == -DDHCP_EAGAIN {
+            return failure("ddhcpdctl: the daemon at '", path, "' accepted no connection within 10 s (too busy)", 0)
+        }
         if fd < 0 { return failure("ddhcpdctl: cannot connect to the control socket '", path, "': ", fd) }
         let written = request.withUnsafeBufferPointer { ddhcp_write_all(fd, $0.baseAddress!, Int32($0.count)) }
         if written < 0 {
@@ -77,30 +84,47 @@ enum ControlClient {
         // Tell the daemon the command is complete; C daemons just ignore it.
         _ = ddhcp_shutdown_write(fd)
         var buffer: [UInt8] = Array(repeating: 0, count: 4096)
+        var received = 0
         while true {
             let n = buffer.withUnsafeMutableBufferPointer { ddhcp_read(fd, $0.baseAddress!, Int32($0.count)) }
             if n == 0 { break }
             if n < 0 {
                 _ = ddhcp_close(fd)
+                if n == -DDHCP_EAGAIN {
+                    return failure("ddhcpdctl: no answer from '", path, "' within 10 s", 0)
+                }
                 return connectionLost(path, n)
             }
+            received += Int(n)
             buffer.withUnsafeBytes { Stream.write(Stream.stdout, bytes: UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
         }
         _ = ddhcp_close(fd)
+        if received == 0 && expectsAnswer(request) {
+            return failure("ddhcpdctl: '", path, "' closed the connection without an answer", 0)
+        }
         return ExitStatus.ok
+    }
+
+    /// Commands that always get text back (the set/remove/log-level commands get none).
+    static func expectsAnswer(_ request: [UInt8]) -> Bool {
+        switch ControlCommand(rawValue: request[0]) {
+        case .setOption, .removeOption, .setLogLevel, nil: return false
+        default: return true
+        }
     }
 
     static func connectionLost(_ path: CBytes, _ code: Int32) -> Int32 {
         failure("ddhcpdctl: talking to '", path, "' failed: ", code)
     }
 
-    /// One line on stderr, `<before><path><after><error text>`, and C's exit status 255.
+    /// One line on stderr, `<before><path><after><error text>` (no error text for code 0), and
+    /// C's exit status 255.
     static func failure(_ before: StaticString, _ path: CBytes, _ after: StaticString, _ code: Int32) -> Int32 {
         var line = TextBuffer()
         line.append(before)
         line.append(cString: path)
         line.append(after)
-        line.append(errorCode: code)
+        if code != 0 { line.append(errorCode: code) }
         line.append(byte: UInt8(ascii: "\n"))
         Stream.write(Stream.stderr, line)
         return ExitStatus.controlConnectFailure

@@ -49,6 +49,8 @@ final class Daemon {
     let peer: UnsafeMutablePointer<UInt8>
     var reply = TextBuffer(capacity: 4096)
     var running = true
+    /// The listening control socket is out of the poller while every connection slot is busy.
+    var acceptPaused = false
     var leaseFile: LeaseFile?
 
     init(options: DaemonOptions, node: Node) {
@@ -226,24 +228,39 @@ final class Daemon {
 
     // MARK: control socket
 
-    /// Accepts every pending client (D-31), not just one per wake-up.
+    /// Accepts every pending client (D-31), not just one per wake-up, while a connection slot
+    /// is free. With every slot busy the listening socket leaves the poller: further clients
+    /// wait in the kernel's backlog (and a blocking connect() beyond it) until a slot frees,
+    /// instead of being closed unanswered (docs/decisions.md D-102).
     private func acceptControl(now: Millis) {
         while true {
+            guard let slot = connections.firstIndex(where: { $0.fd < 0 }) else {
+                pauseAccepting()
+                return
+            }
             let fd = ddhcp_unix_accept(controlFD)
             if fd < 0 {
                 if fd != -DDHCP_EAGAIN { logError("accepting a control connection failed: ", fd) }
                 return
             }
-            guard let slot = connections.firstIndex(where: { $0.fd < 0 }),
-                  ddhcp_poll_add(pollFD, fd, Token.firstConnection + Int32(slot)) == 0
-            else {
-                if actions.enabled(.warning) { actions.log(.warning, "too many control connections, one dropped") }
+            guard ddhcp_poll_add(pollFD, fd, Token.firstConnection + Int32(slot)) == 0 else {
+                logError("watching a control connection failed; closed: ", -DDHCP_ENOMEM)
                 _ = ddhcp_close(fd)
                 continue
             }
             connections[slot].fd = fd
             connections[slot].length = 0
             connections[slot].deadline = now + Daemon.controlDeadline
+        }
+    }
+
+    /// Every slot busy: stop watching the listening socket (it would report the waiting
+    /// clients at every wake-up).
+    private func pauseAccepting() {
+        guard !acceptPaused else { return }
+        acceptPaused = ddhcp_poll_remove(pollFD, controlFD) == 0
+        if acceptPaused && actions.enabled(.warning) {
+            actions.log(.warning, "all control connections busy, new ones wait")
         }
     }
 
@@ -287,6 +304,11 @@ final class Daemon {
         _ = ddhcp_close(fd)
         connections[slot].fd = -1
         connections[slot].length = 0
+        if acceptPaused {
+            // A slot is free again: watch the listening socket, and take a waiting client now.
+            acceptPaused = ddhcp_poll_add(pollFD, controlFD, Token.control) != 0
+            acceptControl(now: now)
+        }
     }
 
     // MARK: shutdown

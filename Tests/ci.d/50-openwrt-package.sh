@@ -13,6 +13,8 @@
 #     static C stand-in (the output says which). If it is the daemon, step 2 also hands it the
 #     init script's command lines and step 3 runs the router/DNS updater against it in a
 #     network namespace.
+#  6. the respondd provider (gluon-ddhcpd/src/respondd.c), built against json-c and loaded as
+#     respondd loads it, against a running daemon (tests/respondd.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH=/opt/swift/usr/bin:$PATH
@@ -121,6 +123,12 @@ daemon_env=()
 step "init script" env "${daemon_env[@]}" timeout 300 python3 "$pkg/tests/test_init_script.py"
 step "gluon-ddhcpd" env "${daemon_env[@]}" timeout 300 python3 "$pkg/tests/test_gluon.py"
 step "package and .ipk" timeout 300 python3 "$pkg/tests/test_package.py" "$binary" "$binary_label" $run_flag
+# The respondd provider against the packed daemon (it only talks to the control socket).
+if [ "$(id -u)" -eq 0 ] && [ -n "$run_flag" ]; then
+    step "respondd provider" env DDHCPD="$(realpath "$binary")" timeout 120 bash "$pkg/tests/respondd.sh"
+else
+    echo "--- respondd provider: skipped (needs root and a daemon binary)"
+fi
 
 if [ ${#failed[@]} -gt 0 ]; then
     echo "openwrt-package: FAILED: ${failed[*]}"

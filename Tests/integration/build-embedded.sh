@@ -10,12 +10,15 @@ export PATH=/opt/swift/usr/bin:$PATH
 mkdir -p "$out/include"
 cp "$root/Sources/DDHCPSystem/include/ddhcp_system.h" "$out/include/"
 printf 'module DDHCPSystem {\n    header "ddhcp_system.h"\n    export *\n}\n' >"$out/include/module.modulemap"
-limit=${DDHCPD_LOG_LIMIT:-4}
-flags=(-enable-experimental-feature Embedded -wmo -parse-as-library -Osize -D "DDHCPD_LOG_LIMIT_$limit")
+# The Embedded flags, sources and log limit default (one definition).
+# shellcheck source=toolchain/embedded-swift.sh
+source "$root/toolchain/embedded-swift.sh"
+limit=${DDHCPD_LOG_LIMIT:-$DDHCPD_LOG_LIMIT_DEFAULT}
+flags=("${EMBEDDED_SWIFT_FLAGS[@]}" -parse-as-library -D "DDHCPD_LOG_LIMIT_$limit")
 swiftc "${flags[@]}" -module-name DDHCPCore -emit-module -emit-module-path "$out/DDHCPCore.swiftmodule" \
-    -c "$root"/Sources/DDHCPCore/*.swift -o "$out/core.o"
+    -c "${DDHCPD_CORE_SOURCES[@]}" -o "$out/core.o"
 swiftc "${flags[@]}" -module-name ddhcpd -I "$out" -I "$out/include" \
-    -c "$root"/Sources/ddhcpd/*.swift -o "$out/shell.o"
+    -c "${DDHCPD_SHELL_SOURCES[@]}" -o "$out/shell.o"
 rev=$(git -C "$root" rev-parse HEAD 2>/dev/null || true)
 clang -Os -c -I "$out/include" -DDDHCPD_REVISION="\"$rev\"" "$root/Sources/DDHCPSystem/ddhcp_system.c" -o "$out/system.o"
 clang "$out/core.o" "$out/shell.o" "$out/system.o" -o "$out/ddhcpd"

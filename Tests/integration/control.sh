@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The control socket and ddhcpdctl: C's exact answers, the extensions (-j, -e), malformed and
 # random input leaving the daemon serving, a command split over two writes (docs/decisions.md D-31),
-# and a
-# -S (no DHCP) node.
+# more concurrent clients than connection slots and what ddhcpdctl says when a daemon does not
+# answer (D-102), and a -S (no DHCP) node.
 # shellcheck source=Tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 PROBE="$ROOT/Tests/integration/dhcpprobe.py"
@@ -94,15 +94,79 @@ for _ in range(12):
 time.sleep(0.3)
 PY
 }
-drops() { grep -c 'too many control connections' "$WORK/d0.log" || true; }
+drops() { grep -c 'all control connections busy' "$WORK/d0.log" || true; }
 ctl 0 -v 1
 flood_connections
 sleep 0.2
 [ "$(drops)" -eq 0 ] || fail "shell WARNING logged at level 1 (ddhcpdctl -v 1)"
 ctl 0 -v 2
 flood_connections
-wait_for 3 test "$(drops)" -gt 0 || fail "no shell WARNING for dropped connections at level 2"
+wait_for 3 test "$(drops)" -gt 0 || fail "no shell WARNING for busy connections at level 2"
 pass "ddhcpdctl -v changes the daemon's log level, for the core's lines and the shell's"
+
+# --- more clients than connection slots (docs/decisions.md D-102): 50 ddhcpdctl at once, and
+# 20 more while 8 idle clients hold every slot, are all answered (the others wait in the
+# backlog instead of being closed unanswered).
+concurrent_ctl() {  # N — N ddhcpdctl -b at once; prints "answered refused"
+    local n=$1 k pids=() answered=0 refused=0
+    for k in $(seq "$n"); do
+        { ctl 0 -b >"$WORK/cc$k.out" 2>"$WORK/cc$k.err"; echo $? >"$WORK/cc$k.rc"; } &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    for k in $(seq "$n"); do
+        if [ "$(cat "$WORK/cc$k.rc")" = 0 ] && head -n 1 "$WORK/cc$k.out" | grep -q '^block size/number'; then
+            answered=$((answered + 1))
+        elif [ "$(cat "$WORK/cc$k.rc")" != 0 ] && grep -q '^ddhcpdctl: ' "$WORK/cc$k.err"; then
+            refused=$((refused + 1))  # clearly refused: non-zero and one line saying why
+        else
+            fail "ddhcpdctl $k of $n: exit $(cat "$WORK/cc$k.rc"), $(wc -c <"$WORK/cc$k.out") bytes out, stderr '$(cat "$WORK/cc$k.err")'"
+        fi
+    done
+    echo "$answered $refused"
+}
+t0=$(date +%s%N)
+read -r answered refused <<<"$(concurrent_ctl 50)"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$answered" -eq 50 ] || fail "50 concurrent ddhcpdctl: $answered answered, $refused refused"
+python3 - "$WORK/ctl0" >"$WORK/idle.log" 2>&1 <<'PY' &
+import socket, sys, time
+socks = []
+for _ in range(8):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(sys.argv[1])
+    socks.append(c)
+time.sleep(2)
+PY
+idle=$!
+sleep 0.2
+t1=$(date +%s%N)
+read -r answered2 refused2 <<<"$(concurrent_ctl 20)"
+ms2=$(( ($(date +%s%N) - t1) / 1000000 ))
+wait "$idle" || true
+[ "$answered2" -eq 20 ] || fail "20 ddhcpdctl behind 8 idle clients: $answered2 answered, $refused2 refused"
+pass "50 concurrent ddhcpdctl: all answered in $ms ms; 20 more behind 8 idle connections: all answered in $ms2 ms"
+
+# --- ddhcpdctl says what happened: a peer that closes without answering, one that never answers.
+python3 - "$WORK/fake.sock" <<'PY' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(4)
+c, _ = s.accept(); c.recv(10); c.close()          # 1: closed without an answer
+c, _ = s.accept(); c.recv(10); time.sleep(12)     # 2: silent
+PY
+fake=$!
+BG_PIDS+=("$fake")
+wait_for 3 test -S "$WORK/fake.sock" || fail "fake control socket did not appear"
+rc=0; err=$("$CTL" -C "$WORK/fake.sock" -b 2>&1 >/dev/null) || rc=$?
+[ "$rc" -ne 0 ] && [[ $err == *"closed the connection without an answer"* ]] \
+    || fail "ddhcpdctl on a connection closed unanswered: exit $rc, '$err'"
+t2=$(date +%s)
+rc=0; err2=$("$CTL" -C "$WORK/fake.sock" -s 2>&1 >/dev/null) || rc=$?
+[ "$rc" -ne 0 ] && [[ $err2 == *"no answer from"*"within 10 s"* ]] \
+    || fail "ddhcpdctl on a silent daemon: exit $rc, '$err2' after $(( $(date +%s) - t2 )) s"
+kill "$fake" 2>/dev/null || true
+pass "ddhcpdctl exits non-zero with one line: '$err' / '$err2'"
 
 # --- malformed and random input on the control socket
 python3 - "$WORK/ctl0" <<'PY' || fail "control fuzzing client failed"

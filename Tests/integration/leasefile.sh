@@ -118,7 +118,7 @@ kill "$watcher"
 burst_writes=$(( $(writes 1) - w0 ))
 inodes=$(sort -u "$WORK/inodes" | wc -l)
 [ "$burst_writes" -le $(( secs / 5 + 2 )) ] || fail "$burst_writes lease-file writes in $secs s for 30 leases"
-[ "$inodes" -ge 2 ] && [ "$inodes" -ge $((burst_writes)) ] || fail "the file was rewritten in place ($inodes inodes for $burst_writes writes)"
+{ [ "$inodes" -ge 2 ] && [ "$inodes" -ge "$burst_writes" ]; } || fail "the file was rewritten in place ($inodes inodes for $burst_writes writes)"
 [ "$(hotplug "ACTION=add MACADDR=02:22:22:22:22:" | wc -l)" -eq 30 ] || fail "not one add event per burst lease"
 # Nothing changes: nothing is written.
 w1=$(writes 1)

@@ -199,6 +199,83 @@ check("disabled spelled 'off'", "config ddhcpd 'settings'\n\toption enabled 'off
 check("no section at all: no instance", "# nothing configured\n",
       [], [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
 
+# The C packages' config as their gluon upgrade scripts write it (sargon/gluon-sargon
+# 0eeefb011748be0c4bb7446154cfbaa4af28094c ddhcpd/files/etc/config/ddhcpd and
+# ddhcpd/luasrc/lib/gluon/upgrade/500-ddhcpd; freifunk-gluon/community-packages
+# 71aa160c1aabaf2134b9f16d0c2779782b056039 ffgraz-ddhcpd/luasrc/lib/gluon/upgrade/500-ddhcpd):
+# dhcp_interface, block_size_pow, block_network and 'config dhcp_option' sections.
+C_CONFIG = """config ddhcpd 'settings'
+	option dhcp_interface 'local-node'
+	option server_interface 'br-client'
+	option block_size_pow '2'
+	option block_timeout '300'
+	option tentative_timeout '15'
+	option spare_leases '2'
+	option dhcp_lease_time '300'
+	option enabled '1'
+	option block_network '10.116.128.0/18'
+
+config dhcp_option 'lease_time'
+	option code '51'
+	option len '4'
+	option payload '0.0.1.44'
+
+config dhcp_option 'server_identify'
+	option code '54'
+	option len '4'
+	option payload '10.116.191.254'
+
+config dhcp_option 'netmask'
+	option code '1'
+	option len '4'
+	option payload '255.255.192.0'
+"""
+check("C packages' config: old option names and dhcp_option sections",
+      C_CONFIG,
+      [instance("settings", ["-i", "br-client", "-c", "local-node", "-N", "10.116.128.0/18",
+                             "-b", "2", "-B", "300", "-t", "15", "-n", "300", "-s", "2",
+                             "-C", "/tmp/ddhcpd_ctl", "-o", "51:4:0.0.1.44",
+                             "-o", "51:4:0.0.1.44", "-o", "54:4:10.116.191.254", "-o", "1:4:255.255.192.0"],
+                ["br-client", "local-node"])],
+      [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
+check("new names win over the C names",
+      "config ddhcpd 'settings'\n\toption dhcp_interface 'old0'\n\toption client_interface 'new0'\n"
+      "\toption block_size_pow '2'\n\toption block_size '3'\n"
+      "\toption block_network '10.1.0.0/16'\n\toption network '10.2.0.0/16'\n",
+      [instance("settings", ["-i", "server0", "-c", "new0", "-N", "10.2.0.0/16", "-b", "3"]
+                + DAEMON_DEFAULTS[2:], ["server0", "new0"])],
+      [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
+check("a malformed C-style dhcp_option section stops the instance",
+      "config ddhcpd 'settings'\n\nconfig dhcp_option 'x'\n\toption code '3'\n\toption payload '10.0.0.1'\n",
+      [], [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE], want_stderr="malformed dhcp_option")
+
+check("router, dns, domain, lease file and hotplug events (raw options still win)",
+      """config ddhcpd 'settings'
+	option router '10.0.0.1'
+	list dns '10.0.0.1'
+	list dns '10.0.0.2'
+	option domain 'ffx.local'
+	list dhcp_option '3:4:10.0.0.254'
+	option lease_file '/tmp/ddhcpd.leases'
+	option hotplug_call '/sbin/hotplug-call'
+""",
+      [instance("settings", ["-i", "server0", "-c", "client0", "-N", "10.0.0.0/24"] + DAEMON_DEFAULTS
+                + ["-o", "3:4:10.0.0.1", "-o", "6:8:10.0.0.1.10.0.0.2",
+                   "-o", "15:9:102.102.120.46.108.111.99.97.108", "-o", "3:4:10.0.0.254",
+                   "--lease-file", "/tmp/ddhcpd.leases", "--hotplug-call", "/sbin/hotplug-call"],
+                ["server0", "client0"])],
+      [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
+
+check("a DNS server that is no IPv4 address stops the instance",
+      "config ddhcpd 'settings'\n\tlist dns '10.0.0.1'\n\tlist dns 'fe80::1'\n",
+      [], [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE], want_stderr="invalid settings")
+
+check("a domain with a space stops the instance",
+      "config ddhcpd 'settings'\n\toption domain 'bad domain'\n",
+      [], [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE], want_stderr="invalid settings")
+
 check("two sections: two instances named after them",
       """config ddhcpd 'mesh1'
 	option server_interface 'br-one'

@@ -22,7 +22,11 @@ export PATH=/opt/swift/usr/bin:$PATH
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 arch=$1; shift
-out=$repo/out/portable target_cc='' sysroot='' libgcc_dir='' log_limit=${DDHCPD_LOG_LIMIT:-4} bounds=mask isa=''
+# The Embedded Swift flags, the source lists and the log limit default (one definition).
+# shellcheck source=toolchain/embedded-swift.sh
+source "$repo/toolchain/embedded-swift.sh"
+out=$repo/out/portable target_cc='' sysroot='' libgcc_dir='' log_limit=${DDHCPD_LOG_LIMIT:-$DDHCPD_LOG_LIMIT_DEFAULT}
+bounds=mask isa=''
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || usage
     case $1 in
@@ -43,9 +47,7 @@ case $bounds in none) bounds_n=0 ;; mask) bounds_n=1 ;; check) bounds_n=2 ;; *) 
 case $log_limit in [0-4]) ;; *) echo "build.sh: --log-limit must be 0..4" >&2; exit 2 ;; esac
 case $isa in '' | mips16 | mips32) ;; *) usage ;; esac
 
-sys_dir=$repo/Sources/DDHCPSystem
-core_dir=$repo/Sources/DDHCPCore
-swift_main_dir=$repo/Sources/ddhcpd
+sys_dir=$DDHCPD_SYSTEM_DIR
 header=$sys_dir/include/ddhcp_system.h
 mem_bytes=$((16 * 1024 * 1024))  # linear memory, reserved at once (a power of two: masking)
 stack_bytes=$((128 * 1024))      # the module's stack, at the bottom of linear memory
@@ -58,21 +60,20 @@ t0=$(date +%s)
 # ---- Stage 1: the module and the portable C tree (skipped when no input changed) ----
 revision=$(git -C "$repo" rev-parse HEAD 2>/dev/null || true)
 stamp=$( (cat "$here"/build.sh "$here"/portable.mk "$here"/wasm/* "$repo"/toolchain/support/malloc.c "$here"/host/* "$sys_dir"/*.c "$header" \
-              "$core_dir"/*.swift "$swift_main_dir"/*.swift
+              "${DDHCPD_CORE_SOURCES[@]}" "${DDHCPD_SHELL_SOURCES[@]}"
           echo "$log_limit $mem_bytes $stack_bytes") | sha256sum | cut -c1-16)
 if [ "$(cat "$tree/stamp" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$tree" "$tree.tmp"
-    swift_flags=(-target wasm32-unknown-none-wasm -enable-experimental-feature Embedded -wmo -Osize
+    swift_flags=(-target wasm32-unknown-none-wasm "${EMBEDDED_SWIFT_FLAGS[@]}"
                  -target-cpu mvp -Xcc -msign-ext -Xcc -mnontrapping-fptoint
-                 -Xfrontend -disable-stack-protector -Xfrontend -function-sections
                  -D "DDHCPD_LOG_LIMIT_$log_limit")
     wasm_cc=(clang --target=wasm32 -mcpu=mvp -msign-ext -mnontrapping-fptoint -mmutable-globals -Os)
     # DDHCPCore as its own module (the daemon imports it), then the daemon with the C header.
     swiftc "${swift_flags[@]}" -parse-as-library -module-name DDHCPCore \
-        -emit-module -emit-module-path "$gen/DDHCPCore.swiftmodule" -emit-ir -o "$gen/core.ll" "$core_dir"/*.swift
+        -emit-module -emit-module-path "$gen/DDHCPCore.swiftmodule" -emit-ir -o "$gen/core.ll" "${DDHCPD_CORE_SOURCES[@]}"
     printf 'module DDHCPSystem {\n    header "%s"\n    export *\n}\n' "$header" >"$gen/module.modulemap"
     swiftc "${swift_flags[@]}" -parse-as-library -module-name ddhcpd -I "$gen" \
-        -Xcc "-fmodule-map-file=$gen/module.modulemap" -emit-ir -o "$gen/main.ll" "$swift_main_dir"/*.swift
+        -Xcc "-fmodule-map-file=$gen/module.modulemap" -emit-ir -o "$gen/main.ll" "${DDHCPD_SHELL_SOURCES[@]}"
     for m in core main; do "${wasm_cc[@]}" -Wno-override-module -c "$gen/$m.ll" -o "$gen/$m.o"; done
     "${wasm_cc[@]}" -ffreestanding -fno-builtin -I "$here/wasm" -I "$sys_dir/include" -DDDHCP_WASM_MEM_BYTES=$mem_bytes \
         -DDDHCP_WASM_STACK_BYTES=$stack_bytes -c "$here/wasm/libc.c" -o "$gen/libc.o"

@@ -14,7 +14,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-out=$repo/out log_limit=${DDHCPD_LOG_LIMIT:-4}
+# shellcheck source=toolchain/embedded-swift.sh
+source "$repo/toolchain/embedded-swift.sh"
+out=$repo/out log_limit=${DDHCPD_LOG_LIMIT:-$DDHCPD_LOG_LIMIT_DEFAULT}
 while [ $# -gt 0 ]; do
     case ${1:-} in
         --out) out=$2; shift 2 ;;

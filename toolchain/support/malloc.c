@@ -15,7 +15,7 @@
  * All entry points musl or the Swift runtime may call are defined here, so mallocng is never
  * extracted from libc.a; if some other libc member still needs one of its symbols, the link
  * fails with a duplicate symbol instead of mixing two heaps. Built with -DDDHCPD_MALLOC_PREFIX=x
- * the functions are named x_malloc etc. (host stress test: toolchain/support/malloc-test.c). */
+ * the functions are named x_malloc etc. (host stress test: Tests/targets/malloc-test.c). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>

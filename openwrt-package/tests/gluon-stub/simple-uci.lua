@@ -1,5 +1,5 @@
 -- Stand-in for gluon's 'simple-uci': an in-memory uci with the cursor methods upgrade scripts
--- use (get, set, section, delete, save). The initial state comes from the Lua file $UCI_STATE
+-- use (get, set, section, delete, foreach, delete_all, save). The initial state comes from the Lua file $UCI_STATE
 -- (config -> section name -> {['.type'] = type, option = value or {list}}); save(config) records
 -- the config as saved. Values are stored as uci stores them: booleans as '1'/'0', numbers as
 -- strings, lists as tables of strings.
@@ -76,6 +76,33 @@ function cursor:delete(config, section, option)
 		state[config][section] = nil
 	end
 	return true
+end
+
+-- Sections of a type, in name order (uci's file order is not modelled), each a copy with
+-- '.name' and '.type' as simple-uci passes them.
+local function sections_of(config, stype)
+	local names = {}
+	for name, s in pairs(state[config] or {}) do
+		if s['.type'] == stype then table.insert(names, name) end
+	end
+	table.sort(names)
+	return names
+end
+
+function cursor:foreach(config, stype, fn)
+	for _, name in ipairs(sections_of(config, stype)) do
+		local copy = {['.name'] = name}
+		for k, v in pairs(state[config][name]) do copy[k] = v end
+		if fn(copy) == false then break end
+	end
+end
+
+function cursor:delete_all(config, stype, fn)
+	for _, name in ipairs(sections_of(config, stype)) do
+		local copy = {['.name'] = name}
+		for k, v in pairs(state[config][name]) do copy[k] = v end
+		if not fn or fn(copy) then state[config][name] = nil end
+	end
 end
 
 function cursor:save(config)

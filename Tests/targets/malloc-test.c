@@ -3,10 +3,10 @@
  * LIVE blocks alive; every block is filled with its own byte pattern, which must be intact when
  * it is checked, reallocated or freed (so overlapping blocks are detected), payloads must have
  * the requested alignment and at least the requested usable size, calloc memory must be zero.
- *   cc -O1 -o /tmp/t toolchain/support/malloc-test.c && /tmp/t
+ *   cc -O1 -o /tmp/t Tests/targets/malloc-test.c && /tmp/t
  * Prints "malloc-test: N operations ok" or the first failure, exits non-zero on failure. */
 #define DDHCPD_MALLOC_PREFIX t
-#include "malloc.c"
+#include "../../toolchain/support/malloc.c"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,10 +3,10 @@
 # under test from $DDHCPD) against the shipped static binaries out/ARCH/ddhcpd: natively on
 # x86_64, under qemu-user for foreign arches (a wrapper passes argv[0] through, so the
 # ddhcpdctl symlink the suites create still selects the control client).
-#   toolchain/integration-on-targets.sh [ARCH…]     default: x86_64 armv7 (32-bit)
+#   Tests/targets/integration-on-targets.sh [ARCH…]     default: x86_64 armv7 (32-bit)
 # Each suite is bounded; prints "integration-on-targets: N passed, N failed".
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 read -ra arches <<<"${*:-x86_64 armv7}"
 suites=(cli control mesh restart)
 [ "$(id -u)" -eq 0 ] || { echo "integration-on-targets: needs root" >&2; exit 1; }

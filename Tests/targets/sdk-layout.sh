@@ -7,7 +7,7 @@
 #    libc and libgcc by asking that compiler, and so give the identical binary too.
 # Needs out/armv7/ddhcpd and out/x86_64/ddhcpd from the default build.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 # Fixed paths under a git-ignored scratch dir: the same configuration hash on every run, so
 # build.sh's scratch for it (.build-armv7-<hash>) stays incremental instead of piling up.
 tmp=$root/.build-sdk-layout

@@ -17,7 +17,7 @@ set -euo pipefail
 limit=${SMOKE_TIMEOUT:-180}
 # Time bound: run under timeout(1), whose SIGTERM triggers the cleanup below.
 [ -n "${DDHCPD_SMOKE_BOUNDED:-}" ] || DDHCPD_SMOKE_BOUNDED=1 exec timeout "$limit" bash "$0" "$@"
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 read -ra arches <<<"${ARCHES:-x86_64 aarch64 armv7}"
 
 fails=0 checks=0
