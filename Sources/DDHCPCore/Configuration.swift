@@ -87,6 +87,11 @@ public struct Configuration {
 
     public init() {}
 
+    /// `apply(flag:)` keys of the long-only options --reserve, --static-lease, --test-c-wire.
+    public static let reserveKey: UInt8 = 0x90
+    public static let staticLeaseKey: UInt8 = 0x91
+    public static let cWireKey: UInt8 = 0x92
+
     /// Upper bound on N: keeps the block table (about 64 bytes per block) and the statistics
     /// answer bounded on small routers. /8 with -b 7 (131072 blocks) is still accepted.
     public static let maximumBlockCount: UInt64 = 1 << 17
@@ -158,6 +163,9 @@ public struct Configuration {
         case UInt8(ascii: "E"):
             guard let littleEndian = ArgumentText.parseByteOrder(argument) else { throw .malformedByteOrder }
             renewLeaseLittleEndian = littleEndian
+        case Configuration.reserveKey: try reservations.addRange(argument)  // D-83
+        case Configuration.staticLeaseKey: try reservations.addStaticLease(argument)  // D-84
+        case Configuration.cWireKey: cWire = true  // D-82, tests only
         default:
             return false
         }

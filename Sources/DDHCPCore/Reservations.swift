@@ -10,56 +10,43 @@
 // C node in the mesh may claim a reserved block (reservations are a property of our nodes).
 // Fixed lists, built while the configuration is read.
 
-public struct AddressRange: Equatable, Sendable {
-    public var first: IPv4Address
-    public var last: IPv4Address
-
-    public init(first: IPv4Address, last: IPv4Address) {
-        self.first = first
-        self.last = last
-    }
-
-    @inline(__always) public func contains(_ a: IPv4Address) -> Bool { a.value >= first.value && a.value <= last.value }
-}
-
-public struct StaticLease: Equatable, Sendable {
-    /// The MAC, packed as HardwareAddress.high (bytes 0…5 of chaddr, bytes 6 and 7 zero).
-    public var mac: UInt64
-    public var address: IPv4Address
-
-    public init(mac: UInt64, address: IPv4Address) {
-        self.mac = mac
-        self.address = address
-    }
-}
-
 public struct Reservations: Equatable, Sendable {
     public static let maximumRanges = 64
     public static let maximumStaticLeases = 256
 
-    public var ranges: [AddressRange] = []
-    public var staticLeases: [StaticLease] = []
+    /// Reserved ranges as (first, last) pairs of address values; static leases as triples
+    /// (MAC bytes 0–3, MAC bytes 4–5, address). Flat UInt32 lists keep the binary small.
+    public private(set) var ranges: [UInt32] = []
+    public private(set) var staticLeases: [UInt32] = []
 
     public init() {}
 
     public var isEmpty: Bool { ranges.isEmpty && staticLeases.isEmpty }
 
     public func contains(_ a: IPv4Address) -> Bool {
-        for r in ranges where r.contains(a) { return true }
+        var i = 0
+        while i < ranges.count {
+            if a.value >= ranges[i] && a.value <= ranges[i + 1] { return true }
+            i += 2
+        }
         return false
     }
 
-    /// The static address of a client, nil if it has none.
+    /// The static address of a client (its chaddr an Ethernet MAC), nil if it has none.
     public func staticAddress(for chaddr: HardwareAddress) -> IPv4Address? {
         guard !staticLeases.isEmpty, chaddr.low == 0, chaddr.high & 0xFFFF == 0 else { return nil }
-        let mac = chaddr.high
-        for s in staticLeases where s.mac == mac { return s.address }
+        let hi = UInt32(truncatingIfNeeded: chaddr.high >> 32), lo = UInt32(truncatingIfNeeded: chaddr.high >> 16) & 0xFFFF
+        var i = 0
+        while i < staticLeases.count {
+            if staticLeases[i] == hi && staticLeases[i + 1] == lo { return IPv4Address(staticLeases[i + 2]) }
+            i += 3
+        }
         return nil
     }
 
     /// Adds `--reserve` text: A.B.C.D, A.B.C.D-E.F.G.H or A.B.C.D/L.
     public mutating func addRange(_ s: UnsafeRawBufferPointer) throws(ConfigError) {
-        guard ranges.count < Reservations.maximumRanges else { throw .tooManyReservations }
+        guard ranges.count < 2 * Reservations.maximumRanges else { throw .tooManyReservations }
         let end = ArgumentText.textLength(s)
         var sep = 0
         while sep < end && s[sep] != UInt8(ascii: "-") && s[sep] != UInt8(ascii: "/") { sep += 1 }
@@ -82,12 +69,13 @@ public struct Reservations: Equatable, Sendable {
             guard first.value & hostMask == 0 else { throw .malformedReservation }
             last = IPv4Address(first.value | hostMask)
         }
-        ranges.append(AddressRange(first: first, last: last))
+        ranges.append(first.value)
+        ranges.append(last.value)
     }
 
     /// Adds `--static-lease` text: MAC,A.B.C.D with MAC as six hex pairs separated by ':' or '-'.
     public mutating func addStaticLease(_ s: UnsafeRawBufferPointer) throws(ConfigError) {
-        guard staticLeases.count < Reservations.maximumStaticLeases else { throw .tooManyReservations }
+        guard staticLeases.count < 3 * Reservations.maximumStaticLeases else { throw .tooManyReservations }
         let end = ArgumentText.textLength(s)
         guard end >= 19, s[17] == UInt8(ascii: ",") || s[17] == UInt8(ascii: "=") else { throw .malformedStaticLease }
         var mac: UInt64 = 0
@@ -98,14 +86,26 @@ public struct Reservations: Equatable, Sendable {
             mac = mac << 8 | UInt64(h << 4 | l)
         }
         guard let address = ArgumentText.parseIPv4(UnsafeRawBufferPointer(rebasing: s[18..<end])) else { throw .malformedStaticLease }
-        mac <<= 16
-        for x in staticLeases where x.mac == mac || x.address == address { throw .duplicateStaticLease }
-        staticLeases.append(StaticLease(mac: mac, address: address))
+        let hi = UInt32(truncatingIfNeeded: mac >> 16), lo = UInt32(truncatingIfNeeded: mac & 0xFFFF)
+        var i = 0
+        while i < staticLeases.count {
+            if (staticLeases[i] == hi && staticLeases[i + 1] == lo) || staticLeases[i + 2] == address.value {
+                throw .duplicateStaticLease
+            }
+            i += 3
+        }
+        staticLeases.append(hi)
+        staticLeases.append(lo)
+        staticLeases.append(address.value)
     }
 
     /// Every static address must lie in a reserved range.
     public func validate() throws(ConfigError) {
-        for s in staticLeases where !contains(s.address) { throw .staticLeaseNotReserved }
+        var i = 2
+        while i < staticLeases.count {
+            if !contains(IPv4Address(staticLeases[i])) { throw .staticLeaseNotReserved }
+            i += 3
+        }
     }
 
     /// Marks the blocks that contain reserved addresses (at start, once).

@@ -92,9 +92,9 @@ enum LongOnly {
     static let leaseFile: UInt8 = 0x88  // issue-11
     static let hotplugCall: UInt8 = 0x89
     // issue-13b's keys start at 0x90 so parallel additions from 0x80 do not collide.
-    static let reserve: UInt8 = 0x90
-    static let staticLease: UInt8 = 0x91
-    static let testCWire: UInt8 = 0x92
+    static let reserve = Configuration.reserveKey  // 0x90; applied by the core like a short flag
+    static let staticLease = Configuration.staticLeaseKey
+    static let testCWire = Configuration.cWireKey
 }
 
 /// The daemon's command line (docs/protocol.md#ddhcpd-flags, docs/decisions.md D-50). Parsed here
@@ -231,17 +231,6 @@ enum DaemonCommandLine {
         case LongOnly.hotplugCall:
             o.hotplugCall = arg!
             o.configuration.recordHostnames = true
-        case LongOnly.reserve, LongOnly.staticLease:  // D-83, D-84
-            do {
-                if key == LongOnly.reserve {
-                    try o.configuration.reservations.addRange(CText.buffer(arg!))
-                } else {
-                    try o.configuration.reservations.addStaticLease(CText.buffer(arg!))
-                }
-            } catch {
-                return fail(error, arg)
-            }
-        case LongOnly.testCWire: o.configuration.cWire = true  // D-82, tests only
         case let flag:
             // The protocol settings (N b B t n s o L S I E): the core parses and checks them.
             let text = arg.map { CText.buffer($0) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
