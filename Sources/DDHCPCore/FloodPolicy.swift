@@ -54,6 +54,9 @@ extension Node {
             $0.append(" recycled")
         }
         table.leases[s] = Lease()
+        // It was handed out already, so the state image covers it as maybe given (D-75): no
+        // new image is needed before it is offered again.
+        table.leases[s].provisional = true
         return (b, i)
     }
 
