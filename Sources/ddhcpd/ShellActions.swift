@@ -85,14 +85,7 @@ struct ShellActions: ActionSink {
             mac.append(mac: clientHardware)
             pid = address.withCString { ip in mac.withCString { m in ddhcp_spawn_hook(hook, name.utf8Start, ip, m) } }
         }
-        if pid < 0 && enabled(.error) {
-            var line = TextBuffer()
-            line.append("cannot run hook ")
-            line.append(cString: hook)
-            line.append(": ")
-            line.append(errorCode: pid)
-            output.write(.error, line)
-        }
+        if pid < 0 { logFileError(.error, "cannot run hook ", hook, pid) }
     }
 
     /// OpenWrt's `dhcp` hotplug event, with the variables dnsmasq's dhcp-script passes.
@@ -114,14 +107,7 @@ struct ShellActions: ActionSink {
         let pid = address.withCString { ip in
             mac.withCString { m in name.withCString { h in ddhcp_spawn_hotplug(hotplugCall, action.utf8Start, m, ip, h) } }
         }
-        if pid < 0 && enabled(.error) {
-            var line = TextBuffer()
-            line.append("cannot run ")
-            line.append(cString: hotplugCall)
-            line.append(": ")
-            line.append(errorCode: pid)
-            output.write(.error, line)
-        }
+        if pid < 0 { logFileError(.error, "cannot run ", hotplugCall, pid) }
     }
 
     /// Written as a temporary file renamed over the state file: a reader sees the old image
@@ -130,14 +116,7 @@ struct ShellActions: ActionSink {
         guard let path = statePath, let temporary = stateTemporaryPath,
               let base = image.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
         let rc = ddhcp_file_replace(path, temporary, base, Int32(image.count))
-        if rc < 0 && !stateWriteFailing && enabled(.warning) {
-            var line = TextBuffer()
-            line.append("cannot write the state image ")
-            line.append(cString: path)
-            line.append(": ")
-            line.append(errorCode: rc)
-            output.write(.warning, line)
-        }
+        if rc < 0 && !stateWriteFailing { logFileError(.warning, "cannot write the state image ", path, rc) }
         stateWriteFailing = rc < 0
         return rc == 0
     }
@@ -146,6 +125,17 @@ struct ShellActions: ActionSink {
     @inline(__always) func enabled(_ level: LogLevel) -> Bool { node.logs(level) }
 
     mutating func log(_ level: LogLevel, _ line: UnsafeRawBufferPointer) {
+        output.write(level, line)
+    }
+
+    /// "<what><path>: <error>", for a file the shell could not run or write.
+    private mutating func logFileError(_ level: LogLevel, _ what: StaticString, _ path: CBytes, _ code: Int32) {
+        guard enabled(level) else { return }
+        var line = TextBuffer()
+        line.append(what)
+        line.append(cString: path)
+        line.append(": ")
+        line.append(errorCode: code)
         output.write(level, line)
     }
 
