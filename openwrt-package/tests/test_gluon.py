@@ -384,6 +384,29 @@ upgrade("from gluon-sargon's ddhcpd (batman-adv): the same migration on a batman
         firewall_extra={k: v for k, v in C_RULES.items() if k != "mmfd_ddhcpd"})
 
 
+def layer3_without_mmfd():
+    """A layer-3 site without gluon-mmfd (no gluon_bat0, no mmfd) has no way to flood the block
+    negotiation: the upgrade script says so on stderr."""
+    state = gluon_state("layer3")
+    del state["network"]["mmfd"]
+    del state["firewall"]["mmfd"]
+    with tempfile.TemporaryDirectory() as tmp:
+        site = os.path.join(tmp, "site.conf")
+        write(site, "{ prefix4 = '10.116.128.0/18', next_node = { ip4 = '10.116.191.254' } }")
+        state_file = os.path.join(tmp, "state.lua")
+        write(state_file, "return { network = %s, firewall = %s, ddhcpd = {} }"
+              % (lua(state["network"]), lua(state["firewall"])))
+        proc = subprocess.run([LUA, os.path.join(GSTUB, "run_upgrade.lua"), UPGRADE],
+                              env=dict(os.environ, SITE_CONF=site, UCI_STATE=state_file),
+                              capture_output=True, text=True, timeout=30)
+    report("upgrade [layer3 without gluon-mmfd]: warns that layer-3 sites need gluon-mmfd",
+           [] if proc.returncode == 0 and "layer-3 sites need gluon-mmfd" in proc.stderr
+           else ["rc=%d stderr %r" % (proc.returncode, proc.stderr)])
+
+
+layer3_without_mmfd()
+
+
 def zone_model_catches_wrong_zones():
     """The zone check itself: a rule in a zone that does not hold the interface is reported."""
     model = gluon_state("batman-adv")
