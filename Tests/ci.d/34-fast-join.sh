@@ -2,8 +2,8 @@
 # Fast join and restart survival (docs/fast-join.md) in network namespaces with real udhcpc
 # clients (root only): join within 2 s, kill -9 + respawn with the state image, images that do not
 # fit (corrupt, truncated, another pool or block size), a reboot without image, only C peers
-# (DDHCPD_C=<C ddhcpd>, else our daemon with --test-c-wire).
-# About 75 s; bounded to 150 s, cleans up after itself (Tests/integration/lib.sh).
+# (DDHCPD_C=<C ddhcpd>, else our daemon with --test-c-wire), a 1,024-block table in pages.
+# About 85 s; bounded to 150 s, cleans up after itself (Tests/integration/lib.sh).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 export PATH=/opt/swift/usr/bin:$PATH

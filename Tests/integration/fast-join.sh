@@ -15,7 +15,8 @@
 #      an address of another block;
 #   6. with only C peers nobody answers the table request: the learning phase runs its B
 #      seconds as in C (the C daemon from $DDHCPD_C when given, else our daemon with
-#      --test-c-wire as the C peer).
+#      --test-c-wire as the C peer);
+#   7. gluon's pool of 1,024 blocks with 64 of them claimed: the table arrives in pages.
 # Prints the measured times.
 # shellcheck source=Tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -161,4 +162,22 @@ sleep 8
 c_ms=$(served_after y2 "$t0") || fail "node 2 served nothing after its learning phase"
 grep -q "No table answer from our nodes" "$WORK/d2.log" || fail "node 2 did not log the fallback"
 pass "only C peers ($peer): no table answer, first lease after the learning phase, ${c_ms} ms after the start"
+# 7. A table of 1,024 blocks (gluon's pool, -N /20 -b 2) in pages: node 0 owns 64 blocks
+# (255 spare leases), more than one page of 44 entries. Node 0's claims were announced before
+# node 1 started and are refreshed only every B/4 = 75 s, so node 1 knows them right after the
+# join only from the pages.
+for i in "${!DAEMON_PID[@]}"; do daemon_stop "$i"; done
+POOL20=(-N 10.0.0.0/20 -b 2 -t 15 -B 300 -o 51:4:0.0.0.60)
+daemon_start 0 -L "${POOL20[@]}" -t 2 -s 255  # -t 2: its 64 claims in about 3 s
+all_claimed() { [ "$(owned 0 | wc -l)" -ge 64 ]; }
+wait_for 15 all_claimed || fail "node 0 owns $(owned 0 | wc -l) blocks, want 64"
+sleep 1
+rm -f "$WORK/ctl1.state"
+joined() { grep -q "Block table received" "$WORK/d1.log"; }
+: >"$WORK/d1.log"
+daemon_start 1 -v -v "${POOL20[@]}"
+wait_for 3 joined || fail "node 1 got no complete table of 1,024 blocks"
+[ "$(blocks 1 | wc -l)" -ge 1024 ] || fail "node 1 lists $(blocks 1 | wc -l) blocks, want 1,024"
+wait_for 2 tables_agree 1 0 || fail "after the join node 1 does not know node 0's 64 blocks: $(tables_agree 1 0)"
+pass "a 1,024-block table with 64 claimed blocks arrived in pages: node 1 knows all of node 0's blocks at its join"
 echo "fast-join: join ${join_ms} ms, respawn ${new_ms} ms, ${per_min} image writes/min"
