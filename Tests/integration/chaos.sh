@@ -19,7 +19,7 @@ SEED=${CHAOS_SEED:-$RANDOM}
 RANDOM=$SEED
 NODES=5
 # S = 4 (64 blocks), B = 8 s, T = 2 s, lease 30 s (udhcpc renews by itself after 15 s).
-ARGS=(-b 2 -B 8 -t 2 -N 10.0.0.0/24 -o 51:4:0.0.0.30)
+ARGS=(-b 2 -B 8 -t 2 -N 10.0.0.0/24 -o 51:4:0.0.0.30 ${CHAOS_DAEMON_ARGS:-})
 
 mesh_create
 for i in $(seq 0 $((NODES - 1))); do node_create "$i"; done
@@ -43,8 +43,14 @@ pass "$NODES nodes, ${#CLIENTS[@]} udhcpc clients bound (seed $SEED)"
 # events_since NAME LINE — the client's event lines after line LINE.
 events_since() { events "$1" | tail -n +"$(( $2 + 1 ))"; }
 
-# duplicate_addresses — addresses configured on more than one client.
-duplicate_addresses() { for c in "${CLIENTS[@]}"; do client_address "$c"; done | sed '/^$/d' | sort | uniq -d | tr '\n' ' '; }
+# duplicate_addresses — addresses configured on more than one client (every IPv4 address of
+# each client interface, not only the first).
+duplicate_addresses() {
+    local c
+    for c in "${CLIENTS[@]}"; do
+        ip -n "$NS-$c" -4 -o addr show dev "$IFP$c" | awk '{split($4, a, "/"); print a[1]}' | sort -u
+    done | sort | uniq -d | tr '\n' ' '
+}
 
 # lease_conflicts — addresses that two nodes' tables lease to different MACs (running nodes).
 lease_conflicts() {
@@ -119,7 +125,8 @@ while [ $(( $(date +%s) - start )) -lt "$CHAOS_SECONDS" ]; do
     [ -z "$dups" ] || { dup_rounds=$((dup_rounds + 1)); failures+=("round $rounds: address on two clients: $dups"); }
     conflicts=$(lease_conflicts)
     [ -z "$conflicts" ] || { conflict_rounds=$((conflict_rounds + 1)); failures+=("round $rounds: leased to two MACs: $conflicts"); }
-    log "round $rounds: killed node $victim, $roamer roamed to node $to, serve $round_serve ms; renewals so far ok $renew_ok readdressed $readdressed failed $renew_failed"
+    per_node=$(for i in $(seq 0 $((NODES - 1))); do owned "$i" | wc -l; done | tr '\n' ' ')
+    log "round $rounds: killed node $victim, $roamer roamed to node $to, serve $round_serve ms; renewals so far ok $renew_ok readdressed $readdressed failed $renew_failed; blocks owned per node: $per_node"
 done
 sorted=$(printf '%s\n' "${serve_ms[@]}" | sort -n)
 n=${#serve_ms[@]}

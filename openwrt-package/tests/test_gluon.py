@@ -147,6 +147,7 @@ def gluon_state(mesh, next_node="10.116.191.254", plen="18"):
     drop = ("DROP", "DROP", "DROP")
     if mesh == "batman-adv":
         network["client"]["ifname"].append("bat0")
+        network["client"]["proto"] = "dhcpv6"  # gluon-mesh-batman-adv 320
         network["gluon_bat0"] = {".type": "interface", "proto": "gluon_bat0"}
         network["bat0"] = {".type": "interface", "ifname": "bat0", "proto": "none"}
         firewall["mesh"] = zone("mesh", ["client"])
@@ -405,6 +406,71 @@ def layer3_without_mmfd():
 
 
 layer3_without_mmfd()
+
+
+# With GLUON_SOURCE set to a gluon checkout, the model above is checked against gluon's own
+# upgrade scripts, run in order through the stand-ins (gluon-stub/run_gluon_scripts.lua): every
+# zone's policies, networks and devices and every network's device must be as modelled.
+GLUON_SCRIPTS = {
+    "batman-adv": ["gluon-core/luasrc/lib/gluon/upgrade/300-firewall-rules",
+                   "gluon-client-bridge/luasrc/lib/gluon/upgrade/300-gluon-client-bridge-network",
+                   "gluon-client-bridge/luasrc/lib/gluon/upgrade/310-gluon-client-bridge-local-node",
+                   "gluon-mesh-batman-adv/luasrc/lib/gluon/upgrade/310-gluon-mesh-batman-adv-mesh",
+                   "gluon-mesh-batman-adv/luasrc/lib/gluon/upgrade/320-gluon-mesh-batman-adv-client-bridge"],
+    "layer3": ["gluon-core/luasrc/lib/gluon/upgrade/300-firewall-rules",
+               "gluon-client-bridge/luasrc/lib/gluon/upgrade/300-gluon-client-bridge-network",
+               "gluon-client-bridge/luasrc/lib/gluon/upgrade/310-gluon-client-bridge-local-node",
+               "gluon-mesh-layer3-common/luasrc/lib/gluon/upgrade/310-layer3-firewall",
+               "gluon-mmfd/luasrc/lib/gluon/upgrade/310-gluon-mmfd-firewall",
+               "gluon-mesh-olsrd/luasrc/lib/gluon/upgrade/370-gluon-mesh-olsrd-setup-fw",
+               "gluon-mmfd/luasrc/lib/gluon/upgrade/430-gluon-mmfd-interface"],
+}
+MODEL_KEYS = ("network", "input", "output", "forward", "device", "ifname", "name", "type", "proto", "log", "peer_name")
+
+
+def model_summary(state):
+    out = set()
+    for config in ("network", "firewall"):
+        for name, section in state.get(config, {}).items():
+            if section.get(".type") in ("zone", "interface", "device"):
+                for key in MODEL_KEYS:
+                    if key in section:
+                        value = section[key]
+                        out.add("%s.%s.%s=%s" % (config, name, key, ",".join(value) if isinstance(value, list) else value))
+    return out
+
+
+def model_against_gluon(source):
+    for mesh, scripts in GLUON_SCRIPTS.items():
+        label = "model [%s] = what gluon's own upgrade scripts create (%s)" % (mesh, source)
+        with tempfile.TemporaryDirectory() as tmp:
+            site = os.path.join(tmp, "site.conf")
+            write(site, "{ prefix4 = '10.116.128.0/18', prefix6 = 'fdca:ffee:8::/64',"
+                        " next_node = { ip4 = '10.116.191.254' }, dns = {} }")
+            init = os.path.join(tmp, "init.lua")
+            write(init, "return { firewall = { defaults = { ['.type'] = 'defaults' } },"
+                        " dhcp = { dnsmasq = { ['.type'] = 'dnsmasq' } } }")
+            paths = [os.path.join(source, "package", s) for s in scripts]
+            missing = [p for p in paths if not os.path.exists(p)]
+            if missing:
+                report(label, ["not in GLUON_SOURCE: %r" % missing])
+                continue
+            proc = subprocess.run([LUA, os.path.join(GSTUB, "run_gluon_scripts.lua")] + paths,
+                                  env=dict(os.environ, SITE_CONF=site, UCI_STATE=init),
+                                  capture_output=True, text=True, timeout=30)
+        got = model_summary(parse_dump(proc.stdout))
+        want = model_summary(gluon_state(mesh))
+        problems = [] if proc.returncode == 0 else ["scripts failed: %s" % proc.stderr]
+        if got != want:
+            problems.append("gluon has, the model lacks: %r\n  the model has, gluon lacks: %r"
+                            % (sorted(got - want), sorted(want - got)))
+        report(label, problems)
+
+
+if os.environ.get("GLUON_SOURCE"):
+    model_against_gluon(os.environ["GLUON_SOURCE"])
+else:
+    skip("model against gluon's upgrade scripts", "GLUON_SOURCE (a gluon checkout) not set")
 
 
 def zone_model_catches_wrong_zones():
