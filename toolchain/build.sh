@@ -215,7 +215,12 @@ done
 # SwiftPM forwards the C flags to swiftc (-Xcc) as well, so the Swift importer sees the same
 # headers and target as the C compiler.
 # The map and the archive-extraction reasons are kept for the size analysis (toolchain/bytes.py).
-link_flags=(${DDHCPD_EXTRA_LDFLAGS:-} --gc-sections --icf=all --build-id=none -z norelro -z noexecstack
+# The machine outliner in LTO code generation: repeated instruction sequences (overflow-check
+# and trap tails, the log-line builders) become one shared function. LLVM runs it by default
+# only on AArch64; on x86_64 and armv7 it saves ~3 KB each (size-report.sh). No cost-based
+# inlining in LTO either (threshold 0; the Swift optimiser has already inlined what it wanted,
+# and a function with one caller is still inlined): aarch64 -2.5 KB, armv7 -0.9 KB, x86_64 -0.3 KB.
+link_flags=(-mllvm=-enable-machine-outliner=always -mllvm=-inline-threshold=0 ${DDHCPD_EXTRA_LDFLAGS:-} --gc-sections --icf=all --build-id=none -z norelro -z noexecstack
             -Map="$scratch/ddhcpd.map" --why-extract="$scratch/why-extract.txt"
             "$lib_dir/crt1.o" "$lib_dir/crti.o"
             --start-group "$support_lib" "$unicode_lib" "$lib_dir/libc.a" "$libgcc_dir/libgcc.a" --end-group

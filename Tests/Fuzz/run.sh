@@ -7,6 +7,10 @@
 #                                           SECONDS or RUNS executions per worker; corpora grow in
 #                                           $DDHCP_FUZZ_DIR (default /var/tmp/ddhcp-fuzz); uses
 #                                           the fast (no ASan) build unless DDHCP_FUZZ_ASAN=1
+#   Tests/Fuzz/run.sh long                  the recorded campaign (bench/results/*-fuzz-campaign.txt):
+#                                           every target to 10.5 M executions (node and control
+#                                           in 2 workers of 5.25 M), then the line coverage; about
+#                                           45 min on 2 cores
 #   Tests/Fuzz/run.sh coverage [TARGET...]  llvm-cov line coverage of Sources/DDHCPCore when
 #                                           replaying the campaign corpora (or the committed one)
 # Crashes are written as crash-* files to the work directory and fail the run.
@@ -66,6 +70,11 @@ campaign)
         [ "$crashes" = 0 ] || exit 1
     done
     ;;
+long)
+    "$0" campaign -j 1 -r 10500000 -t 3600 dhcp mesh options
+    "$0" campaign -j 2 -r 5250000 -t 3600 control node
+    "$0" coverage
+    ;;
 coverage)
     targets=("$@")
     [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
@@ -85,7 +94,7 @@ coverage)
     llvm-cov report "$root/.build-fuzz/ddhcp-fuzz-cov" -instr-profile="$tmp/all.profdata" "$root"/Sources/DDHCPCore/*.swift
     ;;
 *)
-    sed -n '2,14p' "$0"
+    sed -n '2,18p' "$0"
     exit 2
     ;;
 esac

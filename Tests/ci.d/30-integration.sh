@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Namespace integration tests of the daemon (root only): CLI and start-up, control socket,
-# a 3-node mesh with real DHCP clients, restart, the lease file and hotplug events. Each suite is bounded and cleans up after
-# itself (trap EXIT in Tests/integration/lib.sh).
+# a 3-node mesh with real DHCP clients, restart, the lease file and hotplug events, a DISCOVER
+# flood (about 55 s) and kill -9 chaos on a 5-node mesh (about 55 s). Each suite is bounded and
+# cleans up after itself (trap EXIT in Tests/integration/lib.sh).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 export PATH=/opt/swift/usr/bin:$PATH
@@ -23,7 +24,7 @@ run() {
         failed=$((failed + 1))
     fi
 }
-for suite in cli control mesh restart scale leasefile; do
+for suite in cli control mesh restart scale leasefile flood chaos; do
     run "$suite" 150 bash "Tests/integration/$suite.sh"
 done
 # The same sources built in Embedded Swift mode (what ships) pass the suites as well.

@@ -18,7 +18,9 @@
 # shellcheck source=Tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-BASE=(-L -N 10.0.0.0/29 -b 3 -B 8 -t 2 -o 51:4:0.0.0.30 -v)
+# Lease time 120 s: no client renews on its own during the test (T1 = 60 s), so the winner can
+# know the loser's lease only from the handoff.
+BASE=(-L -N 10.0.0.0/29 -b 3 -B 8 -t 2 -o 51:4:0.0.0.120 -v)
 OURS=("${BASE[@]}" --reserve 10.0.0.7 --static-lease "02:00:00:00:00:77,10.0.0.7")
 ID0=0000000000000001 ID1=00000000000000ff
 
@@ -72,11 +74,13 @@ start_one st
 [ "$(client_address st)" = 10.0.0.7 ] || fail "static client got $(client_address st), want 10.0.0.7"
 pass "partition: both nodes own block 0; node 0 has 2 active leases, node 1 one (10.0.0.3); static lease served"
 
+c1_renewals=$(count_events c1 '^renew')
 heal
 wait_for 20 not_owns 1 || fail "node 1 still owns block 0 after the merge: $(blocks 1 | head -3)"
 owns 0 || fail "node 0 lost block 0 (C's rule; it has more active leases)"
 handed() { [ "$(lease_state 0 "$A1")" = "leased $(client_mac c1)" ]; }
 wait_for 10 handed || fail "node 0 lists $A1 as '$(lease_state 0 "$A1")': node 1's lease was not handed over"
+[ "$(count_events c1 '^renew')" -eq "$c1_renewals" ] || fail "c1 renewed during the merge: node 0 may know its lease from the renewal, not from the handoff"
 pass "merge: node 0 (smaller id, more leases) keeps block 0; node 1 handed c1's lease to it"
 
 start_one d0

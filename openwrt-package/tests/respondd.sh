@@ -23,6 +23,28 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$ms" -lt 1000 ] || fail "the provider took $ms ms without a daemon"
 pass "no daemon: no ddhcpd statistics ($ms ms)"
 
+# A daemon that accepts but never answers (stuck): respondd is single-threaded, so the provider
+# must give up after its socket timeout (0.5 s) and add nothing.
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+conns = []
+while True:
+    conns.append(s.accept()[0])
+' "$WORK/ctl1" &
+BG_PIDS+=($!)
+wait_for 5 test -S "$WORK/ctl1" || fail "the stuck stand-in did not listen"
+start=$(date +%s%N)
+out=$(DDHCPD_CONTROL_PATH="$WORK/ctl1" timeout 5 "$WORK/respondd-query" "$WORK/gluon-ddhcpd.so" statistics) \
+    || fail "the provider hung on a stuck daemon (killed after 5 s)"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$out" = null ] || fail "a stuck daemon produced $out"
+[ "$ms" -lt 2000 ] || fail "the provider waited $ms ms for a stuck daemon"
+kill "${BG_PIDS[-1]}"
+rm -f "$WORK/ctl1"
+pass "stuck daemon: no ddhcpd statistics, gave up after $ms ms"
+
 mesh_create
 node_create 1
 daemon_start 1 -L -b 2 -B 20 -t 2 -N 10.0.0.0/24 -o 54:4:10.0.0.1

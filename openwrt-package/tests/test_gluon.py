@@ -123,11 +123,16 @@ site_check("renew_byte_order 'host'", "ddhcpd = { renew_byte_order = 'host' },",
 #     mmfd, device mmfd+) and 430-gluon-mmfd-interface (network mmfd on mmfd0).
 # Devices: a network's device is its bridge br-<name> or its ifname; zone 'device' patterns
 # (mmfd+) match by prefix. check_zones() below asks which zone a daemon interface lands in.
-def zone(name, networks, device=None):
-    z = {".type": "zone", "name": name, "input": "REJECT", "output": "ACCEPT", "forward": "REJECT",
-         "network": networks}
+# Policies as the scripts set them: REJECT/ACCEPT/REJECT for gluon-core's three zones, DROP for
+# 'drop', gluon-mmfd's 'mmfd' with output 'accept' (lower case) and log '1'. An empty network
+# list is no option at all (simple-uci deletes an option set to {}).
+def zone(name, networks, device=None, policies=("REJECT", "ACCEPT", "REJECT"), extra=None):
+    z = {".type": "zone", "name": name, "input": policies[0], "output": policies[1], "forward": policies[2]}
+    if networks:
+        z["network"] = networks
     if device:
         z["device"] = device
+    z.update(extra or {})
     return z
 
 
@@ -139,17 +144,20 @@ def gluon_state(mesh, next_node="10.116.191.254", plen="18"):
                        "ipaddr": "%s/%s" % (next_node, plen)},
     }
     firewall = {"loc_client": zone("loc_client", ["local_node"]), "wired_mesh": zone("wired_mesh", [])}
+    drop = ("DROP", "DROP", "DROP")
     if mesh == "batman-adv":
         network["client"]["ifname"].append("bat0")
+        network["client"]["proto"] = "dhcpv6"  # gluon-mesh-batman-adv 320
         network["gluon_bat0"] = {".type": "interface", "proto": "gluon_bat0"}
         network["bat0"] = {".type": "interface", "ifname": "bat0", "proto": "none"}
         firewall["mesh"] = zone("mesh", ["client"])
-        firewall["drop"] = zone("drop", [])
+        firewall["drop"] = zone("drop", [], policies=drop)
     else:  # layer 3: olsrd + mmfd
         network["mmfd"] = {".type": "interface", "proto": "static", "ifname": "mmfd0", "ip6addr": "fe80::1/64"}
         firewall["mesh"] = zone("mesh", [])
-        firewall["drop"] = zone("drop", [])
-        firewall["mmfd"] = zone("mmfd", [], device="mmfd+")
+        firewall["drop"] = zone("drop", [], policies=drop)
+        firewall["mmfd"] = zone("mmfd", [], device="mmfd+", policies=("REJECT", "accept", "REJECT"),
+                                extra={"log": "1"})
     return {"network": network, "firewall": firewall}
 
 
@@ -324,22 +332,35 @@ upgrade("no prefix4: pool and mask from the range",
         settings(1, "10.20.0.0/15", 2, 300, 2, 15, 300,
                  ["54:4:10.20.255.254", "1:4:255.254.0.0"], "10.20.0.0/15"))
 
-# Upgrading a node that ran a C package: its config as sargon/gluon-sargon
-# 0eeefb011748be0c4bb7446154cfbaa4af28094c ddhcpd/luasrc/lib/gluon/upgrade/500-ddhcpd and
-# freifunk-gluon/community-packages 71aa160c1aabaf2134b9f16d0c2779782b056039
-# ffgraz-ddhcpd-nextnode/luasrc/lib/gluon/upgrade/500-ddhcpd-option-nextnode write it, plus a
-# community's own option 42 section; its firewall rules as their 400-ddhcpd-firewall scripts
-# add them (mesh_ddhcpd 1234, mesh_d2d 1235, mmfd_ddhcpd, client_dhcp 67).
-C_STATE = """{
-  settings = { ['.type'] = 'ddhcpd', enabled = '0', dhcp_interface = 'local-node', server_interface = 'mmfd0',
-               block_network = '10.116.128.0/18', block_size_pow = '2', block_timeout = '300',
-               dhcp_lease_time = '300', spare_leases = '2', tentative_timeout = '15' },
+# Upgrading a node that ran a C package: its config as the C packages' upgrade scripts leave it.
+# Both write the settings with uci:section('ddhcpd', 'settings', 'settings', ...), which turns the
+# shipped 'config ddhcpd' section into type 'settings' (libuci changes the type of an existing
+# section, openwrt/uci 66127cd76c5d0bd46d5a90302cc6110f53a4e2f8 list.c uci_set).
+#   batman-adv: sargon/gluon-sargon 0eeefb011748be0c4bb7446154cfbaa4af28094c
+#     ddhcpd/files/etc/config/ddhcpd (dhcp_interface local-node, server_interface br-client,
+#     section lease_time) + ddhcpd/luasrc/lib/gluon/upgrade/500-ddhcpd (block_network,
+#     block_size_pow, ..., sections server_identify and netmask; it deletes a stale 'broadcast'
+#     section of older versions) + 400-ddhcpd-firewall (rules mesh_ddhcpd 1234, mesh_d2d 1235,
+#     client_dhcp 67 in loc_client);
+#   layer 3: freifunk-gluon/community-packages 71aa160c1aabaf2134b9f16d0c2779782b056039
+#     ffgraz-ddhcpd (the same, plus rule mmfd_ddhcpd) + ffgraz-ddhcpd-nextnode/luasrc/lib/gluon/
+#     upgrade/500-ddhcpd-option-nextnode (server_interface mmfd0, sections nextnode_router and
+#     nextnode_dns).
+# Plus a community's own option 42 section, which must be carried over, and a left-over
+# 'broadcast' section (option 28), which must not.
+C_SETTINGS = ("settings = { ['.type'] = 'settings', enabled = '0', dhcp_interface = 'local-node',"
+              " server_interface = '%s', block_network = '10.116.128.0/18', block_size_pow = '2',"
+              " block_timeout = '300', dhcp_lease_time = '300', spare_leases = '2', tentative_timeout = '15' },")
+C_SECTIONS = """
   lease_time = { ['.type'] = 'dhcp_option', code = '51', len = '4', payload = '0.0.1.44' },
   server_identify = { ['.type'] = 'dhcp_option', code = '54', len = '4', payload = '10.116.191.254' },
   netmask = { ['.type'] = 'dhcp_option', code = '1', len = '4', payload = '255.255.192.0' },
+  broadcast = { ['.type'] = 'dhcp_option', code = '28', len = '4', payload = '10.116.191.255' },
+  ntp = { ['.type'] = 'dhcp_option', code = '42', len = '4', payload = '10.116.128.1' },"""
+C_STATE_BATMAN = "{ " + C_SETTINGS % "br-client" + C_SECTIONS + " }"
+C_STATE_LAYER3 = "{ " + C_SETTINGS % "mmfd0" + C_SECTIONS + """
   nextnode_router = { ['.type'] = 'dhcp_option', code = '3', len = '4', payload = '10.116.191.254' },
   nextnode_dns = { ['.type'] = 'dhcp_option', code = '6', len = '4', payload = '10.116.191.254' },
-  ntp = { ['.type'] = 'dhcp_option', code = '42', len = '4', payload = '10.116.128.1' },
 }"""
 C_RULES = {
     "mesh_ddhcpd": {".type": "rule", "name": "mesh_ddhcpd", "src": "mesh", "family": "ipv6", "dest_port": "1234",
@@ -351,17 +372,105 @@ C_RULES = {
     "client_dhcp": {".type": "rule", "name": "client_dhcp", "src": "loc_client", "family": "ipv4", "dest_port": "67",
                     "proto": "udp", "target": "ACCEPT"},
 }
-upgrade("from a C package (layer 3): old names and sections migrated, C rules replaced, owner's 'enabled' kept",
-        "{ prefix4 = '10.116.128.0/18', next_node = { ip4 = '10.116.191.254' } }", C_STATE,
+upgrade("from ffgraz-ddhcpd + -nextnode (layer 3): old names and sections migrated, C rules replaced, owner's 'enabled' kept",
+        "{ prefix4 = '10.116.128.0/18', next_node = { ip4 = '10.116.191.254' } }", C_STATE_LAYER3,
         settings(0, "10.116.128.0/18", 2, 300, 2, 15, 300,
                  ["54:4:10.116.191.254", "1:4:255.255.192.0", "3:4:10.116.191.254", "6:4:10.116.191.254",
                   "42:4:10.116.128.1"], "10.116.128.0/18", mesh="layer3"),
         mesh="layer3", firewall_extra=C_RULES)
-upgrade("from a C package (batman-adv): the same config on a batman-adv site",
-        "{ prefix4 = '10.116.128.0/18', next_node = { ip4 = '10.116.191.254' } }", C_STATE,
+upgrade("from gluon-sargon's ddhcpd (batman-adv): the same migration on a batman-adv site",
+        "{ prefix4 = '10.116.128.0/18', next_node = { ip4 = '10.116.191.254' } }", C_STATE_BATMAN,
         settings(0, "10.116.128.0/18", 2, 300, 2, 15, 300,
                  ["54:4:10.116.191.254", "1:4:255.255.192.0", "42:4:10.116.128.1"], "10.116.128.0/18"),
         firewall_extra={k: v for k, v in C_RULES.items() if k != "mmfd_ddhcpd"})
+
+
+def layer3_without_mmfd():
+    """A layer-3 site without gluon-mmfd (no gluon_bat0, no mmfd) has no way to flood the block
+    negotiation: the upgrade script says so on stderr."""
+    state = gluon_state("layer3")
+    del state["network"]["mmfd"]
+    del state["firewall"]["mmfd"]
+    with tempfile.TemporaryDirectory() as tmp:
+        site = os.path.join(tmp, "site.conf")
+        write(site, "{ prefix4 = '10.116.128.0/18', next_node = { ip4 = '10.116.191.254' } }")
+        state_file = os.path.join(tmp, "state.lua")
+        write(state_file, "return { network = %s, firewall = %s, ddhcpd = {} }"
+              % (lua(state["network"]), lua(state["firewall"])))
+        proc = subprocess.run([LUA, os.path.join(GSTUB, "run_upgrade.lua"), UPGRADE],
+                              env=dict(os.environ, SITE_CONF=site, UCI_STATE=state_file),
+                              capture_output=True, text=True, timeout=30)
+    report("upgrade [layer3 without gluon-mmfd]: warns that layer-3 sites need gluon-mmfd",
+           [] if proc.returncode == 0 and "layer-3 sites need gluon-mmfd" in proc.stderr
+           else ["rc=%d stderr %r" % (proc.returncode, proc.stderr)])
+
+
+layer3_without_mmfd()
+
+
+# With GLUON_SOURCE set to a gluon checkout, the model above is checked against gluon's own
+# upgrade scripts, run in order through the stand-ins (gluon-stub/run_gluon_scripts.lua): every
+# zone's policies, networks and devices and every network's device must be as modelled.
+GLUON_SCRIPTS = {
+    "batman-adv": ["gluon-core/luasrc/lib/gluon/upgrade/300-firewall-rules",
+                   "gluon-client-bridge/luasrc/lib/gluon/upgrade/300-gluon-client-bridge-network",
+                   "gluon-client-bridge/luasrc/lib/gluon/upgrade/310-gluon-client-bridge-local-node",
+                   "gluon-mesh-batman-adv/luasrc/lib/gluon/upgrade/310-gluon-mesh-batman-adv-mesh",
+                   "gluon-mesh-batman-adv/luasrc/lib/gluon/upgrade/320-gluon-mesh-batman-adv-client-bridge"],
+    "layer3": ["gluon-core/luasrc/lib/gluon/upgrade/300-firewall-rules",
+               "gluon-client-bridge/luasrc/lib/gluon/upgrade/300-gluon-client-bridge-network",
+               "gluon-client-bridge/luasrc/lib/gluon/upgrade/310-gluon-client-bridge-local-node",
+               "gluon-mesh-layer3-common/luasrc/lib/gluon/upgrade/310-layer3-firewall",
+               "gluon-mmfd/luasrc/lib/gluon/upgrade/310-gluon-mmfd-firewall",
+               "gluon-mesh-olsrd/luasrc/lib/gluon/upgrade/370-gluon-mesh-olsrd-setup-fw",
+               "gluon-mmfd/luasrc/lib/gluon/upgrade/430-gluon-mmfd-interface"],
+}
+MODEL_KEYS = ("network", "input", "output", "forward", "device", "ifname", "name", "type", "proto", "log", "peer_name")
+
+
+def model_summary(state):
+    out = set()
+    for config in ("network", "firewall"):
+        for name, section in state.get(config, {}).items():
+            if section.get(".type") in ("zone", "interface", "device"):
+                for key in MODEL_KEYS:
+                    if key in section:
+                        value = section[key]
+                        out.add("%s.%s.%s=%s" % (config, name, key, ",".join(value) if isinstance(value, list) else value))
+    return out
+
+
+def model_against_gluon(source):
+    for mesh, scripts in GLUON_SCRIPTS.items():
+        label = "model [%s] = what gluon's own upgrade scripts create (%s)" % (mesh, source)
+        with tempfile.TemporaryDirectory() as tmp:
+            site = os.path.join(tmp, "site.conf")
+            write(site, "{ prefix4 = '10.116.128.0/18', prefix6 = 'fdca:ffee:8::/64',"
+                        " next_node = { ip4 = '10.116.191.254' }, dns = {} }")
+            init = os.path.join(tmp, "init.lua")
+            write(init, "return { firewall = { defaults = { ['.type'] = 'defaults' } },"
+                        " dhcp = { dnsmasq = { ['.type'] = 'dnsmasq' } } }")
+            paths = [os.path.join(source, "package", s) for s in scripts]
+            missing = [p for p in paths if not os.path.exists(p)]
+            if missing:
+                report(label, ["not in GLUON_SOURCE: %r" % missing])
+                continue
+            proc = subprocess.run([LUA, os.path.join(GSTUB, "run_gluon_scripts.lua")] + paths,
+                                  env=dict(os.environ, SITE_CONF=site, UCI_STATE=init),
+                                  capture_output=True, text=True, timeout=30)
+        got = model_summary(parse_dump(proc.stdout))
+        want = model_summary(gluon_state(mesh))
+        problems = [] if proc.returncode == 0 else ["scripts failed: %s" % proc.stderr]
+        if got != want:
+            problems.append("gluon has, the model lacks: %r\n  the model has, gluon lacks: %r"
+                            % (sorted(got - want), sorted(want - got)))
+        report(label, problems)
+
+
+if os.environ.get("GLUON_SOURCE"):
+    model_against_gluon(os.environ["GLUON_SOURCE"])
+else:
+    skip("model against gluon's upgrade scripts", "GLUON_SOURCE (a gluon checkout) not set")
 
 
 def zone_model_catches_wrong_zones():
@@ -636,6 +745,115 @@ def real_daemon_gateway(daemon):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- gluon-reload and autoupdater hooks
+
+FILES = os.path.join(PKG, "files")
+INIT_STUB = r"""#!/bin/sh
+# /etc/init.d/ddhcpd stand-in: records the action; 'enabled' answers from $ENABLED
+echo "ddhcpd $1" >> "$LOG"
+[ "$1" != enabled ] || [ "$ENABLED" = 1 ]
+"""
+# gluon's /lib/gluon/autoupdater/lib.sh as freifunk-gluon/gluon
+# e676194302bf49654b75a8e3a64b0bc5e6d87a15 package/gluon-autoupdater/files/lib/gluon/autoupdater/lib.sh
+# defines them: stop runs the init script's stop if it is executable, start_enabled its start
+# only if 'enabled' says so.
+AUTOUPDATER_LIB = r"""
+stop() { if [ -x "$INITD/$1" ]; then "$INITD/$1" stop; fi; }
+start_enabled() { if [ -x "$INITD/$1" ] && "$INITD/$1" enabled; then "$INITD/$1" start; fi; }
+"""
+
+
+def hook_env(tmp, enabled="1"):
+    initd = os.path.join(tmp, "init.d")
+    os.makedirs(initd, exist_ok=True)
+    write(os.path.join(initd, "ddhcpd"), INIT_STUB, 0o755)
+    write(os.path.join(tmp, "lib.sh"), AUTOUPDATER_LIB)
+    log = os.path.join(tmp, "log")
+    open(log, "w").close()
+    return dict(os.environ, INITD=initd, LOG=log, ENABLED=enabled), log
+
+
+def localized(path, tmp):
+    """A hook with /etc/init.d and gluon's autoupdater lib.sh pointed into tmp."""
+    text = open(path).read().replace("/etc/init.d/", tmp + "/init.d/").replace(
+        "/lib/gluon/autoupdater/lib.sh", tmp + "/lib.sh")
+    out = os.path.join(tmp, os.path.basename(path))
+    write(out, text, os.stat(path).st_mode & 0o777)
+    return out
+
+
+def reload_hooks():
+    """gluon-reload (freifunk-gluon/gluon e676194 package/gluon-core/files/usr/bin/gluon-reload)
+    runs every executable in /lib/gluon/reload.d in name order: ddhcpd must stop before
+    gluon-core's 380-network-stop and start after its 720-network-start."""
+    problems = []
+    reload_dir = os.path.join(FILES, "lib", "gluon", "reload.d")
+    with tempfile.TemporaryDirectory() as tmp:
+        env, log = hook_env(tmp)
+        run_dir = os.path.join(tmp, "reload.d")
+        os.mkdir(run_dir)
+        for name in ("380-network-stop", "720-network-start"):
+            write(os.path.join(run_dir, name), '#!/bin/sh\necho "%s" >> "$LOG"\n' % name, 0o755)
+        for name in sorted(os.listdir(reload_dir)):
+            if not os.access(os.path.join(reload_dir, name), os.X_OK):
+                problems.append("%s is not executable (gluon-reload runs ./script)" % name)
+            shutil.move(localized(os.path.join(reload_dir, name), tmp), os.path.join(run_dir, name))
+        proc = subprocess.run(["busybox", "sh", "-c", 'cd "$0" && for s in *; do ./"$s" || exit 1; done', run_dir],
+                              env=env, capture_output=True, text=True, timeout=10)
+        calls = open(log).read().split("\n")[:-1]
+    want = ["ddhcpd stop", "380-network-stop", "720-network-start", "ddhcpd start"]
+    if proc.returncode != 0 or calls != want:
+        problems.append("rc=%d calls %r, want %r" % (proc.returncode, calls, want))
+    report("gluon-reload: ddhcpd stopped before the network goes down, started after it is up", problems)
+
+
+def autoupdater_hooks():
+    """download.d stops ddhcpd before the image download; abort.d starts it again, if enabled."""
+    base = os.path.join(FILES, "usr", "lib", "autoupdater")
+    for hook, enabled, want in (("download.d", "1", ["ddhcpd stop"]),
+                                ("abort.d", "1", ["ddhcpd enabled", "ddhcpd start"]),
+                                ("abort.d", "0", ["ddhcpd enabled"])):
+        with tempfile.TemporaryDirectory() as tmp:
+            env, log = hook_env(tmp, enabled)
+            names = sorted(os.listdir(os.path.join(base, hook)))
+            problems = [] if names == ["50ddhcpd"] else ["%s holds %r" % (hook, names)]
+            script = localized(os.path.join(base, hook, "50ddhcpd"), tmp)
+            if not os.access(script, os.X_OK):
+                problems.append("%s/50ddhcpd is not executable" % hook)
+            proc = subprocess.run([script], env=env, capture_output=True, text=True, timeout=10)
+            calls = open(log).read().split("\n")[:-1]
+        if proc.returncode != 0 or calls != want:
+            problems.append("rc=%d calls %r, want %r (stderr %r)" % (proc.returncode, calls, want, proc.stderr))
+        report("autoupdater %s/50ddhcpd (enabled=%s)" % (hook, enabled), problems)
+
+
+def makefile_field(path, field):
+    for line in open(path):
+        if line.strip().startswith(field + ":="):
+            return line.split(":=", 1)[1].split()
+    return []
+
+
+def conflicts():
+    """The C packages install the same files (ddhcpd, ddhcpdctl, /etc/config/ddhcpd, the init
+    script) or a second gateway updater: opkg must refuse to install both."""
+    problems = []
+    gluon_conflicts = makefile_field(os.path.join(PKG, "Makefile"), "CONFLICTS")
+    daemon_conflicts = makefile_field(os.path.join(HERE, "..", "ddhcpd", "Makefile"), "CONFLICTS")
+    for name in ("ffgraz-ddhcpd-batman-adv", "ffgraz-ddhcpd-nextnode", "ddhcpd-batman-adv"):
+        if name not in gluon_conflicts:
+            problems.append("gluon-ddhcpd does not conflict with %s (%r)" % (name, gluon_conflicts))
+    if "ffgraz-ddhcpd" not in daemon_conflicts:
+        problems.append("ddhcpd does not conflict with ffgraz-ddhcpd (%r)" % daemon_conflicts)
+    for dep in ("+ddhcpd", "+micrond", "+gluon-core"):
+        if dep not in makefile_field(os.path.join(PKG, "Makefile"), "DEPENDS"):
+            problems.append("gluon-ddhcpd does not depend on %s" % dep)
+    report("Makefiles: CONFLICTS with the C packages, DEPENDS", problems)
+
+
+reload_hooks()
+autoupdater_hooks()
+conflicts()
 endlearning_hook()
 hotplug()
 if os.environ.get("DDHCPD_BINARY"):

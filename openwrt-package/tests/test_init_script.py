@@ -183,8 +183,8 @@ check("reserved ranges and static leases, in order, after the other flags",
                    "--static-lease", "02:AA:bb:00:00:02,10.0.0.241"], ["server0", "client0"])],
       [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
 
-check("learning spelled 'off' also gives -L; 'yes' enables",
-      "config ddhcpd 'settings'\n\toption enabled 'yes'\n\toption learning 'off'\n",
+check("learning spelled 'Off' also gives -L; 'YES' enables (validate_data prints bools as 0/1)",
+      "config ddhcpd 'settings'\n\toption enabled 'YES'\n\toption learning 'Off'\n",
       [instance("settings", ["-i", "server0", "-c", "client0", "-N", "10.0.0.0/24"]
                 + DAEMON_DEFAULTS + ["-L"], ["server0", "client0"])],
       [RELOAD_ON_CONFIG, RELOAD_ON_ANY_INTERFACE])
@@ -301,7 +301,9 @@ for bad_name, bad_line in [
         ("block_size above 7", "option block_size '8'"),
         ("tentative_timeout below 2", "option tentative_timeout '1'"),
         ("block_timeout 0", "option block_timeout '0'"),
-        ("network not CIDR", "option network '10.0.0.0'"),
+        ("network without /LEN (validate_data's cidr4 takes it)", "option network '10.0.0.0'"),
+        ("C name block_network without /LEN", "option block_network '10.0.0.0'"),
+        ("block_size not an integer", "option block_size '1.5'"),
         ("network octet above 255", "option network '10.0.300.0/24'"),
         ("spare_leases above 255", "option spare_leases '256'"),
         ("node_id too short", "option node_id '0123'"),
