@@ -24,6 +24,9 @@ final class SimClient {
     var offerServer: IPv4Address?
     var activeSince: Millis = 0
     var lastBoundAt: Millis = -1_000_000_000
+    /// First lease of the run, and whether the client ever started asking.
+    var firstBoundAt: Millis?
+    var startedOnce = false
     /// Set while an INIT-REBOOT after a roam is outstanding.
     var roaming = false
     /// NAKs received for an address the client held (renewal, rebinding, INIT-REBOOT).
@@ -64,6 +67,7 @@ extension Simulation {
     func clientStart(_ i: Int) {
         let c = clients[i]
         c.activeSince = now
+        c.startedOnce = true
         c.remember(now, "start on n\(c.lan)")
         beginSelecting(c)
     }
@@ -290,6 +294,7 @@ extension Simulation {
         c.t2 = now + lease * 7 / 8
         c.state = .bound
         c.lastBoundAt = now
+        if c.firstBoundAt == nil { c.firstBoundAt = now }
         c.remember(now, what + " until \(simTime(c.leaseExpiry))")
         setTimer(c, c.t1)
         checkNewLease(c, reply.yiaddr)

@@ -256,6 +256,8 @@ final class SimNode {
     /// First audit that found the node without blocks (nil while it owns some).
     var ownerlessSince: Millis?
     var everOwned = false
+    /// Owned a block at some point of the run (convergence figures).
+    var ownedOnce = false
     var tickWindowStart: Millis = 0
     /// The last state image the node stored (survives stop/start, like a file under /tmp).
     var stateImage: [UInt8]?
@@ -322,6 +324,11 @@ final class Simulation {
     var maxConflictMillis: Millis = 0
     /// First DHCPACK each node sent (since its last start).
     var firstAckAt: [Int: Millis] = [:]
+    /// Multicasts sent by all nodes (before loss), for packets per node per minute.
+    var multicastsSent = 0
+    /// First moment every node had owned a block (each since the run started); nil until then.
+    private(set) var allNodesOwnedAt: Millis?
+    private var nodesOwnedOnce = 0
     private var lastInquiry: [UInt32: (node: Int, time: Millis)] = [:]
     /// Last node that announced each block (UPDATECLAIM).
     private var lastAnnouncer: [UInt32: Int] = [:]
@@ -522,10 +529,16 @@ final class Simulation {
     private func afterCall(_ i: Int, _ actions: [SimSink.Action], _ context: SimCallContext) {
         let n = nodes[i]
         n.ownedCache = nil
+        // Claims end in a tick (tentative timeout) or on a fast-join reply (unicast); a
+        // multicast never makes a block ours, so skip the scan there (it is most calls).
+        if !n.ownedOnce {
+            if case .multicast = context {} else { noteOwnedOnce(i) }
+        }
         for action in actions {
             if failure != nil { return }
             switch action {
             case .multicast(let bytes):
+                multicastsSent += 1
                 if now - n.multicastWindowStart >= 1000 {
                     n.multicastWindowStart = now
                     n.multicastsInWindow = 0
@@ -610,6 +623,24 @@ final class Simulation {
     }
 
     func ownedCount(_ i: Int) -> Int { ownedBlocks(i).reduce(0) { $0 + ($1 ? 1 : 0) } }
+
+    private func noteOwnedOnce(_ i: Int) {
+        let n = nodes[i]
+        guard !n.ownedOnce, let core = n.core, !core.ownedBlockIndices().isEmpty else { return }
+        n.ownedOnce = true
+        nodesOwnedOnce += 1
+        if nodesOwnedOnce == nodes.count { allNodesOwnedAt = now }
+    }
+
+    /// When the last client that ever started got its first lease (nil if one never did).
+    var allClientsServedAt: Millis? {
+        var last: Millis = 0
+        for c in clients where c.startedOnce {
+            guard let t = c.firstBoundAt else { return nil }
+            last = max(last, t)
+        }
+        return last
+    }
 
     // MARK: invariants
 
@@ -753,6 +784,7 @@ final class Simulation {
         }
         for n in nodes where n.core != nil && !n.configuration.dhcpDisabled {
             guard ownedCount(n.index) == 0 else {
+                if !n.ownedOnce { noteOwnedOnce(n.index) }
                 n.everOwned = true
                 n.ownerlessSince = nil
                 continue
@@ -821,7 +853,9 @@ final class Simulation {
         let owned = nodes.map { $0.core == nil ? 0 : ownedCount($0.index) }.reduce(0, +)
         return "events=\(eventCount) leases=\(acquisitions) roams=\(roamsKept)/\(roamsWithLease) lost=\(roamsLost) "
             + "fwdACK=\(forwardedAcks) LEASENAK=\(leaseNaks) sameBlockInq=\(sameBlockInquiries) "
-            + "conflicts=\(conflictsSeen) maxConflict=\(maxConflictMillis / 1000)s owned=\(owned)/\(blockCount)"
+            + "conflicts=\(conflictsSeen) maxConflict=\(maxConflictMillis / 1000)s owned=\(owned)/\(blockCount) "
+            + "converged=\(allNodesOwnedAt.map { "\(Double($0) / 1000)s" } ?? "never") served=\(allClientsServedAt.map { "\(Double($0) / 1000)s" } ?? "never") "
+            + "mcasts=\(multicastsSent)"
             + (failure == nil ? "" : " FAILED")
     }
 

@@ -7,8 +7,13 @@ import Testing
 
 /// Seeds for a scenario: `count` consecutive ones from `base`, or just $SIM_SEED.
 /// SIM_SOAK=k runs k times as many (the extra ones far from the normal range) to hunt bugs.
+/// SIM_SEEDS=first:count (scripts/soak.sh) runs exactly `count` seeds base·1000 + first … instead.
 func simulationSeeds(_ base: UInt64, _ count: Int) -> [UInt64] {
     if let s = simEnvironment("SIM_SEED"), let seed = UInt64(s) { return [seed] }
+    if let range = simEnvironment("SIM_SEEDS") {
+        let parts = range.split(separator: ":").compactMap { UInt64($0) }
+        if parts.count == 2 { return (0..<parts[1]).map { base * 1000 + parts[0] + $0 } }
+    }
     let normal = (0..<UInt64(count)).map { base + $0 }
     guard let k = simEnvironment("SIM_SOAK").flatMap({ Int($0) }), k > 1 else { return normal }
     return normal + (0..<UInt64(count * (k - 1))).map { base * 1000 + $0 }
@@ -41,8 +46,9 @@ func simRun(_ sim: Simulation, until end: Millis, clientGrace: Millis) -> Bool {
     sim.run(until: end)
     sim.finish(clientGrace: clientGrace)
     if simEnvironment("SIM_STATS") == "1" {
-        let wall = ContinuousClock.now - started
-        simWriteStderr("SIMSTATS \(sim.setup.scenario) seed=\(sim.setup.seed) \(sim.summary) wall=\(wall)\n")
+        let wall = (ContinuousClock.now - started).components
+        let seconds = Double(wall.seconds) + Double(wall.attoseconds) / 1e18
+        simWriteStderr("SIMSTATS \(sim.setup.scenario) seed=\(sim.setup.seed) \(sim.summary) wall=\(simFixed(seconds))s\n")
     }
     if let f = sim.failure {
         Issue.record(Comment(rawValue: f))
