@@ -87,7 +87,7 @@ extension Node {
                 $0.append(" with TTL ")
                 $0.append(Int(ttl))
             }
-            let spare = claimSpare(m, e)
+            let spare = m.claimSpare(e)
             var handOff = false
             if table.blocks[i].state == .ours {
                 if !peerTakesBlock(i, peer: m.nodeID, spare: spare) {
@@ -315,6 +315,7 @@ extension Node {
                 table.blocks[b].claimCounter = 0
                 table.blocks[b].timeout = now + tentativeTimeoutMs
                 claiming.append(UInt32(b))
+                assert(claiming.count <= claimingCapacity, "the INQUIRE count is one byte")
                 extra -= 1
             }
         }
@@ -353,6 +354,7 @@ extension Node {
     /// Ownership (docs/protocol.md#transitions, "claim step, counter 3"); the caller attached
     /// the lease table.
     func own<S: ActionSink>(_ b: Int, now: Millis, sink: inout S) {
+        assert(table.hasTable(b), "an owned block always has a lease table")
         table.blocks[b].state = .ours
         table.blocks[b].owner = configuration.nodeID
         table.blocks[b].firstClaimed = now
@@ -381,7 +383,7 @@ extension Node {
         var groupDue = false
         for i in 0..<table.count where table.blocks[i].state == .ours {
             MeshWire.writeClaimEntry(meshOut, k, block: UInt32(i), timeout: configuration.blockTimeout)
-            meshOut[MeshWire.headerSize + k * MeshWire.claimEntrySize + 6] = claimSpareByte(i, now: now)  // D-80
+            meshOut[MeshWire.claimEntryOffset(k) + MeshWire.ClaimEntry.spare] = claimSpareByte(i, now: now)  // D-80
             if table.blocks[i].timeout < threshold || table.blocks[i].announcePending { groupDue = true }
             k += 1
             if k == MeshWire.maximumClaimsPerMessage {
@@ -404,10 +406,11 @@ extension Node {
         guard ok else { return }
         let written = UnsafeRawBufferPointer(meshOut)
         for k in 0..<count {
-            let i = Int(Bytes.u32(written, MeshWire.headerSize + k * MeshWire.claimEntrySize))
+            let entry = MeshWire.claimEntryOffset(k)
+            let i = Int(Bytes.u32(written, entry + MeshWire.ClaimEntry.block))
             table.blocks[i].timeout = now + blockTimeoutMs
             table.blocks[i].announcePending = false
-            table.blocks[i].advertised = written[MeshWire.headerSize + k * MeshWire.claimEntrySize + 6]
+            table.blocks[i].advertised = written[entry + MeshWire.ClaimEntry.spare]
         }
     }
 }

@@ -37,26 +37,24 @@ struct Block: Equatable {
     var firstClaimed: Millis = 0
     var needlessSince: Millis = 0
 
-    var needlessMarked: Bool {
-        get { flags & 1 != 0 }
-        set { set(1, newValue) }
+    /// The bits of `flags`.
+    private enum Flag {
+        static let needlessMarked: UInt8 = 1
+        static let announcePending: UInt8 = 2
+        static let reserved: UInt8 = 4
+        static let partlyReserved: UInt8 = 8
     }
-    /// Announce in the next "update claims" regardless of the refresh threshold (D-05, and
+
+    var needlessMarked: Bool { get { has(Flag.needlessMarked) } set { set(Flag.needlessMarked, newValue) } }
+    /// Announce in the next UPDATECLAIM round regardless of the refresh threshold (D-05, and
     /// the immediate answer to an INQUIRE or a smaller id's claim).
-    var announcePending: Bool {
-        get { flags & 2 != 0 }
-        set { set(2, newValue) }
-    }
+    var announcePending: Bool { get { has(Flag.announcePending) } set { set(Flag.announcePending, newValue) } }
     /// Every address of the block is reserved (D-83): we never claim it.
-    var reserved: Bool {
-        get { flags & 4 != 0 }
-        set { set(4, newValue) }
-    }
+    var reserved: Bool { get { has(Flag.reserved) } set { set(Flag.reserved, newValue) } }
     /// Some address of the block is reserved.
-    var partlyReserved: Bool {
-        get { flags & 8 != 0 }
-        set { set(8, newValue) }
-    }
+    var partlyReserved: Bool { get { has(Flag.partlyReserved) } set { set(Flag.partlyReserved, newValue) } }
+
+    private func has(_ bit: UInt8) -> Bool { flags & bit != 0 }
 
     private mutating func set(_ bit: UInt8, _ on: Bool) {
         flags = on ? flags | bit : flags & ~bit
@@ -235,10 +233,14 @@ struct BlockTable {
         guard slot >= 0 else { return }
         blocks[b].leaseSlot = -1
         freeSlots.append(slot)
+        assert(freeSlots.count <= slotCount, "a lease table slot released twice")
     }
 
     /// Slab index of lease `i` of block `b` (which must have a table).
-    @inline(__always) func slabIndex(_ b: Int, _ i: Int) -> Int { Int(blocks[b].leaseSlot) * blockSize + i }
+    @inline(__always) func slabIndex(_ b: Int, _ i: Int) -> Int {
+        assert(blocks[b].leaseSlot >= 0 && i >= 0 && i < blockSize, "lease outside its block's table")
+        return Int(blocks[b].leaseSlot) * blockSize + i
+    }
 
     /// Counts of a block's table: (free, offered, leased); zeros without a table.
     func leaseCounts(_ b: Int) -> (free: Int, offered: Int, leased: Int) {

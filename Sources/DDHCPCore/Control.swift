@@ -37,7 +37,7 @@ public enum ControlRequest {
     /// `-l SECONDS` (strtoul base 0) → command 3 with option 51, 4 bytes big-endian.
     public static func leaseTime(_ text: UnsafeRawBufferPointer) -> [UInt8] {
         let v = UInt32(truncatingIfNeeded: ArgumentText.strtoul(text))
-        return setOption(code: 51, payload: OptionStore.bytes(v))
+        return setOption(code: DHCPOption.leaseTime, payload: OptionStore.bytes(v))
     }
 
     /// `-r CODE` (atoi) → command 4.

@@ -5,6 +5,21 @@ public enum DHCPMessageType: UInt8, Sendable {
     case discover = 1, offer = 2, request = 3, decline = 4, ack = 5, nak = 6, release = 7, inform = 8
 }
 
+/// The option codes the server reads or writes itself (RFC 2132); others come from the store.
+public enum DHCPOption {
+    public static let pad: UInt8 = 0
+    public static let subnetMask: UInt8 = 1
+    public static let timeOffset: UInt8 = 2
+    public static let hostName: UInt8 = 12
+    public static let broadcastAddress: UInt8 = 28
+    public static let requestedAddress: UInt8 = 50
+    public static let leaseTime: UInt8 = 51
+    public static let messageType: UInt8 = 53
+    public static let serverIdentifier: UInt8 = 54
+    public static let parameterList: UInt8 = 55
+    public static let end: UInt8 = 255
+}
+
 /// Why a DHCP packet was rejected (docs/protocol.md#parsing).
 public enum DHCPParseError: Error, Equatable {
     case tooShort(length: Int)  // < 240 bytes
@@ -27,8 +42,8 @@ public struct DHCPClientFields: Equatable, Sendable {
 
     public init() {}
 
-    /// Broadcast flag (0x8000) set by the client.
-    public var wantsBroadcast: Bool { flags & 0x8000 != 0 }
+    /// Broadcast flag set by the client.
+    public var wantsBroadcast: Bool { flags & DHCPWire.broadcastFlag != 0 }
 }
 
 /// A validated DHCP packet, read in place from the caller's buffer.
@@ -52,18 +67,18 @@ public struct DHCPPacket {
         return UnsafeRawBufferPointer(rebasing: bytes[hostNameOffset..<(hostNameOffset + hostNameLength)])
     }
 
-    public var op: UInt8 { bytes[0] }
-    public var htype: UInt8 { bytes[1] }
-    public var hlen: UInt8 { bytes[2] }
-    public var hops: UInt8 { bytes[3] }
-    public var xid: UInt32 { Bytes.u32(bytes, 4) }
-    public var secs: UInt16 { Bytes.u16(bytes, 8) }
-    public var flags: UInt16 { Bytes.u16(bytes, 10) }
-    public var ciaddr: IPv4Address { IPv4Address(Bytes.u32(bytes, 12)) }
-    public var yiaddr: IPv4Address { IPv4Address(Bytes.u32(bytes, 16)) }
-    public var siaddr: IPv4Address { IPv4Address(Bytes.u32(bytes, 20)) }
-    public var giaddr: IPv4Address { IPv4Address(Bytes.u32(bytes, 24)) }
-    public var chaddr: HardwareAddress { Bytes.hardware(bytes, 28) }
+    public var op: UInt8 { bytes[DHCPWire.Field.op] }
+    public var htype: UInt8 { bytes[DHCPWire.Field.htype] }
+    public var hlen: UInt8 { bytes[DHCPWire.Field.hlen] }
+    public var hops: UInt8 { bytes[DHCPWire.Field.hops] }
+    public var xid: UInt32 { Bytes.u32(bytes, DHCPWire.Field.xid) }
+    public var secs: UInt16 { Bytes.u16(bytes, DHCPWire.Field.secs) }
+    public var flags: UInt16 { Bytes.u16(bytes, DHCPWire.Field.flags) }
+    public var ciaddr: IPv4Address { IPv4Address(Bytes.u32(bytes, DHCPWire.Field.ciaddr)) }
+    public var yiaddr: IPv4Address { IPv4Address(Bytes.u32(bytes, DHCPWire.Field.yiaddr)) }
+    public var siaddr: IPv4Address { IPv4Address(Bytes.u32(bytes, DHCPWire.Field.siaddr)) }
+    public var giaddr: IPv4Address { IPv4Address(Bytes.u32(bytes, DHCPWire.Field.giaddr)) }
+    public var chaddr: HardwareAddress { Bytes.hardware(bytes, DHCPWire.Field.chaddr) }
 
     /// Option 50 (first 4 bytes); nil if absent or shorter than 4 bytes.
     public var requestedAddress: IPv4Address? {
@@ -128,6 +143,25 @@ struct CodeSet {
 }
 
 public enum DHCPWire {
+    /// Field offsets of the fixed part (RFC 2131 figure 1).
+    enum Field {
+        static let op = 0
+        static let htype = 1
+        static let hlen = 2
+        static let hops = 3
+        static let xid = 4  // u32
+        static let secs = 8  // u16
+        static let flags = 10  // u16
+        static let ciaddr = 12
+        static let yiaddr = 16
+        static let siaddr = 20
+        static let giaddr = 24
+        static let chaddr = 28  // 16 bytes
+        static let magicCookie = 236  // u32; the options follow at minimumLength
+    }
+    static let bootReply: UInt8 = 2
+    static let broadcastFlag: UInt16 = 0x8000
+
     public static let minimumLength = 240
     /// Replies are padded to the BOOTP minimum (docs/decisions.md D-21).
     public static let bootpMinimumLength = 300
@@ -142,24 +176,24 @@ public enum DHCPWire {
     /// the walk, a missing END is tolerated, the first option 53 (and first 50/54/55) wins.
     public static func parse(_ p: UnsafeRawBufferPointer) throws(DHCPParseError) -> DHCPPacket {
         guard p.count >= minimumLength else { throw .tooShort(length: p.count) }
-        guard Bytes.u32(p, 236) == magicCookie else { throw .badMagicCookie }
+        guard Bytes.u32(p, Field.magicCookie) == magicCookie else { throw .badMagicCookie }
         var type = -1
         var o50 = -1, l50 = 0, o54 = -1, l54 = 0, o55 = -1, l55 = 0, o12 = -1, l12 = 0
         var i = minimumLength
         while i < p.count {
             let code = p[i]
-            if code == 0 { i += 1; continue }
-            if code == 255 { break }
+            if code == DHCPOption.pad { i += 1; continue }
+            if code == DHCPOption.end { break }
             guard i + 1 < p.count else { throw .optionOverrun(offset: i) }
             let length = Int(p[i + 1])
             let payload = i + 2
             guard payload + length <= p.count else { throw .optionOverrun(offset: i) }
             switch code {
-            case 53 where type < 0 && length >= 1: type = Int(p[payload])
-            case 50 where o50 < 0: o50 = payload; l50 = length
-            case 54 where o54 < 0: o54 = payload; l54 = length
-            case 55 where o55 < 0: o55 = payload; l55 = length
-            case 12 where o12 < 0: o12 = payload; l12 = length
+            case DHCPOption.messageType where type < 0 && length >= 1: type = Int(p[payload])
+            case DHCPOption.requestedAddress where o50 < 0: o50 = payload; l50 = length
+            case DHCPOption.serverIdentifier where o54 < 0: o54 = payload; l54 = length
+            case DHCPOption.parameterList where o55 < 0: o55 = payload; l55 = length
+            case DHCPOption.hostName where o12 < 0: o12 = payload; l12 = length
             default: break
             }
             i = payload + length
@@ -174,17 +208,17 @@ public enum DHCPWire {
     /// Writes the fixed 240-byte part of a reply.
     static func writeHeader(_ b: UnsafeMutableRawBufferPointer, client: DHCPClientFields, yourAddress: IPv4Address) {
         for i in 0..<minimumLength { b[i] = 0 }
-        b[0] = 2
-        b[1] = client.htype
-        b[2] = client.hlen
-        b[3] = client.hops
-        Bytes.put32(b, 4, client.xid)
-        Bytes.put16(b, 10, client.flags)
-        Bytes.put32(b, 12, client.ciaddr.value)
-        Bytes.put32(b, 16, yourAddress.value)
-        Bytes.put32(b, 24, client.giaddr.value)
-        Bytes.putHardware(b, 28, client.chaddr)
-        Bytes.put32(b, 236, magicCookie)
+        b[Field.op] = bootReply
+        b[Field.htype] = client.htype
+        b[Field.hlen] = client.hlen
+        b[Field.hops] = client.hops
+        Bytes.put32(b, Field.xid, client.xid)
+        Bytes.put16(b, Field.flags, client.flags)
+        Bytes.put32(b, Field.ciaddr, client.ciaddr.value)
+        Bytes.put32(b, Field.yiaddr, yourAddress.value)
+        Bytes.put32(b, Field.giaddr, client.giaddr.value)
+        Bytes.putHardware(b, Field.chaddr, client.chaddr)
+        Bytes.put32(b, Field.magicCookie, magicCookie)
     }
 
     /// Appends a stored option at `o`; returns the new offset.
@@ -199,9 +233,17 @@ public enum DHCPWire {
         return i
     }
 
+    /// Appends option 53 at `o`; returns the new offset.
+    static func putMessageType(_ b: UnsafeMutableRawBufferPointer, _ o: Int, _ type: DHCPMessageType) -> Int {
+        b[o] = DHCPOption.messageType
+        b[o + 1] = 1
+        b[o + 2] = type.rawValue
+        return o + 3
+    }
+
     /// Ends the options with END and pads with zeros to the BOOTP minimum; returns the length.
     static func finish(_ b: UnsafeMutableRawBufferPointer, _ o: Int) -> Int {
-        b[o] = 255
+        b[o] = DHCPOption.end
         var end = o + 1
         while end < bootpMinimumLength {
             b[end] = 0
@@ -222,18 +264,18 @@ public enum DHCPWire {
     ) -> Int {
         guard b.count >= minimumReplyBuffer else { return 0 }
         writeHeader(b, client: client, yourAddress: yourAddress)
-        let serverID = options.payload(54)
-        let leaseTime = includeLeaseTime ? options.payload(51) : nil
+        let serverID = options.payload(DHCPOption.serverIdentifier)
+        let leaseTime = includeLeaseTime ? options.payload(DHCPOption.leaseTime) : nil
         var tail = 3 + 1  // 53 and END
         if let s = serverID { tail += 2 + s.count }
         if let l = leaseTime { tail += 2 + l.count }
         // One bit per code already placed (or reserved for the tail).
         var seen = CodeSet()
-        _ = seen.insert(0)
-        _ = seen.insert(255)
-        _ = seen.insert(53)
-        _ = seen.insert(54)
-        _ = seen.insert(51)
+        _ = seen.insert(DHCPOption.pad)
+        _ = seen.insert(DHCPOption.end)
+        _ = seen.insert(DHCPOption.messageType)
+        _ = seen.insert(DHCPOption.serverIdentifier)
+        _ = seen.insert(DHCPOption.leaseTime)
         var o = minimumLength
         for code in parameterList {
             if !seen.insert(code) { continue }
@@ -241,12 +283,9 @@ public enum DHCPWire {
             guard o + 2 + payload.count + tail <= b.count else { continue }
             o = putOption(b, o, code: code, payload)
         }
-        if let s = serverID { o = putOption(b, o, code: 54, s) }
-        if let l = leaseTime { o = putOption(b, o, code: 51, l) }
-        b[o] = 53
-        b[o + 1] = 1
-        b[o + 2] = type.rawValue
-        return finish(b, o + 3)
+        if let s = serverID { o = putOption(b, o, code: DHCPOption.serverIdentifier, s) }
+        if let l = leaseTime { o = putOption(b, o, code: DHCPOption.leaseTime, l) }
+        return finish(b, putMessageType(b, o, type))
     }
 
     /// Builds a NAK: header as C (yiaddr 0, ciaddr copied), options 54 (D-20, if configured),
@@ -255,14 +294,11 @@ public enum DHCPWire {
     public static func buildNak(into b: UnsafeMutableRawBufferPointer, client: DHCPClientFields, options: OptionStore) -> Int {
         guard b.count >= minimumReplyBuffer else { return 0 }
         var fields = client
-        if client.giaddr != .zero { fields.flags |= 0x8000 }
+        if client.giaddr != .zero { fields.flags |= broadcastFlag }
         writeHeader(b, client: fields, yourAddress: .zero)
         var o = minimumLength
-        if let s = options.payload(54) { o = putOption(b, o, code: 54, s) }
-        b[o] = 53
-        b[o + 1] = 1
-        b[o + 2] = DHCPMessageType.nak.rawValue
-        return finish(b, o + 3)
+        if let s = options.payload(DHCPOption.serverIdentifier) { o = putOption(b, o, code: DHCPOption.serverIdentifier, s) }
+        return finish(b, putMessageType(b, o, .nak))
     }
 
     /// Where a reply goes (docs/protocol.md#reply-destination with D-11, D-21): through the relay

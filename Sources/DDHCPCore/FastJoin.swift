@@ -25,33 +25,45 @@ public enum TableWire {
     public static let kindInquired: UInt8 = 1
     public static let kindClaimed: UInt8 = 2
 
+    /// Field offsets after the header: the request's first block wanted; the answer's first
+    /// block, end block (exclusive) and N.
+    static let firstBlock = 16  // u32
+    static let endBlock = 20  // u32, answer only
+    static let blockCount = 24  // u32, answer only
+    /// Field offsets inside one answer entry.
+    enum Entry {
+        static let block = 0  // u32
+        static let kind = 4
+        static let secondsLeft = 5  // u16
+        static let owner = 7  // u64
+        static let ownerAddress = 15  // 16 bytes, zero: the answerer itself
+    }
+
     /// Valid table message of our pool: command, or nil. Length and pool checked.
     static func command(_ d: UnsafeRawBufferPointer, pool: MeshPool, blockCount: Int) -> UInt8? {
         guard d.count >= MeshWire.headerSize else { return nil }
-        let c = d[14]
-        guard c == request || c == answer else { return nil }
-        guard Bytes.u32(d, 8) == pool.prefix.value, d[12] == pool.prefixLength, d[13] == pool.blockSize else { return nil }
+        let c = d[MeshWire.Header.command]
+        guard c == request || c == answer, MeshWire.isOurPool(d, pool) else { return nil }
         if c == request { return d.count == requestSize ? c : nil }
-        let n = Int(d[15])
+        let n = Int(d[MeshWire.Header.count])
         guard n <= entriesPerPage, d.count == answerHeaderSize + entrySize * n,
-              Bytes.u32(d, 24) == UInt32(blockCount) else { return nil }
-        let from = Bytes.u32(d, 16), to = Bytes.u32(d, 20)
+              Bytes.u32(d, TableWire.blockCount) == UInt32(blockCount) else { return nil }
+        let from = Bytes.u32(d, firstBlock), to = Bytes.u32(d, endBlock)
         guard from < to, to <= UInt32(blockCount) else { return nil }
         return c
+    }
+
+    /// Writes a TABLE REQUEST for blocks from `first` into `b`; returns its length.
+    static func writeRequest(_ b: UnsafeMutableRawBufferPointer, nodeID: NodeID, pool: MeshPool, first: UInt32) -> Int {
+        MeshWire.writeHeader(b, nodeID: nodeID, pool: pool, rawCommand: request, count: 0)
+        Bytes.put32(b, firstBlock, first)
+        return requestSize
     }
 
     /// A TABLE REQUEST for blocks from `first` (tests and tools; the node uses its scratch buffer).
     public static func requestMessage(nodeID: NodeID, pool: MeshPool, first: UInt32) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: requestSize)
-        out.withUnsafeMutableBytes { b in
-            Bytes.put64(b, 0, nodeID.value)
-            Bytes.put32(b, 8, pool.prefix.value)
-            b[12] = pool.prefixLength
-            b[13] = pool.blockSize
-            b[14] = request
-            b[15] = 0
-            Bytes.put32(b, 16, first)
-        }
+        out.withUnsafeMutableBytes { b in _ = writeRequest(b, nodeID: nodeID, pool: pool, first: first) }
         return out
     }
 }
@@ -123,10 +135,8 @@ extension Node {
     @inline(never)  // one copy: keeps the binary small
     func sendTableRequest<S: ActionSink>(now: Millis, sink: inout S) {
         let first = join.haveSource ? join.covered : 0
-        MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, command: .updateClaim, count: 0)
-        meshOut[14] = TableWire.request
-        Bytes.put32(meshOut, 16, first)
-        let bytes = UnsafeRawBufferPointer(rebasing: meshOut[0..<TableWire.requestSize])
+        let length = TableWire.writeRequest(meshOut, nodeID: configuration.nodeID, pool: pool, first: first)
+        let bytes = UnsafeRawBufferPointer(rebasing: meshOut[0..<length])
         // Every other request goes to the whole mesh again, in case the source went away.
         let ok = join.haveSource && join.requestsSent % 2 == 1
             ? sink.sendUnicast(bytes, to: join.sourceAddress) : sink.sendMulticast(bytes)
@@ -140,14 +150,16 @@ extension Node {
     func receiveTableMessage<S: ActionSink>(
         _ d: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S
     ) -> Bool {
-        guard d.count >= MeshWire.headerSize, d[14] == TableWire.request || d[14] == TableWire.answer else { return false }
+        guard d.count >= MeshWire.headerSize,
+              d[MeshWire.Header.command] == TableWire.request || d[MeshWire.Header.command] == TableWire.answer
+        else { return false }
         guard let command = TableWire.command(d, pool: pool, blockCount: table.count) else {
             log(.debug, &sink) { $0.append("Dropping malformed or foreign table message") }
             return true
         }
-        let sender = NodeID(Bytes.u64(d, 0))
+        let sender = NodeID(Bytes.u64(d, MeshWire.Header.nodeID))
         if command == TableWire.request {
-            answerTableRequest(first: Bytes.u32(d, 16), to: peer, now: now, sink: &sink)
+            answerTableRequest(first: Bytes.u32(d, TableWire.firstBlock), to: peer, now: now, sink: &sink)
         } else {
             applyTableAnswer(d, sender: sender, from: peer, now: now, sink: &sink)
         }
@@ -181,21 +193,20 @@ extension Node {
             if kind != 0 {
                 let o = TableWire.answerHeaderSize + n * TableWire.entrySize
                 let left = max(1, min(65535, (b.timeout - now + 999) / 1000))
-                Bytes.put32(meshOut, o, UInt32(i))
-                meshOut[o + 4] = kind
-                Bytes.put16(meshOut, o + 5, UInt16(left))
-                Bytes.put64(meshOut, o + 7, owner.value)
-                Bytes.put64(meshOut, o + 15, address.high)
-                Bytes.put64(meshOut, o + 23, address.low)
+                Bytes.put32(meshOut, o + TableWire.Entry.block, UInt32(i))
+                meshOut[o + TableWire.Entry.kind] = kind
+                Bytes.put16(meshOut, o + TableWire.Entry.secondsLeft, UInt16(left))
+                Bytes.put64(meshOut, o + TableWire.Entry.owner, owner.value)
+                Bytes.put64(meshOut, o + TableWire.Entry.ownerAddress, address.high)
+                Bytes.put64(meshOut, o + TableWire.Entry.ownerAddress + 8, address.low)
                 n += 1
             }
             i += 1
         }
-        MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, command: .updateClaim, count: UInt8(n))
-        meshOut[14] = TableWire.answer
-        Bytes.put32(meshOut, 16, first)
-        Bytes.put32(meshOut, 20, UInt32(i))
-        Bytes.put32(meshOut, 24, UInt32(table.count))
+        MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, rawCommand: TableWire.answer, count: UInt8(n))
+        Bytes.put32(meshOut, TableWire.firstBlock, first)
+        Bytes.put32(meshOut, TableWire.endBlock, UInt32(i))
+        Bytes.put32(meshOut, TableWire.blockCount, UInt32(table.count))
         let length = TableWire.answerHeaderSize + n * TableWire.entrySize
         let ok = sink.sendUnicast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]), to: peer)
         statistics.sent(.directSendPkg, .directSendByte, length: length, ok: ok)
@@ -209,18 +220,19 @@ extension Node {
     func applyTableAnswer<S: ActionSink>(
         _ d: UnsafeRawBufferPointer, sender: NodeID, from peer: PeerAddress, now: Millis, sink: inout S
     ) {
-        let count = Int(d[15])
-        let from = Bytes.u32(d, 16), to = Bytes.u32(d, 20)
+        let count = Int(d[MeshWire.Header.count])
+        let from = Bytes.u32(d, TableWire.firstBlock), to = Bytes.u32(d, TableWire.endBlock)
         let me = configuration.nodeID
         for e in 0..<count {
             let o = TableWire.answerHeaderSize + e * TableWire.entrySize
-            let index = Bytes.u32(d, o)
+            let index = Bytes.u32(d, o + TableWire.Entry.block)
             guard index >= from, index < to else { continue }
             let i = Int(index)
-            let kind = d[o + 4]
-            let timeout = now + Millis(Bytes.u16(d, o + 5)) * 1000
-            let owner = NodeID(Bytes.u64(d, o + 7))
-            var address = PeerAddress(high: Bytes.u64(d, o + 15), low: Bytes.u64(d, o + 23))
+            let kind = d[o + TableWire.Entry.kind]
+            let timeout = now + Millis(Bytes.u16(d, o + TableWire.Entry.secondsLeft)) * 1000
+            let owner = NodeID(Bytes.u64(d, o + TableWire.Entry.owner))
+            var address = PeerAddress(high: Bytes.u64(d, o + TableWire.Entry.ownerAddress),
+                                      low: Bytes.u64(d, o + TableWire.Entry.ownerAddress + 8))
             if address == .zero { address = peer }
             let state = table.blocks[i].state
             if kind == TableWire.kindClaimed {
@@ -265,10 +277,8 @@ extension Node {
     @inline(never)  // one copy: keeps the binary small
     func sendTableRequestNow<S: ActionSink>(now: Millis, sink: inout S) {
         // The next page by unicast straight away.
-        MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, command: .updateClaim, count: 0)
-        meshOut[14] = TableWire.request
-        Bytes.put32(meshOut, 16, join.covered)
-        let ok = sink.sendUnicast(UnsafeRawBufferPointer(rebasing: meshOut[0..<TableWire.requestSize]), to: join.sourceAddress)
+        let length = TableWire.writeRequest(meshOut, nodeID: configuration.nodeID, pool: pool, first: join.covered)
+        let ok = sink.sendUnicast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]), to: join.sourceAddress)
         statistics.sent(.directSendPkg, .directSendByte, length: TableWire.requestSize, ok: ok)
         join.nextRequest = now + FastJoin.retryMs
     }

@@ -42,17 +42,30 @@ enum HandoverWire {
     static let notOwner: UInt8 = 1
     static let declined: UInt8 = 2
 
+    /// Field offsets after the header (both messages).
+    static let block = 16  // u32
+    static let sequence = 20  // u32
+    static let flagsOrStatus = 24  // HANDOFF: flags; ACK: status
+    static let acceptedCount = 25  // ACK: entries taken
+    /// Field offsets inside one HANDOFF entry.
+    enum Entry {
+        static let address = 0  // u32
+        static let secondsLeft = 4  // u32
+        static let chaddr = 8  // 16 bytes
+    }
+
     /// The header of one of our messages of our pool; nil otherwise. Lengths are checked here.
     static func check(_ d: UnsafeRawBufferPointer, pool: MeshPool) -> UInt8? {
-        guard d.count >= MeshWire.headerSize, d[14] == handoff || d[14] == ack else { return nil }
-        guard Bytes.u32(d, 8) == pool.prefix.value, d[12] == pool.prefixLength, d[13] == pool.blockSize else { return nil }
-        let n = Int(d[15])
-        if d[14] == handoff {
+        guard d.count >= MeshWire.headerSize else { return nil }
+        let command = d[MeshWire.Header.command]
+        guard command == handoff || command == ack, MeshWire.isOurPool(d, pool) else { return nil }
+        let n = Int(d[MeshWire.Header.count])
+        if command == handoff {
             guard n <= maximumEntries, d.count == fixedSize + entrySize * n else { return nil }
         } else {
             guard n == 0, d.count == ackSize else { return nil }
         }
-        return d[14]
+        return command
     }
 }
 
@@ -141,9 +154,9 @@ extension Node {
                 let l = table.leases[base + i]
                 if l.state == .leased && l.end > now {
                     let o = HandoverWire.fixedSize + n * HandoverWire.entrySize
-                    Bytes.put32(meshOut, o, table.address(block: b, lease: i).value)
-                    Bytes.put32(meshOut, o + 4, UInt32(truncatingIfNeeded: (l.end - now + 999) / 1000))
-                    Bytes.putHardware(meshOut, o + 8, l.chaddr)
+                    Bytes.put32(meshOut, o + HandoverWire.Entry.address, table.address(block: b, lease: i).value)
+                    Bytes.put32(meshOut, o + HandoverWire.Entry.secondsLeft, UInt32(truncatingIfNeeded: (l.end - now + 999) / 1000))
+                    Bytes.putHardware(meshOut, o + HandoverWire.Entry.chaddr, l.chaddr)
                     n += 1
                 }
                 i += 1
@@ -163,18 +176,14 @@ extension Node {
     }
 
     func writeHandoverHeader(command: UInt8, count: Int, block: Int, sequence: UInt32, byte: UInt8, second: UInt8 = 0) -> Int {
-        Bytes.put64(meshOut, 0, configuration.nodeID.value)
-        Bytes.put32(meshOut, 8, pool.prefix.value)
-        meshOut[12] = pool.prefixLength
-        meshOut[13] = pool.blockSize
-        meshOut[14] = command
-        meshOut[15] = UInt8(truncatingIfNeeded: count)
-        Bytes.put32(meshOut, 16, UInt32(truncatingIfNeeded: block))
-        Bytes.put32(meshOut, 20, sequence)
-        meshOut[24] = byte
-        meshOut[25] = second
-        meshOut[26] = 0
-        meshOut[27] = 0
+        MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, rawCommand: command,
+                             count: UInt8(truncatingIfNeeded: count))
+        Bytes.put32(meshOut, HandoverWire.block, UInt32(truncatingIfNeeded: block))
+        Bytes.put32(meshOut, HandoverWire.sequence, sequence)
+        meshOut[HandoverWire.flagsOrStatus] = byte
+        meshOut[HandoverWire.acceptedCount] = second
+        meshOut[HandoverWire.acceptedCount + 1] = 0
+        meshOut[HandoverWire.acceptedCount + 2] = 0
         return HandoverWire.fixedSize + count * HandoverWire.entrySize
     }
 
@@ -214,28 +223,28 @@ extension Node {
         _ d: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S
     ) -> Bool {
         guard !configuration.cWire, HandoverWire.check(d, pool: pool) == HandoverWire.handoff else { return false }
-        guard d[24] & HandoverWire.request != 0, !learning else { return true }
-        offerSpareBlock(to: peer, id: NodeID(Bytes.u64(d, 0)), now: now, sink: &sink)
+        guard d[HandoverWire.flagsOrStatus] & HandoverWire.request != 0, !learning else { return true }
+        offerSpareBlock(to: peer, id: NodeID(Bytes.u64(d, MeshWire.Header.nodeID)), now: now, sink: &sink)
         return true
     }
 
     /// A unicast 0x30 / 0x31. True if the datagram was one of ours (consumed).
     func receiveHandover<S: ActionSink>(_ d: UnsafeRawBufferPointer, from peer: PeerAddress, now: Millis, sink: inout S) -> Bool {
         guard !configuration.cWire, let command = HandoverWire.check(d, pool: pool) else { return false }
-        let index = Bytes.u32(d, 16)
-        let sequence = Bytes.u32(d, 20)
+        let index = Bytes.u32(d, HandoverWire.block)
+        let sequence = Bytes.u32(d, HandoverWire.sequence)
         guard index < UInt32(table.count) else { return true }
         let b = Int(index)
         if command == HandoverWire.ack {
-            handoffAnswered(b, sequence: sequence, status: d[24], from: peer, now: now, sink: &sink)
+            handoffAnswered(b, sequence: sequence, status: d[HandoverWire.flagsOrStatus], from: peer, now: now, sink: &sink)
             return true
         }
-        let flags = d[24]
+        let flags = d[HandoverWire.flagsOrStatus]
         guard flags & HandoverWire.request == 0 else { return true }
-        let count = Int(d[15])
+        let count = Int(d[MeshWire.Header.count])
         var status = HandoverWire.notOwner
         if flags & HandoverWire.transfer != 0 {
-            status = acceptTransfer(b, entries: count, from: peer, id: NodeID(Bytes.u64(d, 0)), now: now, sink: &sink)
+            status = acceptTransfer(b, entries: count, from: peer, id: NodeID(Bytes.u64(d, MeshWire.Header.nodeID)), now: now, sink: &sink)
         } else if table.blocks[b].state == .ours && table.hasTable(b) {
             status = HandoverWire.accepted
         }
@@ -260,10 +269,10 @@ extension Node {
         var taken = 0
         for e in 0..<count {
             let o = HandoverWire.fixedSize + e * HandoverWire.entrySize
-            let address = IPv4Address(Bytes.u32(d, o))
+            let address = IPv4Address(Bytes.u32(d, o + HandoverWire.Entry.address))
             guard let (lb, i) = table.location(of: address), lb == b, isAssignable(address) else { continue }
-            let end = now + min(Millis(Bytes.u32(d, o + 4)) * 1000, longest)
-            let chaddr = Bytes.hardware(d, o + 8)
+            let end = now + min(Millis(Bytes.u32(d, o + HandoverWire.Entry.secondsLeft)) * 1000, longest)
+            let chaddr = Bytes.hardware(d, o + HandoverWire.Entry.chaddr)
             let s = table.slabIndex(b, i)
             let l = table.leases[s]
             if l.state == .free || (l.state == .offered && l.chaddr == chaddr) {

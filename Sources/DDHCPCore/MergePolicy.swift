@@ -33,11 +33,6 @@ extension Node {
         return UInt8(1 + min(activeLeaseCount(b, now: now), 254))
     }
 
-    /// The spare byte of entry `e` of a validated UPDATECLAIM.
-    func claimSpare(_ m: MeshMessage, _ e: Int) -> UInt8 {
-        m.bytes[MeshWire.headerSize + e * MeshWire.claimEntrySize + 6]
-    }
-
     /// True if `peer`'s claim (with `spare`) takes our OURS block `b` from us.
     func peerTakesBlock(_ b: Int, peer: NodeID, spare: UInt8) -> Bool {
         let ours = table.blocks[b].advertised

@@ -2,40 +2,6 @@
 // datagram, encoding into caller-provided buffers. Decoding never traps: every length is checked
 // before a byte is read (docs/decisions.md D-09 — the header is not read from a short datagram).
 
-/// Big-endian field access on raw buffers. Callers check bounds first.
-@usableFromInline enum Bytes {
-    @inline(__always) static func u16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 {
-        UInt16(b[o]) << 8 | UInt16(b[o + 1])
-    }
-    @inline(__always) static func u32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
-        UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
-    }
-    @inline(__always) static func u64(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt64 {
-        UInt64(u32(b, o)) << 32 | UInt64(u32(b, o + 4))
-    }
-    @inline(__always) static func put16(_ b: UnsafeMutableRawBufferPointer, _ o: Int, _ v: UInt16) {
-        b[o] = UInt8(truncatingIfNeeded: v >> 8)
-        b[o + 1] = UInt8(truncatingIfNeeded: v)
-    }
-    @inline(__always) static func put32(_ b: UnsafeMutableRawBufferPointer, _ o: Int, _ v: UInt32) {
-        b[o] = UInt8(truncatingIfNeeded: v >> 24)
-        b[o + 1] = UInt8(truncatingIfNeeded: v >> 16)
-        b[o + 2] = UInt8(truncatingIfNeeded: v >> 8)
-        b[o + 3] = UInt8(truncatingIfNeeded: v)
-    }
-    @inline(__always) static func put64(_ b: UnsafeMutableRawBufferPointer, _ o: Int, _ v: UInt64) {
-        put32(b, o, UInt32(truncatingIfNeeded: v >> 32))
-        put32(b, o + 4, UInt32(truncatingIfNeeded: v))
-    }
-    @inline(__always) static func hardware(_ b: UnsafeRawBufferPointer, _ o: Int) -> HardwareAddress {
-        HardwareAddress(high: u64(b, o), low: u64(b, o + 8))
-    }
-    @inline(__always) static func putHardware(_ b: UnsafeMutableRawBufferPointer, _ o: Int, _ h: HardwareAddress) {
-        put64(b, o, h.high)
-        put64(b, o + 8, h.low)
-    }
-}
-
 /// The commands C understands. 19 (RELEASE) is deliberately absent: C can neither send nor
 /// receive it (D-08), so it is treated as unknown.
 public enum MeshCommand: UInt8, Sendable {
@@ -113,9 +79,12 @@ public struct MeshMessage {
 
     /// UPDATECLAIM entry `i`: block index and advertised timeout in seconds.
     public func claimEntry(_ i: Int) -> (block: UInt32, timeout: UInt16) {
-        let o = MeshWire.headerSize + i * MeshWire.claimEntrySize
-        return (Bytes.u32(bytes, o), Bytes.u16(bytes, o + 4))
+        let o = MeshWire.claimEntryOffset(i)
+        return (Bytes.u32(bytes, o + MeshWire.ClaimEntry.block), Bytes.u16(bytes, o + MeshWire.ClaimEntry.timeout))
     }
+
+    /// The spare byte of UPDATECLAIM entry `i`: 0 from C, 1 + active leases from ours (D-80).
+    func claimSpare(_ i: Int) -> UInt8 { bytes[MeshWire.claimEntryOffset(i) + MeshWire.ClaimEntry.spare] }
 
     /// INQUIRE entry `i`: block index.
     public func inquireEntry(_ i: Int) -> UInt32 {
@@ -124,12 +93,36 @@ public struct MeshMessage {
 
     /// The payload of a lease message.
     public var leasePayload: LeasePayload {
-        LeasePayload(rawAddress: Bytes.u32(bytes, 16), xid: Bytes.u32(bytes, 20),
-                     leaseSeconds: Bytes.u32(bytes, 24), chaddr: Bytes.hardware(bytes, 28))
+        typealias F = MeshWire.LeaseField
+        return LeasePayload(rawAddress: Bytes.u32(bytes, F.address), xid: Bytes.u32(bytes, F.xid),
+                            leaseSeconds: Bytes.u32(bytes, F.leaseSeconds), chaddr: Bytes.hardware(bytes, F.chaddr))
     }
 }
 
 public enum MeshWire {
+    /// Field offsets of the 16-byte header every mesh message starts with (C's and ours).
+    enum Header {
+        static let nodeID = 0  // u64
+        static let prefix = 8  // u32
+        static let prefixLength = 12
+        static let blockSize = 13
+        static let command = 14
+        static let count = 15  // entries (UPDATECLAIM, INQUIRE, our 0x21 and 0x30)
+    }
+    /// Field offsets inside one UPDATECLAIM entry.
+    enum ClaimEntry {
+        static let block = 0  // u32
+        static let timeout = 4  // u16, seconds
+        static let spare = 6  // C: reserved 0; ours: 1 + active leases (D-80)
+    }
+    /// Field offsets of the RENEWLEASE / LEASEACK / LEASENAK payload.
+    enum LeaseField {
+        static let address = 16  // u32, in the sender's byte order (D-02)
+        static let xid = 20
+        static let leaseSeconds = 24
+        static let chaddr = 28  // 16 bytes
+    }
+
     public static let headerSize = 16
     public static let claimEntrySize = 7
     public static let inquireEntrySize = 4
@@ -138,12 +131,24 @@ public enum MeshWire {
     public static let maximumClaimsPerMessage = 32
     public static let multicastPort: UInt16 = 1234
     public static let unicastPort: UInt16 = 1235
+    /// The largest datagram the node sends, and the size of the shell's receive buffer (as C:
+    /// longer datagrams are truncated and then fail the length check).
+    public static let datagramCapacity = 1500
+
+    /// Offset of UPDATECLAIM entry `i`.
+    @inline(__always) static func claimEntryOffset(_ i: Int) -> Int { headerSize + i * claimEntrySize }
+
+    /// The pool fields of a header (at least `headerSize` bytes) equal ours.
+    static func isOurPool(_ d: UnsafeRawBufferPointer, _ pool: MeshPool) -> Bool {
+        Bytes.u32(d, Header.prefix) == pool.prefix.value && d[Header.prefixLength] == pool.prefixLength
+            && d[Header.blockSize] == pool.blockSize
+    }
 
     /// Validates a datagram in the order of docs/protocol.md#validation and returns a view of it.
     public static func decode(_ d: UnsafeRawBufferPointer, pool: MeshPool) throws(MeshDecodeError) -> MeshMessage {
         guard d.count >= headerSize else { throw .tooShort(length: d.count) }
-        guard let command = MeshCommand(rawValue: d[14]) else { throw .unknownCommand(d[14]) }
-        let count = Int(d[15])
+        guard let command = MeshCommand(rawValue: d[Header.command]) else { throw .unknownCommand(d[Header.command]) }
+        let count = Int(d[Header.count])
         let expected: Int
         switch command {
         case .updateClaim: expected = headerSize + claimEntrySize * count
@@ -151,10 +156,8 @@ public enum MeshWire {
         case .renewLease, .leaseAck, .leaseNak: expected = leaseMessageSize
         }
         guard d.count == expected else { throw .lengthMismatch(expected: expected, actual: d.count) }
-        guard Bytes.u32(d, 8) == pool.prefix.value, d[12] == pool.prefixLength, d[13] == pool.blockSize else {
-            throw .foreignPool
-        }
-        return MeshMessage(bytes: d, nodeID: NodeID(Bytes.u64(d, 0)), command: command,
+        guard isOurPool(d, pool) else { throw .foreignPool }
+        return MeshMessage(bytes: d, nodeID: NodeID(Bytes.u64(d, Header.nodeID)), command: command,
                            entryCount: command.isBlockMessage ? count : 0)
     }
 
@@ -162,20 +165,27 @@ public enum MeshWire {
     public static func writeHeader(
         _ b: UnsafeMutableRawBufferPointer, nodeID: NodeID, pool: MeshPool, command: MeshCommand, count: UInt8
     ) {
-        Bytes.put64(b, 0, nodeID.value)
-        Bytes.put32(b, 8, pool.prefix.value)
-        b[12] = pool.prefixLength
-        b[13] = pool.blockSize
-        b[14] = command.rawValue
-        b[15] = count
+        writeHeader(b, nodeID: nodeID, pool: pool, rawCommand: command.rawValue, count: count)
+    }
+
+    /// Writes the 16-byte header with any command byte (our 0x20/0x21, 0x30/0x31 too).
+    static func writeHeader(
+        _ b: UnsafeMutableRawBufferPointer, nodeID: NodeID, pool: MeshPool, rawCommand: UInt8, count: UInt8
+    ) {
+        Bytes.put64(b, Header.nodeID, nodeID.value)
+        Bytes.put32(b, Header.prefix, pool.prefix.value)
+        b[Header.prefixLength] = pool.prefixLength
+        b[Header.blockSize] = pool.blockSize
+        b[Header.command] = rawCommand
+        b[Header.count] = count
     }
 
     /// Writes UPDATECLAIM entry `i` (reserved byte 0, as C).
     public static func writeClaimEntry(_ b: UnsafeMutableRawBufferPointer, _ i: Int, block: UInt32, timeout: UInt16) {
-        let o = headerSize + i * claimEntrySize
-        Bytes.put32(b, o, block)
-        Bytes.put16(b, o + 4, timeout)
-        b[o + 6] = 0
+        let o = claimEntryOffset(i)
+        Bytes.put32(b, o + ClaimEntry.block, block)
+        Bytes.put16(b, o + ClaimEntry.timeout, timeout)
+        b[o + ClaimEntry.spare] = 0
     }
 
     /// Writes INQUIRE entry `i`.
@@ -189,10 +199,10 @@ public enum MeshWire {
         _ b: UnsafeMutableRawBufferPointer, nodeID: NodeID, pool: MeshPool, command: MeshCommand, payload: LeasePayload
     ) -> Int {
         writeHeader(b, nodeID: nodeID, pool: pool, command: command, count: 0)
-        Bytes.put32(b, 16, payload.rawAddress)
-        Bytes.put32(b, 20, payload.xid)
-        Bytes.put32(b, 24, payload.leaseSeconds)
-        Bytes.putHardware(b, 28, payload.chaddr)
+        Bytes.put32(b, LeaseField.address, payload.rawAddress)
+        Bytes.put32(b, LeaseField.xid, payload.xid)
+        Bytes.put32(b, LeaseField.leaseSeconds, payload.leaseSeconds)
+        Bytes.putHardware(b, LeaseField.chaddr, payload.chaddr)
         return leaseMessageSize
     }
 

@@ -65,10 +65,16 @@ public final class Node {
     let dhcpOut: UnsafeMutableRawBufferPointer
     var logText = TextBuffer(capacity: 256)
 
-    static let bufferSize = 1500
+    /// One datagram; a DHCP reply needs at most DHCPWire.minimumReplyBuffer.
+    static let bufferSize = MeshWire.datagramCapacity
 
     public init(configuration: Configuration, randomSeed: UInt64, now: Millis) throws(ConfigError) {
         try configuration.validate()
+        // Every message the node writes fits its scratch buffer.
+        assert(TableWire.answerHeaderSize + TableWire.entriesPerPage * TableWire.entrySize <= Node.bufferSize)
+        assert(HandoverWire.fixedSize + HandoverWire.maximumEntries * HandoverWire.entrySize <= Node.bufferSize)
+        assert(MeshWire.headerSize + MeshWire.maximumClaimsPerMessage * MeshWire.claimEntrySize <= Node.bufferSize)
+        assert(DHCPWire.minimumReplyBuffer <= Node.bufferSize)
         self.configuration = configuration
         var options = configuration.options
         options.addDefaults(prefix: configuration.prefix, prefixLength: configuration.prefixLength)

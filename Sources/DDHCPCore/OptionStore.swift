@@ -45,29 +45,33 @@ public struct OptionStore: Equatable {
     /// The lease time LT from option 51 (first 4 bytes, big-endian); 0 if absent or shorter than
     /// 4 bytes, as C does.
     public var leaseTime: UInt32 {
-        guard let p = payloads[51], p.count >= 4 else { return 0 }
-        return UInt32(p[0]) << 24 | UInt32(p[1]) << 16 | UInt32(p[2]) << 8 | UInt32(p[3])
+        guard let p = payloads[Int(DHCPOption.leaseTime)], p.count >= 4 else { return 0 }
+        return p.withUnsafeBytes { Bytes.u32($0, 0) }
     }
 
     /// Our server identifier (option 54, first 4 bytes) if configured.
     public var serverIdentifier: IPv4Address? {
-        guard let p = payloads[54], p.count >= 4 else { return nil }
-        return IPv4Address(p[0], p[1], p[2], p[3])
+        guard let p = payloads[Int(DHCPOption.serverIdentifier)], p.count >= 4 else { return nil }
+        return IPv4Address(p.withUnsafeBytes { Bytes.u32($0, 0) })
     }
 
     /// The defaults of docs/protocol.md#default-options, added in this order for codes not already
     /// present.
     public mutating func addDefaults(prefix: IPv4Address, prefixLength: UInt8) {
         let mask: UInt32 = prefixLength == 0 ? 0 : (prefixLength >= 32 ? 0xFFFF_FFFF : ~(0xFFFF_FFFF >> UInt32(prefixLength)))
-        if !contains(1) { set(1, Self.bytes(mask)) }
-        if !contains(2) { set(2, [0, 0, 0, 0]) }
-        if !contains(28) { set(28, Self.bytes(prefix.value | ~mask)) }
-        if !contains(51) { set(51, [0, 0, 1, 44]) }
-        if !contains(54) { set(54, [prefix.octet(0), prefix.octet(1), prefix.octet(2), 1]) }
+        if !contains(DHCPOption.subnetMask) { set(DHCPOption.subnetMask, Self.bytes(mask)) }
+        if !contains(DHCPOption.timeOffset) { set(DHCPOption.timeOffset, [0, 0, 0, 0]) }
+        if !contains(DHCPOption.broadcastAddress) { set(DHCPOption.broadcastAddress, Self.bytes(prefix.value | ~mask)) }
+        if !contains(DHCPOption.leaseTime) { set(DHCPOption.leaseTime, Self.bytes(300)) }
+        if !contains(DHCPOption.serverIdentifier) {
+            set(DHCPOption.serverIdentifier, Self.bytes(prefix.value & 0xFFFF_FF00 | 1))  // x.y.z.1
+        }
     }
 
+    /// `v` as 4 bytes, big-endian (an address or a number of seconds as an option payload).
     static func bytes(_ v: UInt32) -> [UInt8] {
-        [UInt8(truncatingIfNeeded: v >> 24), UInt8(truncatingIfNeeded: v >> 16),
-         UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)]
+        var out: [UInt8] = [0, 0, 0, 0]
+        out.withUnsafeMutableBytes { Bytes.put32($0, 0, v) }
+        return out
     }
 }

@@ -38,12 +38,7 @@ enum ControlClient {
                 Stream.write(Stream.stdout, usage)
                 return ExitStatus.ok
             default:  // unknown flag: like C, the argument count, then usage
-                var line = TextBuffer()
-                line.append("ARGC: ")
-                line.append(Int(argc))
-                line.append(byte: UInt8(ascii: "\n"))
-                Stream.write(Stream.stdout, line)
-                Stream.write(Stream.stdout, usage)
+                Stream.writeArgcAndUsage(argc, usage)
                 return ExitStatus.ok
             }
             if flag != UInt8(ascii: "C") && flag != UInt8(ascii: "j") && flag != UInt8(ascii: "o") { lastFlag = flag }

@@ -275,12 +275,7 @@ enum DaemonCommandLine {
         line.append(byte: flag)
         line.append("'\n")
         Stream.write(Stream.stderr, line)
-        var message = TextBuffer()
-        message.append("ARGC: ")
-        message.append(Int(argc))
-        message.append(byte: UInt8(ascii: "\n"))
-        Stream.write(Stream.stdout, message)
-        Stream.write(Stream.stdout, usage)
+        Stream.writeArgcAndUsage(argc, usage)
         return .exit(ExitStatus.ok)
     }
 

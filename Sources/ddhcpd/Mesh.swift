@@ -3,16 +3,15 @@
 
 import DDHCPCore
 
-/// The mesh's multicast group ff02::1234 and ports (docs/protocol.md#sockets).
+/// The mesh's multicast group ff02::1234, and the ports and datagram size the core defines
+/// (docs/protocol.md#sockets) as the C layer takes them.
 enum Mesh {
     static let group: (UInt64, UInt64) = (0xFF02_0000_0000_0000, 0x0000_0000_0000_1234)
-    static let multicastPort: Int32 = 1234
-    static let unicastPort: Int32 = 1235
-    static let dhcpServerPort: Int32 = 67
-    static let dhcpClientPort: Int32 = 68
-    /// Datagrams are read into a buffer of this size, as C does (longer ones are truncated and
-    /// then fail the length check).
-    static let datagramCapacity = 1500
+    static let multicastPort = Int32(MeshWire.multicastPort)
+    static let unicastPort = Int32(MeshWire.unicastPort)
+    static let dhcpServerPort = Int32(DHCPWire.serverPort)
+    static let dhcpClientPort = Int32(DHCPWire.clientPort)
+    static let datagramCapacity = MeshWire.datagramCapacity
 }
 
 /// 16 bytes of an IPv6 address, high half first.

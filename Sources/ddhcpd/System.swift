@@ -78,6 +78,17 @@ enum Stream {
         _ = ddhcp_write_all(fd, text.utf8Start, Int32(text.utf8CodeUnitCount))
     }
 
+    /// C's answer to an unknown flag (ddhcpd and ddhcpdctl alike): "ARGC: n" and the usage text
+    /// on stdout.
+    static func writeArgcAndUsage(_ argc: Int32, _ usage: StaticString) {
+        var line = TextBuffer()
+        line.append("ARGC: ")
+        line.append(Int(argc))
+        line.append(byte: UInt8(ascii: "\n"))
+        write(stdout, line)
+        write(stdout, usage)
+    }
+
     static func write(_ fd: Int32, bytes: UnsafeRawBufferPointer) {
         if let base = bytes.baseAddress {
             _ = ddhcp_write_all(fd, base.assumingMemoryBound(to: UInt8.self), Int32(bytes.count))

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The one network-namespace library of this repository (source it; needs root and iproute2).
 # Used by the integration suites (Tests/integration/lib.sh builds their mesh on it), the
-# benchmarks (bench/lib.sh) and scripts/demo.sh.
+# benchmarks (bench/lib.sh), the target smoke test (Tests/targets/smoke.sh) and scripts/demo.sh.
 #
 # What it gives:
 #   * a run identity: NETNS_PREFIX, unique among the runs alive on this machine, that every

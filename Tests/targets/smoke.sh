@@ -41,20 +41,13 @@ for a in "${arches[@]}"; do
     [ -z "$r" ] || command -v "$r" >/dev/null || die "$r missing: run toolchain/install-deps.sh"
 done
 
-# --- cleanup and time bound -------------------------------------------------------------------
-mkdir -p /var/tmp/ddhcpd-tests   # not /tmp/ddhcpd-*: hand-run clean-ups there hit live runs
-tmp=$(mktemp -d /var/tmp/ddhcpd-tests/smoke.XXXXXX)
-prefix=ddsm$$
-namespaces=() pids=()
-cleanup() {
-    set +e   # every step must run, whatever fails before it
-    local p n
-    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-    for n in "${namespaces[@]}"; do ip netns del "$n" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# --- namespaces, clean-up and time bound (Tests/lib/netns.sh) -----------------------------------
+# shellcheck source=Tests/lib/netns.sh
+source "$root/Tests/lib/netns.sh"
+tmp=$(netns_work_dir smoke)
+prefix=$NETNS_PREFIX
+remove_tmp() { rm -rf "$tmp"; }
+netns_on_exit remove_tmp
 trap 'echo "smoke-test: time limit of ${limit}s reached" >&2; exit 1' TERM INT
 
 # run ARCH PROGRAM ARGS… : runs out/ARCH/PROGRAM (ddhcpd or ddhcpdctl); sets $out and $rc
@@ -100,9 +93,8 @@ done
 mesh() {
     echo "mesh (${arches[*]}):"
     local hub=$prefix-hub i j a n c r
-    ip netns add "$hub"; namespaces+=("$hub")
-    ip -n "$hub" link add br0 type bridge mcast_snooping 0
-    ip -n "$hub" link set br0 up
+    netns_add "$hub"
+    netns_bridge "$hub" br0
     cat >"$tmp/udhcpc.sh" <<'EOF'
 #!/bin/sh
 # busybox udhcpc event script: record the lease, configure nothing.
@@ -115,23 +107,21 @@ EOF
     for i in "${!arches[@]}"; do
         a=${arches[$i]} n=$prefix-n$i c=$prefix-c$i
         ids[i]=$(printf '00000000000000%02X' $((0xA0 + i)))
-        ip netns add "$n"; namespaces+=("$n")
-        ip netns add "$c"; namespaces+=("$c")
-        # No duplicate address detection: the link-local address is usable at once.
-        ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-        ip -n "$n" link add server0 type veth peer name "s$i" netns "$hub"
+        netns_add "$n"   # no duplicate address detection: the link-local address is usable at once
+        netns_add "$c"
+        netns_veth "$n" server0 "$hub" "s$i"
         ip -n "$hub" link set "s$i" master br0 up
-        ip -n "$n" link add client0 type veth peer name eth0 netns "$c"
+        netns_veth "$n" client0 "$c" eth0
         ip -n "$n" addr add 10.0.0.1/16 dev client0
-        for l in lo server0 client0; do ip -n "$n" link set "$l" up; done
-        for l in lo eth0; do ip -n "$c" link set "$l" up; done
+        for l in server0 client0; do ip -n "$n" link set "$l" up; done
+        ip -n "$c" link set eth0 up
         r=$(runner "$a")
         # 16 blocks of 16 addresses; T = 2 s (housekeeping every second), B = 20 s.
         # shellcheck disable=SC2086
         ip netns exec "$n" $r "$root/out/$a/ddhcpd" -L -D -v -t 2 -B 20 -b 4 -N 10.0.0.0/24 \
             -i server0 -c client0 -C "$tmp/ctl$i" -I "${ids[i]}" -o 6:4:10.0.0.53 -o 51:4:0.0.2.88 \
             >"$tmp/ddhcpd$i.log" 2>&1 &
-        daemon_pids[i]=$!; pids+=($!)
+        daemon_pids[i]=$!; netns_track_pid $!
     done
 
     # ctl I ARGS… : node I's own ddhcpdctl (its arch) on its control socket; sets $out, $rc
@@ -169,7 +159,7 @@ EOF
     for i in "${!arches[@]}"; do
         LEASE_FILE=$tmp/lease$i ip netns exec "$prefix-c$i" timeout 40 \
             busybox udhcpc -f -q -n -i eth0 -t 15 -T 2 -A 1 -r 200.0.0.1 -s "$tmp/udhcpc.sh" >"$tmp/udhcpc$i.log" 2>&1 &
-        client_pids[i]=$!; pids+=($!)
+        client_pids[i]=$!; netns_track_pid $!
     done
     for i in "${!arches[@]}"; do
         a=${arches[$i]} crc=0
