@@ -64,15 +64,24 @@ func simScaleRun(nodes nodeCount: Int, seed: UInt64, test: String = #function) -
         let t = sim.rng.millis(in: 0...simSeconds(30))
         sim.at(t) { sim in sim.startNode(i) }
     }
-    // One client per node at the start, half as many again later, a tenth during the split.
+    // One client per node at the start, half as many again later, more during the split (below).
     var clients: [Int] = []
     for node in 0..<nodeCount { clients.append(sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(120)))) }
     for _ in 0..<(nodeCount / 2) {
         clients.append(sim.addClient(lan: sim.rng.int(in: 0...(nodeCount - 1)), start: sim.rng.millis(in: simSeconds(400)...simSeconds(800))))
     }
     let split = simSeconds(900), heal = split + setup.blockTimeoutMillis + simSeconds(100)
-    for _ in 0..<(nodeCount / 10) {
-        clients.append(sim.addClient(lan: sim.rng.int(in: 0...(nodeCount - 1)), start: sim.rng.millis(in: split...(heal - simSeconds(60)))))
+    // During the split, a tenth of the nodes each get a block's worth of new clients after the
+    // other half's blocks have timed out in their view (B after the split): those nodes must claim
+    // new blocks, and each free block they pick may be one the other half still owns, so the merge
+    // has conflicts to resolve. Spread over the whole split, most joins were served from blocks
+    // already owned, and some seeds reached the merge without any conflict.
+    let perBlock = Int(setup.configuration.blockSize)
+    for _ in 0..<max(1, nodeCount / 10) {
+        let node = sim.rng.int(in: 0...(nodeCount - 1))
+        for _ in 0..<perBlock {
+            clients.append(sim.addClient(lan: node, start: sim.rng.millis(in: (split + setup.blockTimeoutMillis + simSeconds(10))...(heal - simSeconds(40)))))
+        }
     }
     for c in clients where sim.rng.chance(permille: 250) {
         let to = sim.rng.int(in: 0...(nodeCount - 1))
