@@ -33,6 +33,9 @@ void wasm_rt_trap(wasm_rt_trap_t code) {
     abort();
 }
 
+// wasm's unreachable, called without an argument from its ~450 places in the module.
+void ddhcp_wasm_unreachable(void) { wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE); }
+
 // Function types as small integers: equal signatures get equal numbers (CALL_INDIRECT compares
 // them). A signature is packed into 64 bits: counts, then 3 bits per type.
 static uint64_t func_types[128];
@@ -136,8 +139,9 @@ void ddhcp_host_putchar(int32_t c) {
 }
 
 // The module, its memory for the import wrappers (imports.c), and the start.
-static Z_ddhcpd_instance_t module;
-wasm_rt_memory_t *ddhcp_wasm_memory = &module.w2c_memory;
+// The one instance: the generated functions name it directly (host/patch-wasm2c.py).
+Z_ddhcpd_instance_t ddhcp_wasm_module;
+wasm_rt_memory_t *ddhcp_wasm_memory = &ddhcp_wasm_module.w2c_memory;
 static int32_t native_argc;
 static char **native_argv;
 static uint32_t module_argv;  // where the copy of argv lives in linear memory
@@ -156,7 +160,7 @@ uint32_t ddhcp_wasm_export_string(const void *p) {
     static struct { const void *native; uint32_t offset, capacity; } copies[16];
     static uint32_t next;
     if (!p) return 0;
-    const uint8_t *mem = module.w2c_memory.data;
+    const uint8_t *mem = ddhcp_wasm_module.w2c_memory.data;
     for (int32_t i = 0; i < native_argc; i++) {
         const char *a = native_argv[i];
         if ((const char *)p >= a && (const char *)p <= a + strlen(a))
@@ -168,10 +172,10 @@ uint32_t ddhcp_wasm_export_string(const void *p) {
         if (slot == next) slot = next < 16 ? next++ : 15;
         copies[slot].native = p;
         copies[slot].capacity = n;
-        copies[slot].offset = Z_ddhcpdZ_ddhcp_wasm_alloc(&module, n);
+        copies[slot].offset = Z_ddhcpdZ_ddhcp_wasm_alloc(&ddhcp_wasm_module, n);
         if (copies[slot].offset == 0) wasm_rt_trap(WASM_RT_TRAP_OOB);
     }
-    memcpy(module.w2c_memory.data + copies[slot].offset, p, n);
+    memcpy(ddhcp_wasm_module.w2c_memory.data + copies[slot].offset, p, n);
     return copies[slot].offset;
 }
 
@@ -185,17 +189,17 @@ int32_t ddhcp_wasm_run(int32_t argc, char **argv) {
         abort();
     }
     Z_ddhcpd_init_module();
-    Z_ddhcpd_instantiate(&module, (struct Z_env_instance_t *)&module);
+    Z_ddhcpd_instantiate(&ddhcp_wasm_module, (struct Z_env_instance_t *)&ddhcp_wasm_module);
 
     // argv: an array of argc + 1 little-endian 32-bit offsets, then the strings.
     uint32_t total = 4u * ((uint32_t)argc + 1u);
     for (int32_t i = 0; i < argc; i++) total += (uint32_t)strlen(argv[i]) + 1u;
-    uint32_t base = Z_ddhcpdZ_ddhcp_wasm_alloc(&module, total);
-    if (base == 0 || (uint64_t)base + total > module.w2c_memory.size) {
+    uint32_t base = Z_ddhcpdZ_ddhcp_wasm_alloc(&ddhcp_wasm_module, total);
+    if (base == 0 || (uint64_t)base + total > ddhcp_wasm_module.w2c_memory.size) {
         say("ddhcpd: fatal: no memory for arguments\n");
         abort();
     }
-    uint8_t *mem = module.w2c_memory.data;
+    uint8_t *mem = ddhcp_wasm_module.w2c_memory.data;
     uint32_t text = base + 4u * ((uint32_t)argc + 1u);
     for (int32_t i = 0; i < argc; i++) {
         size_t n = strlen(argv[i]) + 1;
@@ -207,5 +211,5 @@ int32_t ddhcp_wasm_run(int32_t argc, char **argv) {
     native_argc = argc;
     native_argv = argv;
     module_argv = base;
-    return (int32_t)Z_ddhcpdZ_ddhcpd_main(&module, (uint32_t)argc, base);
+    return (int32_t)Z_ddhcpdZ_ddhcpd_main(&ddhcp_wasm_module, (uint32_t)argc, base);
 }

@@ -8,8 +8,12 @@
 //
 // Bounds (DDHCP_WASM_BOUNDS, from ddhcpd_wasm_config.h):
 //   1 mask  (default) every address is ANDed with DDHCP_WASM_MEM_MASK; memory is reserved at its
-//           maximum size (a power of two) plus slack, so no access can leave it. A stray access
-//           wraps inside the module's own memory instead of trapping, but the host stays safe.
+//           maximum size (a power of two) plus a slack page, so no access can leave it. An
+//           access with a small static offset (< DDHCP_WASM_SMALL_OFFSET, nearly all) masks the
+//           base address and adds the offset after (the compiler then masks a base once for all
+//           fields read through it; D-130): it lands at most a page past the maximum, in the
+//           slack, which is PROT_NONE like every page past the current size (rt.c). A stray
+//           access faults or stays inside the module's own memory; the host stays safe.
 //   2 check every access compares against the current size and traps (wasm semantics; larger).
 //   0 none  unchecked: an address past the reservation reaches other memory (measurements only).
 #ifndef DDHCP_WASM_MEM_H
@@ -37,7 +41,26 @@
 #endif
 
 #define DDHCP_WASM_MEM_MASK ((uint32_t)(DDHCP_WASM_MEM_BYTES - 1u))
-#define DDHCP_WASM_MEM_SLACK 16u  // covers the widest access (8 bytes) past the mask
+#define DDHCP_WASM_MEM_SLACK 4096u  // reserved past the maximum (rt.c): one page
+// (a & mask) + offset + 8 bytes stays inside maximum + slack.
+#define DDHCP_WASM_SMALL_OFFSET (DDHCP_WASM_MEM_SLACK - 8u)
+
+// How the generated code calls the accessors (DDHCP_WASM_INLINE, measured with the SDK
+// stand-in, D-130): 1 inline where an access is one or two instructions anyway (x86, PowerPC's
+// byte-reversed loads, AArch64), 0 out of line where a call is smaller than the access (MIPS16e
+// and Thumb: no unaligned loads, few registers).
+#ifndef DDHCP_WASM_INLINE
+#if defined(__i386__) || defined(__x86_64__) || defined(__powerpc__) || defined(__aarch64__)
+#define DDHCP_WASM_INLINE 1
+#else
+#define DDHCP_WASM_INLINE 0
+#endif
+#endif
+#if DDHCP_WASM_INLINE
+#define DDHCP_WASM_ACCESS static inline __attribute__((always_inline))
+#else
+#define DDHCP_WASM_ACCESS static __attribute__((noinline))
+#endif
 
 #if DDHCP_WASM_SWAP
 #define DDHCP_LE16(x) __builtin_bswap16(x)
@@ -56,7 +79,10 @@ extern wasm_rt_memory_t *ddhcp_wasm_memory;
 
 // Host address of module address a + static offset off, for an access of n bytes.
 #if DDHCP_WASM_BOUNDS == 1
-#define DDHCP_WASM_AT(a, off, n) (&ddhcp_wasm_linear[((uint32_t)(a) + (uint32_t)(off)) & DDHCP_WASM_MEM_MASK])
+#define DDHCP_WASM_AT(a, off, n)                                                            \
+    ((uint32_t)(off) < DDHCP_WASM_SMALL_OFFSET                                              \
+         ? &ddhcp_wasm_linear[((uint32_t)(a) & DDHCP_WASM_MEM_MASK) + (uint32_t)(off)]      \
+         : &ddhcp_wasm_linear[((uint32_t)(a) + (uint32_t)(off)) & DDHCP_WASM_MEM_MASK])
 #elif DDHCP_WASM_BOUNDS == 2
 #define DDHCP_WASM_AT(a, off, n)                                                           \
     (UNLIKELY((uint64_t)(a) + (off) + (n) > ddhcp_wasm_memory->size) ? (TRAP(OOB), ddhcp_wasm_linear) \
@@ -78,6 +104,9 @@ static inline void ddhcp_st32(uint8_t *p, uint32_t v) { v = DDHCP_LE32(v); memcp
 static inline void ddhcp_st64(uint8_t *p, uint64_t v) { v = DDHCP_LE64(v); memcpy(p, &v, 8); }
 
 #ifdef TRAP  // the part below is only for the generated module (wasm2c defines TRAP first)
+// wasm's unreachable (host/patch-wasm2c.py: UNREACHABLE), in rt.c.
+__attribute__((noreturn, cold)) void ddhcp_wasm_unreachable(void);
+
 // Stack pointer writes. The stack is [0, DDHCP_WASM_STACK_BYTES); an overflowing pointer wraps
 // to the top of the 4 GiB space. check: trap. mask: it lands in the top DDHCP_WASM_STACK_BYTES
 // of linear memory, which the module's allocator never hands out (wasm/libc.c).
@@ -106,12 +135,18 @@ static inline void ddhcp_st64(uint8_t *p, uint64_t v) { v = DDHCP_LE64(v); memcp
 #define DDHCP_W16 16
 #define DDHCP_W32 32
 #define DDHCP_W64 64
-// name_at(a, off): what host/patch-wasm2c.py rewrites the generated calls to (32-bit address
-// arithmetic, no memory argument); name(mem, addr): wasm2c's own form, for anything left.
-// Out of line: thousands of call sites, each then only passes (a, off) (measured: smaller).
+// name_at(a, off) and name_at0(a) (offset 0: half of all accesses): what host/patch-wasm2c.py
+// rewrites the generated calls to (32-bit address arithmetic, no memory argument);
+// name(mem, addr): wasm2c's own form, for anything left. Out of line (DDHCP_WASM_INLINE 0):
+// thousands of call sites, each then only passes (a, off) or (a).
 #define DDHCP_DEFINE_LOAD(name, w, t2, t3)                                  \
-    static __attribute__((noinline)) t3 name##_at(u32 a, u32 off) {         \
+    DDHCP_WASM_ACCESS t3 name##_at(u32 a, u32 off) {                        \
         uint##w##_t v = ddhcp_ld##w(DDHCP_WASM_AT(a, off, w / 8));          \
+        t2 r; memcpy(&r, &v, sizeof r);                                     \
+        return (t3)r;                                                       \
+    }                                                                       \
+    DDHCP_WASM_ACCESS t3 name##_at0(u32 a) {                                \
+        uint##w##_t v = ddhcp_ld##w(DDHCP_WASM_AT(a, 0, w / 8));            \
         t2 r; memcpy(&r, &v, sizeof r);                                     \
         return (t3)r;                                                       \
     }                                                                       \
@@ -121,11 +156,17 @@ static inline void ddhcp_st64(uint8_t *p, uint64_t v) { v = DDHCP_LE64(v); memcp
         return name##_at((u32)addr, 0);                                     \
     }
 #define DDHCP_DEFINE_STORE(name, w, t2)                                     \
-    static __attribute__((noinline)) void name##_at(u32 a, u32 off, t2 value) { \
+    DDHCP_WASM_ACCESS void name##_at(u32 a, u32 off, t2 value) {           \
         uint##w##_t v;                                                      \
         if (sizeof(t2) == w / 8) memcpy(&v, &value, sizeof v);              \
         else v = (uint##w##_t)value;                                        \
         ddhcp_st##w(DDHCP_WASM_AT(a, off, w / 8), v);                       \
+    }                                                                       \
+    DDHCP_WASM_ACCESS void name##_at0(u32 a, t2 value) {                   \
+        uint##w##_t v;                                                      \
+        if (sizeof(t2) == w / 8) memcpy(&v, &value, sizeof v);              \
+        else v = (uint##w##_t)value;                                        \
+        ddhcp_st##w(DDHCP_WASM_AT(a, 0, w / 8), v);                         \
     }                                                                       \
     static inline void name(wasm_rt_memory_t *mem, u64 addr, t2 value) {   \
         (void)mem;                                                          \
@@ -156,5 +197,32 @@ DDHCP_DEFINE_STORE(i32_store16, 16, u32)
 DDHCP_DEFINE_STORE(i64_store8, 8, u64)
 DDHCP_DEFINE_STORE(i64_store16, 16, u64)
 DDHCP_DEFINE_STORE(i64_store32, 32, u64)
+#if DDHCP_WASM_INLINE
+// Inline: offset 0 is the general accessor with a constant (as a wrapper function it came out
+// 7 KB larger on PowerPC: gcc optimises the nested inlined form worse).
+#define i32_load_at0(a) i32_load_at(a, 0u)
+#define i64_load_at0(a) i64_load_at(a, 0u)
+#define f32_load_at0(a) f32_load_at(a, 0u)
+#define f64_load_at0(a) f64_load_at(a, 0u)
+#define i32_load8_s_at0(a) i32_load8_s_at(a, 0u)
+#define i64_load8_s_at0(a) i64_load8_s_at(a, 0u)
+#define i32_load8_u_at0(a) i32_load8_u_at(a, 0u)
+#define i64_load8_u_at0(a) i64_load8_u_at(a, 0u)
+#define i32_load16_s_at0(a) i32_load16_s_at(a, 0u)
+#define i64_load16_s_at0(a) i64_load16_s_at(a, 0u)
+#define i32_load16_u_at0(a) i32_load16_u_at(a, 0u)
+#define i64_load16_u_at0(a) i64_load16_u_at(a, 0u)
+#define i64_load32_s_at0(a) i64_load32_s_at(a, 0u)
+#define i64_load32_u_at0(a) i64_load32_u_at(a, 0u)
+#define i32_store_at0(a, v) i32_store_at(a, 0u, v)
+#define i64_store_at0(a, v) i64_store_at(a, 0u, v)
+#define f32_store_at0(a, v) f32_store_at(a, 0u, v)
+#define f64_store_at0(a, v) f64_store_at(a, 0u, v)
+#define i32_store8_at0(a, v) i32_store8_at(a, 0u, v)
+#define i32_store16_at0(a, v) i32_store16_at(a, 0u, v)
+#define i64_store8_at0(a, v) i64_store8_at(a, 0u, v)
+#define i64_store16_at0(a, v) i64_store16_at(a, 0u, v)
+#define i64_store32_at0(a, v) i64_store32_at(a, 0u, v)
+#endif
 #endif
 #endif
