@@ -2,7 +2,8 @@
 # The portable C source release on every gluon architecture, built without Swift and run under
 # qemu-user (Tests/ci.d/46-portable.sh launches it; root, about 3 minutes on 2 cores):
 #   1. the tarball (toolchain/portable/make-source-tarball.sh) is reproducible: a second build
-#      from freshly generated C gives the same sha256; it holds no Swift and no host path;
+#      from freshly generated C gives the same sha256; it holds no Swift and no host path; its
+#      log limit is the OpenWrt package's default, and its Makefile refuses another;
 #   2. a misconfigured host layer does not compile (byte order), and the import generator
 #      refuses a pointer it cannot bound;
 #   3. the OpenWrt package (openwrt-package/ddhcpd/Makefile, through tools/sdk-shim) builds the
@@ -40,19 +41,29 @@ t=$(date +%s)
 read -r tarball _ _ _ sha_a < <(bash toolchain/portable/make-source-tarball.sh --out "$tmp/a" | tail -n 1)
 step "tarball $(basename "$tarball"): $(stat -c %s "$tarball") bytes, sha256 $sha_a ($(( $(date +%s) - t )) s)"
 # Again from scratch (Swift -> wasm -> C regenerated, into another directory).
-rm -rf "$repo/.build-portable/gen-L4" "$repo/.build-portable/src-L4"
+# shellcheck source=toolchain/embedded-swift.sh
+source toolchain/embedded-swift.sh
+rm -rf "$repo/.build-portable/gen-L$DDHCPD_RELEASE_LOG_LIMIT" "$repo/.build-portable/src-L$DDHCPD_RELEASE_LOG_LIMIT"
 read -r tarball_b _ _ _ sha_b < <(bash toolchain/portable/make-source-tarball.sh --out "$tmp/b" | tail -n 1)
 [ "$sha_a" = "$sha_b" ] || die "two tarball builds differ: $sha_a vs $sha_b ($(cmp "$tarball" "$tarball_b" | head -n 1))"
 mkdir "$tmp/src"
 tar -xzf "$tarball" -C "$tmp/src"
 src=$(echo "$tmp"/src/ddhcpd-*)
 [ -z "$(find "$src" -name '*.swift')" ] || die "the tarball contains Swift sources"
-for f in Makefile VERSION REVISION LICENSE README files/ddhcpd.init files/ddhcpd.config ddhcpd_wasm.c wasm-rt.h; do
+for f in Makefile VERSION REVISION LOG_LIMIT LICENSE README files/ddhcpd.init files/ddhcpd.config ddhcpd_wasm.c wasm-rt.h; do
     [ -f "$src/$f" ] || die "the tarball lacks $f"
 done
 [ "$(cat "$src/REVISION")" = "$(git rev-parse HEAD)" ] || die "REVISION is not this commit"
 ! grep -rlF -e "$repo" -e "$HOME" -e "$(hostname)" "$src" || die "host paths or names in the tarball (files above)"
-step "tarball reproducible (second build: same sha256), no Swift, no host paths"
+# The limit the package's menuconfig defaults to; a build asking for another stops at once.
+[ "$(cat "$src/LOG_LIMIT")" = "$DDHCPD_RELEASE_LOG_LIMIT" ] ||
+    die "the tarball's log limit $(cat "$src/LOG_LIMIT") is not the OpenWrt package's default $DDHCPD_RELEASE_LOG_LIMIT"
+other_limit=$(( (DDHCPD_RELEASE_LOG_LIMIT + 1) % 5 ))
+if make -s -C "$src" LOG_LIMIT=$other_limit O="$tmp/no-obj" >"$tmp/limit.log" 2>&1 ||
+   ! grep -q "generated with log limit $DDHCPD_RELEASE_LOG_LIMIT" "$tmp/limit.log"; then
+    die "make LOG_LIMIT=$other_limit did not stop on a tarball of limit $DDHCPD_RELEASE_LOG_LIMIT: $(tail -n 2 "$tmp/limit.log")"
+fi
+step "tarball reproducible (second build: same sha256), no Swift, no host paths, log limit $DDHCPD_RELEASE_LOG_LIMIT"
 
 # ---- 2. misconfigurations stop the build ----
 eval "$(bash toolchain/portable/standin-cc.sh mips)"
