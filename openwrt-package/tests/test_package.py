@@ -86,7 +86,7 @@ def compile_case(label, variables, want_target=None, want_error=None, log_limit=
                 want = [want_target, "--sysroot", "/opt/fake-toolchain", "--target-cc", cc,
                         "--libgcc-dir", "/opt/fake-toolchain/lib/gcc/x-openwrt-linux-musl/12.3.0",
                         "--log-limit", log_limit, "--out", build + "/out"]
-                if want_target in ("mips", "mipsel"):
+                if want_target in ("mips", "mipsel") and variables.get("CONFIG_USE_MIPS16"):
                     want += ["--isa", "mips16"]
                 if args != want:
                     problems.append("build.sh args:\n    got  %r\n    want %r" % (args, want))
@@ -111,8 +111,10 @@ for cpu, subtype in (("cortex-a7", "neon-vfpv4"), ("cortex-a9", "vfpv3-d16"), ("
                      ("cortex-a53", "neon-vfpv4"), ("cortex-a8", "vfpv3")):
     compile_case("arm %s+%s (hard-float)" % (cpu, subtype),
                  {"ARCH": "arm", "CPU_TYPE": cpu, "CPU_SUBTYPE": subtype}, "armv7")
-compile_case("mips 24kc (ath79)", {"ARCH": "mips", "CPU_TYPE": "24kc"}, "mips")
-compile_case("mipsel 24kc (ramips)", {"ARCH": "mipsel", "CPU_TYPE": "24kc"}, "mipsel")
+compile_case("mips 24kc (ath79), MIPS16", {"ARCH": "mips", "CPU_TYPE": "24kc", "CONFIG_USE_MIPS16": "y"}, "mips")
+compile_case("mipsel 24kc (ramips mt76x8), MIPS16", {"ARCH": "mipsel", "CPU_TYPE": "24kc", "CONFIG_USE_MIPS16": "y"}, "mipsel")
+# A target without the mips16 feature (CONFIG_USE_MIPS16 unset) gets plain MIPS32 code.
+compile_case("mipsel 24kc without MIPS16 (CONFIG_USE_MIPS16 unset)", {"ARCH": "mipsel", "CPU_TYPE": "24kc"}, "mipsel")
 compile_case("CONFIG_CCACHE: the compiler, not the ccache wrapper", {"ARCH": "x86_64"}, "x86_64", ccache=True)
 compile_case("log limit from CONFIG_DDHCPD_LOG_LIMIT", {"ARCH": "x86_64", "CONFIG_DDHCPD_LOG_LIMIT": "1"},
              "x86_64", log_limit="1")
