@@ -9,11 +9,12 @@
 #   3. the OpenWrt package (openwrt-package/ddhcpd/Makefile, through tools/sdk-shim) builds the
 #      tarball, checked against PKG_HASH, with TARGET_CC alone (the SDK stand-in of
 #      toolchain/portable/standin-cc.sh) and no Swift toolchain for mips, mipsel, armv5
-#      (soft-float), powerpc (32-bit big-endian), i386 and x86_64; each binary is static and
+#      (soft-float), armv7 (hard-float), aarch64, powerpc (32-bit big-endian), i386 and x86_64
+#      — a gluon build without Swift takes this route for every target; each binary is static and
 #      for the right machine and byte order; a tarball with another sha256 is refused;
 #   4. under qemu-user every binary's command line behaves exactly like the native build's: -V
 #      (this commit), -h, the option parser's answers and errors, ddhcpdctl;
-#   5. one namespace mesh: node 1 the native x86_64 build, nodes 2-7 one per architecture;
+#   5. one namespace mesh: node 1 the native x86_64 build, nodes 2-9 one per architecture;
 #      a busybox udhcpc client on each foreign node gets a lease from that node (with an -o
 #      option), big-endian nodes survive requests for addresses 2^31 beyond the pool, and every
 #      client roams to the native node and keeps its address there (RENEWLEASE to its owner).
@@ -26,9 +27,9 @@ repo=$(pwd)
 t_start=$(date +%s)
 step() { echo "[portable $(( $(date +%s) - t_start ))s] $*"; }
 die() { echo "portable: FAIL: $*" >&2; exit 1; }
-read -ra arches <<<"${PORTABLE_ARCHES:-mips mipsel armv5 powerpc i386 x86_64}"
+read -ra arches <<<"${PORTABLE_ARCHES:-mips mipsel armv5 armv7 aarch64 powerpc i386 x86_64}"
 
-for tool in wasm2c wasm-opt busybox make qemu-mips-static qemu-arm-static qemu-ppc-static qemu-i386-static; do
+for tool in wasm2c wasm-opt busybox make qemu-mips-static qemu-arm-static qemu-aarch64-static qemu-ppc-static qemu-i386-static; do
     command -v "$tool" >/dev/null || die "$tool missing (scripts/setup.sh)"
 done
 # The native build to compare with (incremental: 10-swift-test normally built it already).
@@ -60,7 +61,7 @@ done
     die "the tarball's log limit $(cat "$src/LOG_LIMIT") is not the OpenWrt package's default $DDHCPD_RELEASE_LOG_LIMIT"
 other_limit=$(( (DDHCPD_RELEASE_LOG_LIMIT + 1) % 5 ))
 if make -s -C "$src" LOG_LIMIT=$other_limit O="$tmp/no-obj" >"$tmp/limit.log" 2>&1 ||
-   ! grep -q "generated with log limit $DDHCPD_RELEASE_LOG_LIMIT" "$tmp/limit.log"; then
+   ! grep -q "\*\*\* ddhcpd: LOG_LIMIT=$other_limit, but this C was generated with log limit $DDHCPD_RELEASE_LOG_LIMIT.*Stop\." "$tmp/limit.log"; then
     die "make LOG_LIMIT=$other_limit did not stop on a tarball of limit $DDHCPD_RELEASE_LOG_LIMIT: $(tail -n 2 "$tmp/limit.log")"
 fi
 step "tarball reproducible (second build: same sha256), no Swift, no host paths, log limit $DDHCPD_RELEASE_LOG_LIMIT"
@@ -95,9 +96,11 @@ step "host layer refuses misconfigured byte orders; gen-host.py refuses an unbou
 # is visible (SWIFT_TOOLCHAIN points nowhere): auto must take the portable route everywhere.
 declare -A QEMU_OF=() FILE_RE=(
     [mips]='MSB executable, MIPS, MIPS32 rel2' [mipsel]='LSB executable, MIPS, MIPS32 rel2'
-    [armv5]='LSB executable, ARM, EABI5' [powerpc]='MSB executable, PowerPC'
+    [armv5]='LSB executable, ARM, EABI5' [armv7]='LSB executable, ARM, EABI5' [aarch64]='LSB executable, ARM aarch64'
+    [powerpc]='MSB executable, PowerPC'
     [i386]='LSB executable, Intel 80386' [x86_64]='LSB executable, x86-64')
 declare -A OPENWRT_ARCH=([mips]="mips 24kc" [mipsel]="mipsel 24kc" [armv5]="arm arm926ej-s y"
+    [armv7]="arm cortex-a7" [aarch64]="aarch64 cortex-a53"
     [powerpc]="powerpc 8540 y" [i386]="i386 pentium-mmx" [x86_64]="x86_64 x86-64")
 mkdir "$tmp/dl"
 cp "$tarball" "$tmp/dl/"
