@@ -9,7 +9,7 @@
 // clients will get as "maybe given", so that leases granted after the last write and lost with
 // a kill -9 are never given to anybody else after the restart (D-75).
 
-/// Image layout (big-endian), version 2 (docs/protocol.md#state-image):
+/// Image layout (big-endian), version 2 (docs/fast-join.md#restart-survival):
 ///   0 "DDHS"  4 version  5..7 zero  8 prefix  12 prefix length  13 block size  14..15 zero
 ///   16 node id (u64)  24 written at (monotonic ms, i64)  32 blocks (u32)  36 total length (u32)
 ///   40 blocks: index u32, peers' timeout (monotonic ms, i64), first claimed (monotonic ms,
