@@ -121,12 +121,12 @@ extension Node {
         guard join.phase == .asking, now >= join.nextRequest else { return }
         guard learning || now < join.claimHoldUntil else {  // the learning phase ended on its own meanwhile
             join.phase = .off
-            persist.pendingBlocks.removeAll()
+            persist.forgetPendingBlocks()
             return
         }
         if join.requestsSent >= FastJoin.maximumRequests {
             join.phase = .off
-            persist.pendingBlocks.removeAll()  // D-191: nobody confirmed them
+            persist.forgetPendingBlocks()  // D-191: nobody confirmed them
             join.nextRequest = .max
             log(.info, &sink) { $0.append("No table answer from our nodes: the learning phase runs on") }
             return
@@ -290,7 +290,7 @@ extension Node {
     @inline(never)  // one copy: keeps the binary small
     func finishFastJoin<S: ActionSink>(now: Millis, sink: inout S) {
         join.phase = .done
-        persist.pendingBlocks.removeAll()  // D-191: not shown as ours, so not ours
+        persist.forgetPendingBlocks()  // D-191: not shown as ours, so not ours
         join.nextRequest = .max
         join.claimHoldUntil = .min
         join.fastRoundsUntil = now + FastJoin.fastWindowMs
@@ -329,7 +329,7 @@ extension Node {
         table.blocks[b].claimCounter = 3
         if let k = persist.pendingBlocks.firstIndex(of: UInt32(b)) {
             persist.pendingBlocks.remove(at: k)
-            let firstClaimed = table.blocks[b].firstClaimed
+            let firstClaimed = persist.pendingFirstClaimed.remove(at: k)
             own(b, now: now, sink: &sink)
             table.blocks[b].firstClaimed = firstClaimed
             ownLeasesVersion &+= 1  // its restored leases enter the lease file

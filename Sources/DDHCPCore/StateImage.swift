@@ -72,6 +72,15 @@ struct PersistState {
     /// lease table while the block stays FREE, and a table answer that still shows the block as
     /// ours takes it back with them (D-191). Emptied when the fast join ends.
     var pendingBlocks: [UInt32] = []
+    /// Their first-claimed times from the image (a FREE block has no field for it, D-220).
+    var pendingFirstClaimed: [Millis] = []
+}
+
+extension PersistState {
+    mutating func forgetPendingBlocks() {
+        pendingBlocks.removeAll()
+        pendingFirstClaimed.removeAll()
+    }
 }
 
 extension Node {
@@ -292,7 +301,7 @@ extension Node {
             guard table.blocks[b].state == .free, !stale || join.phase == .asking, table.attachTable(b) else { continue }
             if stale {
                 persist.pendingBlocks.append(UInt32(b))
-                table.blocks[b].firstClaimed = min(firstClaimed, now)
+                persist.pendingFirstClaimed.append(min(firstClaimed, now))
             } else {
             table.blocks[b].claimCounter = 3
             own(b, now: now, sink: &sink)
