@@ -2,7 +2,7 @@
 # Flash cost of ddhcpd on every architecture, for both routes (D-60):
 #   native    Embedded Swift compiled for the target (toolchain/build.sh): x86_64 aarch64 armv7
 #   portable  the portable C (toolchain/portable/build.sh, the SDK stand-in compiler): mips
-#             mipsel armv5 powerpc i386 x86_64 — what every gluon target can build without Swift
+#             mipsel armv5 powerpc i386 x86_64 armv7 aarch64 — what every gluon target builds without Swift
 # Per row: the compile-time log limit it was built with (native: Package.swift's default, 4 =
 # everything; portable: the release tarball's, the OpenWrt package's default 3 = up to INFO),
 # binary bytes, the main sections, xz-compressed bytes (what a squashfs image roughly
@@ -21,7 +21,7 @@ cd "$(dirname "$0")" || exit 1
 export PATH=/opt/swift/usr/bin:$PATH
 
 default_targets=(x86_64 aarch64 armv7 portable-mips portable-mipsel portable-armv5 portable-powerpc
-                 portable-i386 portable-x86_64)
+                 portable-i386 portable-x86_64 portable-armv7 portable-aarch64)
 read -ra targets <<<"${TARGETS:-${default_targets[*]}}"
 log_compare=${LOG_COMPARE:-armv7}
 out=out
