@@ -320,7 +320,7 @@ extension Node {
     @inline(never)  // one copy: keeps the binary small
     func takeBackOldBlock<S: ActionSink>(_ b: Int, now: Millis, sink: inout S) {
         guard table.attachTable(b) else { return }
-        if let k = claiming.firstIndex(of: UInt32(b)) { claiming.remove(at: k) }
+        if let k = inquiryList.firstIndex(of: UInt32(b)) { inquiryList.remove(at: k) }
         table.blocks[b].claimCounter = 3
         own(b, now: now, sink: &sink)
         let base = table.slabIndex(b, 0)

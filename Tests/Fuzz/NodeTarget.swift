@@ -266,10 +266,10 @@ func checkNodeInvariants(_ node: Node, _ st: NodeFuzzState, _ sink: FuzzSink, fr
         if fromDHCP && reply.type == DHCPMessageType.offer.rawValue { check(t.blocks[b].state == .ours, "OFFER from a block not ours") }
     }
     // Bounded lists.
-    check(node.claiming.count <= node.claimingCapacity, "claiming list size")
-    for (k, c) in node.claiming.enumerated() {
+    check(node.inquiryList.count <= node.inquiryListCapacity, "claiming list size")
+    for (k, c) in node.inquiryList.enumerated() {
         check(Int(c) < t.count, "claiming list entry")
-        for d in node.claiming[(k + 1)...] { check(c != d, "block twice on the claiming list") }
+        for d in node.inquiryList[(k + 1)...] { check(c != d, "block twice on the claiming list") }
     }
     check(node.requests.count <= RequestCache.capacity, "request cache")
     check(node.waitingClients(now: now) <= ClientDemand.capacity, "demand")
