@@ -2,8 +2,10 @@
 # Flash cost of ddhcpd on every architecture, for both routes (D-60):
 #   native    Embedded Swift compiled for the target (toolchain/build.sh): x86_64 aarch64 armv7
 #   portable  the portable C (toolchain/portable/build.sh, the SDK stand-in compiler): mips
-#             mipsel armv5 powerpc i386 x86_64 — what every gluon target can build without Swift
-# Per row: binary bytes, the main sections, xz-compressed bytes (what a squashfs image roughly
+#             mipsel armv5 powerpc i386 x86_64 armv7 aarch64 — what every gluon target builds without Swift
+# Per row: the compile-time log limit it was built with (native: Package.swift's default, 4 =
+# everything; portable: the release tarball's, the OpenWrt package's default 3 = up to INFO),
+# binary bytes, the main sections, xz-compressed bytes (what a squashfs image roughly
 # stores), the budget (toolchain/budgets.txt; key ARCH for native, portable-ARCH for portable),
 # OK/OVER. Then the native build of LOG_COMPARE with the log limits 4 (everything) and 1 (ERROR
 # and FATAL only) side by side.
@@ -19,13 +21,16 @@ cd "$(dirname "$0")" || exit 1
 export PATH=/opt/swift/usr/bin:$PATH
 
 default_targets=(x86_64 aarch64 armv7 portable-mips portable-mipsel portable-armv5 portable-powerpc
-                 portable-i386 portable-x86_64)
+                 portable-i386 portable-x86_64 portable-armv7 portable-aarch64)
 read -ra targets <<<"${TARGETS:-${default_targets[*]}}"
 log_compare=${LOG_COMPARE:-armv7}
 out=out
 logs=$out/logs
 mkdir -p "$logs"
 
+# shellcheck source=toolchain/embedded-swift.sh
+source toolchain/embedded-swift.sh
+log_limit_of() { case $1 in portable-*) echo "$DDHCPD_RELEASE_LOG_LIMIT" ;; *) echo "$DDHCPD_LOG_LIMIT_DEFAULT" ;; esac; }
 budget_of() { awk -v a="$1" '$1 == a { print $2; exit }' toolchain/budgets.txt; }
 section() { size -A "$1" | awk -v s="$2" '$1 == s { print $2; f = 1 } END { if (!f) print 0 }'; }
 xz_size() { xz -9e -c "$1" | wc -c; }
@@ -48,7 +53,7 @@ binary_of() { case $1 in portable-*) echo "$out/portable/${1#portable-}/ddhcpd" 
 fail=0
 rows=() notes=() times=()
 for t in "${targets[@]}"; do
-    if ! build "$t" "$logs/build-$t.log"; then
+    if ! build "$t" "$logs/build-$t.log" --log-limit "$(log_limit_of "$t")"; then
         notes+=("$t: BUILD FAILED ($logs/build-$t.log)"); fail=1
         tail -n 15 "$logs/build-$t.log" | sed "s/^/  $t| /"
         continue
@@ -63,13 +68,13 @@ for t in "${targets[@]}"; do
         verdict=OVER
         case $t in portable-*) [ "${PORTABLE_BUDGETS:-report}" = enforce ] && fail=1 ;; *) fail=1 ;; esac
     fi
-    rows+=("$(printf '%-17s %9s %9s %9s %7s %9s %9s %-4s' "$t" "$bytes" \
+    rows+=("$(printf '%-17s %3s %9s %9s %9s %7s %9s %9s %-4s' "$t" "$(log_limit_of "$t")" "$bytes" \
         "$(section "$bin" .text)" "$(section "$bin" .rodata)" "$(section "$bin" .data)" \
         "$(xz_size "$bin")" "$budget" "$verdict")")
 done
 
 echo
-printf '%-17s %9s %9s %9s %7s %9s %9s %-4s\n' route-arch bytes .text .rodata .data xz budget ""
+printf '%-17s %3s %9s %9s %9s %7s %9s %9s %-4s\n' route-arch log bytes .text .rodata .data xz budget ""
 for r in "${rows[@]}"; do echo "$r"; done
 for n in "${notes[@]}"; do echo "note: $n"; done
 echo "build times: ${times[*]:-none}"

@@ -9,8 +9,8 @@
 #
 # C-SOURCE-DIR: a checkout of the C ddhcpd (sargon/ddhcpd; its Makefile's OBJ and OBJCTL lists
 # name the objects). ARCH: portable-mips portable-mipsel portable-armv5 portable-powerpc
-# portable-i386 portable-x86_64 (the SDK stand-in, toolchain/portable/standin-cc.sh, with the
-# flags of toolchain/portable/portable.mk) and x86_64 aarch64 armv7 (the Swift toolchain's clang
+# portable-i386 portable-x86_64 portable-armv7 portable-aarch64 (the SDK stand-in,
+# toolchain/portable/standin-cc.sh, with the flags of toolchain/portable/portable.mk) and x86_64 aarch64 armv7 (the Swift toolchain's clang
 # with -flto=full and ld.lld --gc-sections --icf=all against the Debian musl sysroots, as
 # toolchain/build.sh links ours); default all. netlink.c is replaced by stubs: it needs libnl,
 # a shared library on OpenWrt that would not be in the binary anyway (and the gluon builds of
@@ -22,7 +22,7 @@ if [ $# -gt 0 ] && [ -d "$1" ]; then src=$1; shift; fi
 [ -n "$src" ] && [ -f "$src/Makefile" ] && [ -f "$src/ddhcp.c" ] || {
     sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 src=$(cd "$src" && pwd)
-all=(portable-mips portable-mipsel portable-armv5 portable-powerpc portable-i386 portable-x86_64 x86_64 aarch64 armv7)
+all=(portable-mips portable-mipsel portable-armv5 portable-powerpc portable-i386 portable-x86_64 portable-armv7 portable-aarch64 x86_64 aarch64 armv7)
 [ $# -gt 0 ] && all=("$@")
 export PATH=/opt/swift/usr/bin:$PATH
 

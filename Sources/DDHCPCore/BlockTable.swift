@@ -17,8 +17,11 @@ public enum LeaseState: UInt8, Sendable {
     case free = 0, offered = 1, leased = 2, declined = 3
 }
 
-/// 56 bytes a block (docs/decisions.md D-111): the one-byte fields and the flag bits come first,
-/// packed into the 8 bytes in front of the 8-byte fields (a 1024-block table is 56 KB).
+/// 40 bytes a block (docs/decisions.md D-111, D-220): the one-byte fields and the flag bits come
+/// first, packed into the 8 bytes in front of the 8-byte fields (a 1024-block table is 40 KB).
+/// The owner's address and the two times only an owned block has share 16 bytes: a CLAIMED (or
+/// expired) block needs its owner's address, an OURS or BLOCKED block (our own) has none but
+/// needs `firstClaimed` and `needlessSince`.
 struct Block: Equatable {
     var state = BlockState.free
     /// INQUIREs sent for it (0–3), printed as "claim". Stays 3 once owned (D-33).
@@ -31,11 +34,30 @@ struct Block: Equatable {
     /// Lease-table slot, -1 = none.
     var leaseSlot: Int32 = -1
     var owner = NodeID.zero
-    var ownerAddress = PeerAddress.zero
+    /// The owner's address, or for our own blocks (OURS, BLOCKED) `firstClaimed` and
+    /// `needlessSince` (D-220).
+    private var shared = PeerAddress.zero
     /// Absolute expiry (ms). For OURS blocks: when peers forget the claim unless refreshed.
     var timeout: Millis = 0
-    var firstClaimed: Millis = 0
-    var needlessSince: Millis = 0
+
+    private var isOwn: Bool { state == .ours || state == .blocked }
+
+    /// The address of the node that claimed the block (CLAIMED, and kept when it expires to FREE,
+    /// D-33); zero while the block is ours. Set it after the state has left OURS/BLOCKED.
+    var ownerAddress: PeerAddress {
+        get { isOwn ? .zero : shared }
+        set { shared = newValue }
+    }
+    /// When the block became ours (ms; OURS and BLOCKED only): the oldest own block is used first.
+    var firstClaimed: Millis {
+        get { Millis(truncatingIfNeeded: shared.high) }
+        set { shared.high = UInt64(truncatingIfNeeded: newValue) }
+    }
+    /// When the block was marked needless (ms; an own block with `needlessMarked` only).
+    var needlessSince: Millis {
+        get { Millis(truncatingIfNeeded: shared.low) }
+        set { shared.low = UInt64(truncatingIfNeeded: newValue) }
+    }
 
     /// The bits of `flags`.
     private enum Flag {

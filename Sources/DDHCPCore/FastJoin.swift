@@ -121,10 +121,12 @@ extension Node {
         guard join.phase == .asking, now >= join.nextRequest else { return }
         guard learning || now < join.claimHoldUntil else {  // the learning phase ended on its own meanwhile
             join.phase = .off
+            persist.forgetPendingBlocks()
             return
         }
         if join.requestsSent >= FastJoin.maximumRequests {
             join.phase = .off
+            persist.forgetPendingBlocks()  // D-191: nobody confirmed them
             join.nextRequest = .max
             log(.info, &sink) { $0.append("No table answer from our nodes: the learning phase runs on") }
             return
@@ -288,6 +290,7 @@ extension Node {
     @inline(never)  // one copy: keeps the binary small
     func finishFastJoin<S: ActionSink>(now: Millis, sink: inout S) {
         join.phase = .done
+        persist.forgetPendingBlocks()  // D-191: not shown as ours, so not ours
         join.nextRequest = .max
         join.claimHoldUntil = .min
         join.fastRoundsUntil = now + FastJoin.fastWindowMs
@@ -317,11 +320,22 @@ extension Node {
     /// claim lives) and announce it; its addresses stay away from new clients until every
     /// lease the old process could have granted has ended. Clients renewing one are
     /// acknowledged (only we gave addresses from it).
+    /// A block of the state image whose recorded claim had ended (D-191) is taken back with the
+    /// image's leases instead: the image knows which addresses may be held.
     @inline(never)  // one copy: keeps the binary small
     func takeBackOldBlock<S: ActionSink>(_ b: Int, now: Millis, sink: inout S) {
         guard table.attachTable(b) else { return }
         if let k = inquiryList.firstIndex(of: UInt32(b)) { inquiryList.remove(at: k) }
         table.blocks[b].claimCounter = 3
+        if let k = persist.pendingBlocks.firstIndex(of: UInt32(b)) {
+            persist.pendingBlocks.remove(at: k)
+            let firstClaimed = persist.pendingFirstClaimed.remove(at: k)
+            own(b, now: now, sink: &sink)
+            table.blocks[b].firstClaimed = firstClaimed
+            ownLeasesVersion &+= 1  // its restored leases enter the lease file
+            log(.info, &sink) { $0.append("Block "); $0.append(b); $0.append(" is still ours: taken back with the leases of the state image") }
+            return
+        }
         own(b, now: now, sink: &sink)
         let base = table.slabIndex(b, 0)
         let until = leaseEnd(now)

@@ -9,17 +9,28 @@
 // clients will get as "maybe given", so that leases granted after the last write and lost with
 // a kill -9 are never given to anybody else after the restart (D-75).
 
-/// Image layout (big-endian), version 1:
+/// Image layout (big-endian), version 2 (docs/fast-join.md#restart-survival):
 ///   0 "DDHS"  4 version  5..7 zero  8 prefix  12 prefix length  13 block size  14..15 zero
 ///   16 node id (u64)  24 written at (monotonic ms, i64)  32 blocks (u32)  36 total length (u32)
-///   40 blocks: index u32, peers' timeout (monotonic ms, i64), leases u16; then per lease:
+///   40 blocks: index u32, peers' timeout (monotonic ms, i64), first claimed (monotonic ms,
+///      i64), needless since (monotonic ms, i64; Int64.min: not marked), leases u16; then per lease:
 ///      lease index u8, kind u8 (2 leased, 3 declined, 4 maybe given, 5 holder unknown),
 ///      end (monotonic ms, i64), chaddr (16)
 ///   last 4 bytes: FNV-1a (32 bit) of everything before.
 public enum StateImage {
-    public static let version: UInt8 = 1
+    /// 2: block records carry first-claimed and needless-since (D-190); version 1 images are
+    /// ignored ("unsupported version"), as after a reboot.
+    public static let version: UInt8 = 2
     static let headerSize = 40
-    static let blockRecordSize = 14
+    static let blockRecordSize = 30
+    /// Field offsets inside one block record.
+    enum Block {
+        static let index = 0  // u32
+        static let timeout = 4  // i64
+        static let firstClaimed = 12  // i64
+        static let needlessSince = 20  // i64, Int64.min: not marked
+        static let leaseCount = 28  // u16
+    }
     static let leaseRecordSize = 26
     static let checksumSize = 4
     /// Periodic writes: at most one per 10 s, only if something changed.
@@ -56,6 +67,20 @@ struct PersistState {
     var lastWrite: Millis = .min
     var lastDigest: UInt32 = 0
     var writes = 0
+    /// Blocks of the restored image whose recorded claim timeout had passed (the image is up
+    /// to StateImage.periodMs old, the peers may have a later refresh): their leases wait in a
+    /// lease table while the block stays FREE, and a table answer that still shows the block as
+    /// ours takes it back with them (D-191). Emptied when the fast join ends.
+    var pendingBlocks: [UInt32] = []
+    /// Their first-claimed times from the image (a FREE block has no field for it, D-220).
+    var pendingFirstClaimed: [Millis] = []
+}
+
+extension PersistState {
+    mutating func forgetPendingBlocks() {
+        pendingBlocks.removeAll()
+        pendingFirstClaimed.removeAll()
+    }
 }
 
 extension Node {
@@ -84,9 +109,14 @@ extension Node {
         var o = StateImage.headerSize
         var blocks: UInt32 = 0
         for i in 0..<table.count where table.blocks[i].state == .ours && table.hasTable(i) {
-            let countAt = o + 12
-            Bytes.put32(b, o, UInt32(i))
-            Bytes.put64(b, o + 4, UInt64(bitPattern: table.blocks[i].timeout))
+            let countAt = o + StateImage.Block.leaseCount
+            let block = table.blocks[i]
+            Bytes.put32(b, o + StateImage.Block.index, UInt32(i))
+            Bytes.put64(b, o + StateImage.Block.timeout, UInt64(bitPattern: block.timeout))
+            // D-190: the block's age and needless timer survive a restart.
+            Bytes.put64(b, o + StateImage.Block.firstClaimed, UInt64(bitPattern: block.firstClaimed))
+            Bytes.put64(b, o + StateImage.Block.needlessSince,
+                        UInt64(bitPattern: block.needlessMarked ? block.needlessSince : Millis.min))
             o += StateImage.blockRecordSize
             var n: UInt16 = 0
             let base = table.slabIndex(i, 0)
@@ -177,6 +207,7 @@ extension Node {
         for i in 0..<table.count where table.blocks[i].state == .ours && table.hasTable(i) {
             mix(UInt64(i))
             mix(UInt64(bitPattern: table.blocks[i].timeout / 1000))
+            mix(table.blocks[i].needlessMarked ? UInt64(bitPattern: table.blocks[i].needlessSince) : 0)
             let base = table.slabIndex(i, 0)
             for k in 0..<table.blockSize where table.leases[base + k].state != .free {
                 let l = table.leases[base + k]
@@ -255,17 +286,37 @@ extension Node {
         var restoredBlocks = 0
         var restoredLeases = 0
         for _ in 0..<blocks {
-            let b = Int(Bytes.u32(image, o))
-            let timeout = Millis(bitPattern: Bytes.u64(image, o + 4))
-            let n = Int(Bytes.u16(image, o + 12))
+            let b = Int(Bytes.u32(image, o + StateImage.Block.index))
+            let timeout = Millis(bitPattern: Bytes.u64(image, o + StateImage.Block.timeout))
+            let firstClaimed = Millis(bitPattern: Bytes.u64(image, o + StateImage.Block.firstClaimed))
+            let needlessSince = Millis(bitPattern: Bytes.u64(image, o + StateImage.Block.needlessSince))
+            let n = Int(Bytes.u16(image, o + StateImage.Block.leaseCount))
             o += StateImage.blockRecordSize
             let leases = o
             o += n * StateImage.leaseRecordSize
-            // Peers forgot the claim: someone else may own the block now.
-            guard timeout > now + 1000, table.blocks[b].state == .free, table.attachTable(b) else { continue }
+            // The recorded claim has ended: the peers may have forgotten it and someone else
+            // may own the block now. Only a table answer can tell (D-191); without one the
+            // block is not ours.
+            let stale = timeout <= now + 1000
+            guard table.blocks[b].state == .free, !stale || join.phase == .asking, table.attachTable(b) else { continue }
+            if stale {
+                persist.pendingBlocks.append(UInt32(b))
+                persist.pendingFirstClaimed.append(min(firstClaimed, now))
+            } else {
             table.blocks[b].claimCounter = 3
             own(b, now: now, sink: &sink)
+            // D-190: keep the block's age (address order, which blocks are the youngest) and a
+            // running needless timer; the time the node was down counts, nobody could get an
+            // address of an empty block meanwhile. A block that gets leases back loses the mark
+            // at the next housekeeping.
+            table.blocks[b].firstClaimed = min(firstClaimed, now)
+            if needlessSince != .min && needlessSince <= now {
+                table.blocks[b].needlessMarked = true
+                table.blocks[b].needlessSince = needlessSince
+                needlessMarksExist = true
+            }
             restoredBlocks += 1
+            }
             let base = table.slabIndex(b, 0)
             for r in 0..<n {
                 let p = leases + r * StateImage.leaseRecordSize
@@ -293,6 +344,11 @@ extension Node {
             $0.append(" blocks and ")
             $0.append(restoredLeases)
             $0.append(" leases taken over")
+            if !persist.pendingBlocks.isEmpty {
+                $0.append(", ")
+                $0.append(persist.pendingBlocks.count)
+                $0.append(" blocks wait for the table answer")
+            }
         }
         guard restoredBlocks > 0 else { return true }
         // Serve from the restored blocks at once; claim more only once the table is known
@@ -327,8 +383,8 @@ extension Node {
         var previous = -1
         for _ in 0..<blocks {
             guard o + StateImage.blockRecordSize <= total - 4 else { return .malformed }
-            let b = Int(Bytes.u32(d, o))
-            let n = Int(Bytes.u16(d, o + 12))
+            let b = Int(Bytes.u32(d, o + StateImage.Block.index))
+            let n = Int(Bytes.u16(d, o + StateImage.Block.leaseCount))
             guard b > previous, b < table.count, n <= table.blockSize else { return .malformed }
             previous = b
             o += StateImage.blockRecordSize

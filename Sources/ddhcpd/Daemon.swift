@@ -138,6 +138,8 @@ final class Daemon {
                      Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         node.start(now: ddhcp_monotonic_ms(), sink: &actions)
+        // Every wait follows a writeIfDue (Scheduling.nextDue): the empty file at once.
+        leaseFile?.writeIfDue(node, now: ddhcp_monotonic_ms(), actions: &actions)
         while running {
             var now = ddhcp_monotonic_ms()
             var timeout: Int32
@@ -170,7 +172,8 @@ final class Daemon {
     private func waitTime(now: Millis) -> Int32 {
         var until = node.nextWakeup
         for c in connections where c.fd >= 0 && c.deadline < until { until = c.deadline }
-        if let at = leaseFile?.due(node), at < until { until = at }
+        // writeIfDue ran just before: a due time still not after now counts from now.
+        if let due = leaseFile?.due(node), case let at = Scheduling.nextDue(due, now: now), at < until { until = at }
         let wait = until - now
         return wait <= 0 ? 0 : Int32(wait > 60_000 ? 60_000 : wait)
     }

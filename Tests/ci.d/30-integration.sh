@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Namespace integration tests of the daemon (root only): CLI and start-up, control socket,
 # a 3-node mesh with real DHCP clients, restart, the lease file and hotplug events, a DISCOVER
-# flood (about 55 s) and kill -9 chaos on a 5-node mesh (about 55 s). Each suite is bounded and
+# flood (about 55 s) and kill -9 chaos on a 5-node mesh (about 70 s). Each suite is bounded and
 # cleans up after itself (trap EXIT in Tests/integration/lib.sh).
 set -uo pipefail
 source "$(dirname "$0")/../lib/root-suite.sh"

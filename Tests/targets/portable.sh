@@ -2,17 +2,19 @@
 # The portable C source release on every gluon architecture, built without Swift and run under
 # qemu-user (Tests/ci.d/46-portable.sh launches it; root, about 3 minutes on 2 cores):
 #   1. the tarball (toolchain/portable/make-source-tarball.sh) is reproducible: a second build
-#      from freshly generated C gives the same sha256; it holds no Swift and no host path;
+#      from freshly generated C gives the same sha256; it holds no Swift and no host path; its
+#      log limit is the OpenWrt package's default, and its Makefile refuses another;
 #   2. a misconfigured host layer does not compile (byte order), and the import generator
 #      refuses a pointer it cannot bound;
 #   3. the OpenWrt package (openwrt-package/ddhcpd/Makefile, through tools/sdk-shim) builds the
 #      tarball, checked against PKG_HASH, with TARGET_CC alone (the SDK stand-in of
 #      toolchain/portable/standin-cc.sh) and no Swift toolchain for mips, mipsel, armv5
-#      (soft-float), powerpc (32-bit big-endian), i386 and x86_64; each binary is static and
+#      (soft-float), armv7 (hard-float), aarch64, powerpc (32-bit big-endian), i386 and x86_64
+#      — a gluon build without Swift takes this route for every target; each binary is static and
 #      for the right machine and byte order; a tarball with another sha256 is refused;
 #   4. under qemu-user every binary's command line behaves exactly like the native build's: -V
 #      (this commit), -h, the option parser's answers and errors, ddhcpdctl;
-#   5. one namespace mesh: node 1 the native x86_64 build, nodes 2-7 one per architecture;
+#   5. one namespace mesh: node 1 the native x86_64 build, nodes 2-9 one per architecture;
 #      a busybox udhcpc client on each foreign node gets a lease from that node (with an -o
 #      option), big-endian nodes survive requests for addresses 2^31 beyond the pool, and every
 #      client roams to the native node and keeps its address there (RENEWLEASE to its owner).
@@ -25,9 +27,9 @@ repo=$(pwd)
 t_start=$(date +%s)
 step() { echo "[portable $(( $(date +%s) - t_start ))s] $*"; }
 die() { echo "portable: FAIL: $*" >&2; exit 1; }
-read -ra arches <<<"${PORTABLE_ARCHES:-mips mipsel armv5 powerpc i386 x86_64}"
+read -ra arches <<<"${PORTABLE_ARCHES:-mips mipsel armv5 armv7 aarch64 powerpc i386 x86_64}"
 
-for tool in wasm2c wasm-opt busybox make qemu-mips-static qemu-arm-static qemu-ppc-static qemu-i386-static; do
+for tool in wasm2c wasm-opt busybox make qemu-mips-static qemu-arm-static qemu-aarch64-static qemu-ppc-static qemu-i386-static; do
     command -v "$tool" >/dev/null || die "$tool missing (scripts/setup.sh)"
 done
 # The native build to compare with (incremental: 10-swift-test normally built it already).
@@ -40,19 +42,29 @@ t=$(date +%s)
 read -r tarball _ _ _ sha_a < <(bash toolchain/portable/make-source-tarball.sh --out "$tmp/a" | tail -n 1)
 step "tarball $(basename "$tarball"): $(stat -c %s "$tarball") bytes, sha256 $sha_a ($(( $(date +%s) - t )) s)"
 # Again from scratch (Swift -> wasm -> C regenerated, into another directory).
-rm -rf "$repo/.build-portable/gen-L4" "$repo/.build-portable/src-L4"
+# shellcheck source=toolchain/embedded-swift.sh
+source toolchain/embedded-swift.sh
+rm -rf "$repo/.build-portable/gen-L$DDHCPD_RELEASE_LOG_LIMIT" "$repo/.build-portable/src-L$DDHCPD_RELEASE_LOG_LIMIT"
 read -r tarball_b _ _ _ sha_b < <(bash toolchain/portable/make-source-tarball.sh --out "$tmp/b" | tail -n 1)
 [ "$sha_a" = "$sha_b" ] || die "two tarball builds differ: $sha_a vs $sha_b ($(cmp "$tarball" "$tarball_b" | head -n 1))"
 mkdir "$tmp/src"
 tar -xzf "$tarball" -C "$tmp/src"
 src=$(echo "$tmp"/src/ddhcpd-*)
 [ -z "$(find "$src" -name '*.swift')" ] || die "the tarball contains Swift sources"
-for f in Makefile VERSION REVISION LICENSE README files/ddhcpd.init files/ddhcpd.config ddhcpd_wasm.c wasm-rt.h; do
+for f in Makefile VERSION REVISION LOG_LIMIT LICENSE README files/ddhcpd.init files/ddhcpd.config ddhcpd_wasm.c wasm-rt.h; do
     [ -f "$src/$f" ] || die "the tarball lacks $f"
 done
 [ "$(cat "$src/REVISION")" = "$(git rev-parse HEAD)" ] || die "REVISION is not this commit"
 ! grep -rlF -e "$repo" -e "$HOME" -e "$(hostname)" "$src" || die "host paths or names in the tarball (files above)"
-step "tarball reproducible (second build: same sha256), no Swift, no host paths"
+# The limit the package's menuconfig defaults to; a build asking for another stops at once.
+[ "$(cat "$src/LOG_LIMIT")" = "$DDHCPD_RELEASE_LOG_LIMIT" ] ||
+    die "the tarball's log limit $(cat "$src/LOG_LIMIT") is not the OpenWrt package's default $DDHCPD_RELEASE_LOG_LIMIT"
+other_limit=$(( (DDHCPD_RELEASE_LOG_LIMIT + 1) % 5 ))
+if make -s -C "$src" LOG_LIMIT=$other_limit O="$tmp/no-obj" >"$tmp/limit.log" 2>&1 ||
+   ! grep -q "\*\*\* ddhcpd: LOG_LIMIT=$other_limit, but this C was generated with log limit $DDHCPD_RELEASE_LOG_LIMIT.*Stop\." "$tmp/limit.log"; then
+    die "make LOG_LIMIT=$other_limit did not stop on a tarball of limit $DDHCPD_RELEASE_LOG_LIMIT: $(tail -n 2 "$tmp/limit.log")"
+fi
+step "tarball reproducible (second build: same sha256), no Swift, no host paths, log limit $DDHCPD_RELEASE_LOG_LIMIT"
 
 # ---- 2. misconfigurations stop the build ----
 eval "$(bash toolchain/portable/standin-cc.sh mips)"
@@ -84,9 +96,11 @@ step "host layer refuses misconfigured byte orders; gen-host.py refuses an unbou
 # is visible (SWIFT_TOOLCHAIN points nowhere): auto must take the portable route everywhere.
 declare -A QEMU_OF=() FILE_RE=(
     [mips]='MSB executable, MIPS, MIPS32 rel2' [mipsel]='LSB executable, MIPS, MIPS32 rel2'
-    [armv5]='LSB executable, ARM, EABI5' [powerpc]='MSB executable, PowerPC'
+    [armv5]='LSB executable, ARM, EABI5' [armv7]='LSB executable, ARM, EABI5' [aarch64]='LSB executable, ARM aarch64'
+    [powerpc]='MSB executable, PowerPC'
     [i386]='LSB executable, Intel 80386' [x86_64]='LSB executable, x86-64')
 declare -A OPENWRT_ARCH=([mips]="mips 24kc" [mipsel]="mipsel 24kc" [armv5]="arm arm926ej-s y"
+    [armv7]="arm cortex-a7" [aarch64]="aarch64 cortex-a53"
     [powerpc]="powerpc 8540 y" [i386]="i386 pentium-mmx" [x86_64]="x86_64 x86-64")
 mkdir "$tmp/dl"
 cp "$tarball" "$tmp/dl/"

@@ -17,6 +17,7 @@ the unpacked package: ddhcpd -V, and ddhcpdctl through its symlink."""
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -85,7 +86,7 @@ def compile_case(label, variables, want_target=None, want_error=None, log_limit=
                 want = [want_target, "--sysroot", "/opt/fake-toolchain", "--target-cc", cc,
                         "--libgcc-dir", "/opt/fake-toolchain/lib/gcc/x-openwrt-linux-musl/12.3.0",
                         "--log-limit", log_limit, "--out", build + "/out"]
-                if want_target in ("mips", "mipsel"):
+                if want_target in ("mips", "mipsel") and variables.get("CONFIG_USE_MIPS16"):
                     want += ["--isa", "mips16"]
                 if args != want:
                     problems.append("build.sh args:\n    got  %r\n    want %r" % (args, want))
@@ -110,8 +111,10 @@ for cpu, subtype in (("cortex-a7", "neon-vfpv4"), ("cortex-a9", "vfpv3-d16"), ("
                      ("cortex-a53", "neon-vfpv4"), ("cortex-a8", "vfpv3")):
     compile_case("arm %s+%s (hard-float)" % (cpu, subtype),
                  {"ARCH": "arm", "CPU_TYPE": cpu, "CPU_SUBTYPE": subtype}, "armv7")
-compile_case("mips 24kc (ath79)", {"ARCH": "mips", "CPU_TYPE": "24kc"}, "mips")
-compile_case("mipsel 24kc (ramips)", {"ARCH": "mipsel", "CPU_TYPE": "24kc"}, "mipsel")
+compile_case("mips 24kc (ath79), MIPS16", {"ARCH": "mips", "CPU_TYPE": "24kc", "CONFIG_USE_MIPS16": "y"}, "mips")
+compile_case("mipsel 24kc (ramips mt76x8), MIPS16", {"ARCH": "mipsel", "CPU_TYPE": "24kc", "CONFIG_USE_MIPS16": "y"}, "mipsel")
+# A target without the mips16 feature (CONFIG_USE_MIPS16 unset) gets plain MIPS32 code.
+compile_case("mipsel 24kc without MIPS16 (CONFIG_USE_MIPS16 unset)", {"ARCH": "mipsel", "CPU_TYPE": "24kc"}, "mipsel")
 compile_case("CONFIG_CCACHE: the compiler, not the ccache wrapper", {"ARCH": "x86_64"}, "x86_64", ccache=True)
 compile_case("log limit from CONFIG_DDHCPD_LOG_LIMIT", {"ARCH": "x86_64", "CONFIG_DDHCPD_LOG_LIMIT": "1"},
              "x86_64", log_limit="1")
@@ -133,12 +136,12 @@ compile_case("DDHCPD_ROUTE=bogus", {"ARCH": "x86_64", "DDHCPD_ROUTE": "bogus"},
 
 # The portable route: a stand-in release tarball in DL_DIR whose Makefile records how it is built.
 TARBALL_MAKEFILE = """all:
-\tprintf '%s\\n' '$(CC)' '$(CFLAGS)' '$(LDFLAGS)' '$(STATIC)' '$(MALLOC)' > make-vars
+\tprintf '%s\\n' '$(CC)' '$(CFLAGS)' '$(LDFLAGS)' '$(STATIC)' '$(MALLOC)' '$(LOG_LIMIT)' > make-vars
 \tcp $(CC) ddhcpd
 """
 
 
-def portable_case(label, variables, swift_ok=True, hash_ok=True):
+def portable_case(label, variables, swift_ok=True, hash_ok=True, log_limit="3"):
     import tarfile
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "src")
@@ -171,7 +174,7 @@ def portable_case(label, variables, swift_ok=True, hash_ok=True):
             problems.append("make failed rc=%d: %s" % (proc.returncode, proc.stderr))
         else:
             got = open(os.path.join(build, "make-vars")).read().splitlines()
-            want = [cc, "-Os -pipe -mcpu=8540", "-L/opt/fake/lib", "1", "1"]
+            want = [cc, "-Os -pipe -mcpu=8540", "-L/opt/fake/lib", "1", "1", log_limit]
             if got != want:
                 problems.append("tarball make got %r, want %r" % (got, want))
             binary = subprocess.run(["make", "-s", "-C", PKG] + cmd[4:] + ["shim-var-DDHCPD_BINARY"],
@@ -190,6 +193,22 @@ for label, variables in (("powerpc 8540 (mpc85xx)", {"ARCH": "powerpc", "CPU_TYP
     portable_case(label, variables)
 portable_case("x86_64, auto, no Swift toolchain", {"ARCH": "x86_64"}, swift_ok=False)
 portable_case("wrong PKG_HASH", {"ARCH": "powerpc"}, hash_ok=False)
+# The tarball's Makefile gets the configured limit (and stops if its C was generated with another).
+portable_case("CONFIG_DDHCPD_LOG_LIMIT=1 passed to the tarball's make",
+              {"ARCH": "powerpc", "CONFIG_DDHCPD_LOG_LIMIT": "1"}, log_limit="1")
+
+
+def log_limit_defaults_agree():
+    """The Kconfig default and the Makefile's fallback are one number: the release tarball's limit."""
+    text = open(os.path.join(PKG, "Makefile")).read()
+    kconfig = re.search(r"config DDHCPD_LOG_LIMIT\n(?:\t\t.*\n)*?\t\tdefault (\d)", text)
+    fallback = re.search(r"^DDHCPD_LOG_LIMIT:=.*,(\d)\)$", text, re.M)
+    problems = [] if kconfig and fallback and kconfig.group(1) == fallback.group(1) else [
+        "Kconfig default %s, fallback %s" % (kconfig and kconfig.group(1), fallback and fallback.group(1))]
+    report("log limit: Kconfig default = Makefile fallback (the tarball's limit)", problems)
+
+
+log_limit_defaults_agree()
 
 
 def metadata_scan_unsupported():

@@ -15,4 +15,4 @@ if [ "$("$dest/ziglang/zig" version 2>/dev/null)" != "$zig_version" ]; then
     "$dest/ziglang/zig" version >/dev/null
 fi
 standin=$(cd "$(dirname "$0")/../../toolchain/portable" && pwd)/standin-cc.sh
-for arch in mips mipsel armv5 powerpc i386 x86_64; do bash "$standin" "$arch" --warm; done
+for arch in mips mipsel armv5 armv7 aarch64 powerpc i386 x86_64; do bash "$standin" "$arch" --warm; done

@@ -12,6 +12,8 @@
 # (standin-cc.sh: Debian's cross gcc, zig's static musl) builds it; MIPS as MIPS16e unless
 # --isa mips32. With --target-cc (an OpenWrt SDK) that compiler does everything with its
 # sysroot. Arch `host` builds the C for this machine with cc.
+# --log-limit defaults to the OpenWrt package's default (DDHCPD_RELEASE_LOG_LIMIT, 3: up to
+# INFO), what the release tarball ships; DDHCPD_LOG_LIMIT in the environment overrides it.
 # The portable C tree (.build-portable/src-L<N>/, with portable.mk as its Makefile) is what
 # make-source-tarball.sh packs.
 set -euo pipefail
@@ -19,13 +21,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 export PATH=/opt/swift/usr/bin:$PATH
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 arch=$1; shift
 # The Embedded Swift flags, the source lists and the log limit default (one definition).
 # shellcheck source=toolchain/embedded-swift.sh
 source "$repo/toolchain/embedded-swift.sh"
-out=$repo/out/portable target_cc='' sysroot='' libgcc_dir='' log_limit=${DDHCPD_LOG_LIMIT:-$DDHCPD_LOG_LIMIT_DEFAULT}
+out=$repo/out/portable target_cc='' sysroot='' libgcc_dir='' log_limit=${DDHCPD_LOG_LIMIT:-$DDHCPD_RELEASE_LOG_LIMIT}
 bounds=mask isa=''
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || usage
@@ -92,6 +94,7 @@ if [ "$(cat "$tree/stamp" 2>/dev/null)" != "$stamp" ]; then
     cp /usr/src/wasm2c/wasm-rt.h "$here/host/rt.c" "$repo/toolchain/support/malloc.c" "$here/host/wasm-mem.h" "$here/wasm/host_extra.h" \
         "$sys_dir"/*.c "$header" "$tree.tmp/"
     cp "$here/portable.mk" "$tree.tmp/Makefile"
+    echo "$log_limit" >"$tree.tmp/LOG_LIMIT"  # portable.mk refuses to build it as another limit
     cat >"$tree.tmp/ddhcpd_wasm_config.h" <<EOF
 // Build settings of the generated module (toolchain/portable/build.sh). Override with -D.
 #ifndef DDHCPD_WASM_CONFIG_H

@@ -10,18 +10,19 @@
 # Reproducible (D-61): the same commit gives a byte-identical tarball on any machine and in any
 # checkout directory — names sorted, owner 0:0, every mtime the commit's time, no host paths in
 # the files, gzip without name and time. Prints the tarball's path, size and sha256.
-# VERSION is PKG_VERSION of openwrt-package/ddhcpd/Makefile.
+# VERSION is PKG_VERSION of openwrt-package/ddhcpd/Makefile; the log limit (file LOG_LIMIT) is
+# that package's default CONFIG_DDHCPD_LOG_LIMIT (3, up to INFO) unless --log-limit names another.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 # shellcheck source=toolchain/embedded-swift.sh
 source "$repo/toolchain/embedded-swift.sh"
-out=$repo/out log_limit=${DDHCPD_LOG_LIMIT:-$DDHCPD_LOG_LIMIT_DEFAULT}
+out=$repo/out log_limit=${DDHCPD_LOG_LIMIT:-$DDHCPD_RELEASE_LOG_LIMIT}
 while [ $# -gt 0 ]; do
     case ${1:-} in
         --out) out=$2; shift 2 ;;
         --log-limit) log_limit=$2; shift 2 ;;
-        *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+        *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
 version=$(sed -n 's/^PKG_VERSION:=\(.*\)$/\1/p' "$repo/openwrt-package/ddhcpd/Makefile")
@@ -33,7 +34,7 @@ out=$(cd "$out" && pwd)
 stage=$(mktemp -d "$out/.tarball.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir "$stage/$name" "$stage/$name/files"
-(cd "$tree" && cp ./*.c ./*.h Makefile REVISION "$stage/$name/")
+(cd "$tree" && cp ./*.c ./*.h Makefile REVISION LOG_LIMIT "$stage/$name/")
 cp "$repo"/openwrt-package/ddhcpd/files/* "$stage/$name/files/"
 cp "$repo/LICENSE" "$stage/$name/LICENSE"
 echo "$version" >"$stage/$name/VERSION"
@@ -47,6 +48,9 @@ musl or glibc, either byte order, 32 or 64 bits:
 
   make CC=<target C compiler> [CFLAGS=-Os] [LDFLAGS=-s] [STATIC=1] [MALLOC=1] [BOUNDS=1]
 
+The C was generated with log limit $log_limit (file LOG_LIMIT: log calls above that level,
+0 fatal .. 4 debug, are compiled out); make LOG_LIMIT=N with another N stops with an error, as
+the limit cannot change without regenerating the C (make-source-tarball.sh --log-limit N).
 The result is ./ddhcpd; ddhcpdctl is the same binary under that name (a symlink).
 files/ holds the OpenWrt init script, uci config and hook. Makefile's head lists the options.
 wasm-rt.h is WebAssembly's wasm2c runtime header (Apache-2.0, see its top); the rest is under

@@ -15,6 +15,9 @@
 #   BOUNDS=2  every access checked, out-of-bounds traps (wasm semantics, larger)
 #   BOUNDS=0  unchecked (for measurements only)
 #   O=DIR     where objects and the binary go (default: here)
+#   LOG_LIMIT=N  the log limit the build expects (OpenWrt's CONFIG_DDHCPD_LOG_LIMIT): must be
+#             the one the C was generated with (file LOG_LIMIT), else make stops — log calls
+#             are compiled out before the C exists
 CC ?= cc
 LINK ?= $(CC)
 CFLAGS ?= -Os
@@ -25,6 +28,12 @@ MALLOC ?= 1
 BOUNDS ?= 1
 O ?= .
 REVISION := $(shell cat REVISION 2>/dev/null)
+GENERATED_LOG_LIMIT := $(shell cat LOG_LIMIT 2>/dev/null)
+ifneq ($(LOG_LIMIT),)
+ifneq ($(LOG_LIMIT),$(GENERATED_LOG_LIMIT))
+$(error ddhcpd: LOG_LIMIT=$(LOG_LIMIT), but this C was generated with log limit $(GENERATED_LOG_LIMIT); make another with toolchain/portable/make-source-tarball.sh --log-limit $(LOG_LIMIT))
+endif
+endif
 
 ALL_CFLAGS = $(CFLAGS) -std=gnu99 -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-fno-stack-protector -U_FORTIFY_SOURCE -DNDEBUG -DDDHCP_WASM_BOUNDS=$(BOUNDS) \

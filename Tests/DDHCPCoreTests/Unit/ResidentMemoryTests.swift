@@ -6,9 +6,10 @@ import Glibc
 
 /// What the fixed tables cost in RAM (docs/decisions.md D-111).
 @Suite struct ResidentMemoryTests {
-    @Test func blockIs56Bytes() {
-        // 1024 blocks (the gluon pool) = 56 KB; a flag as a separate Bool would make it 64.
-        #expect(MemoryLayout<Block>.stride == 56)
+    @Test func blockIs40Bytes() {
+        // 1024 blocks (the gluon pool) = 40 KB; a flag as a separate Bool, or the owner's
+        // address beside the own-block times (D-220), would make it larger.
+        #expect(MemoryLayout<Block>.stride == 40)
         var b = Block()
         b.needlessMarked = true
         b.reserved = true
@@ -18,6 +19,27 @@ import Glibc
         b.announcePending = true
         #expect(!b.needlessMarked && b.reserved && b.announcePending && b.partlyReserved)
         #expect(b != Block())
+    }
+
+    /// The owner's address and the own-block times share storage (D-220): each reads back what
+    /// was written for the block's state, and an own block shows no owner address.
+    @Test func ownerAddressAndOwnTimesShareStorage() {
+        let peer = PeerAddress(high: 0xfe80_0000_0000_0000, low: 0x0200_5eff_fe00_0001)
+        var b = Block()
+        b.state = .claimed
+        b.ownerAddress = peer
+        #expect(b.ownerAddress == peer)
+        b.state = .free  // expiry keeps the address (D-33)
+        #expect(b.ownerAddress == peer)
+        b.state = .ours
+        b.firstClaimed = 123_456
+        b.needlessSince = -5
+        #expect(b.ownerAddress == .zero && b.firstClaimed == 123_456 && b.needlessSince == -5)
+        b.state = .blocked
+        #expect(b.firstClaimed == 123_456 && b.needlessSince == -5)
+        b.state = .claimed
+        b.ownerAddress = peer
+        #expect(b.ownerAddress == peer)
     }
 
     #if canImport(Glibc)
