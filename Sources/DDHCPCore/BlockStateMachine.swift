@@ -159,6 +159,8 @@ extension Node {
     // MARK: Housekeeping (docs/protocol.md#housekeeping)
 
     func housekeeping<S: ActionSink>(now: Millis, sink: inout S) {
+        // D-200: the incremental counts match a full recount (debug builds, every 16th time).
+        assert(incrementalCountsChecked(), "block table counts differ from a recount")
         expireBlocksAndLeases(now: now, sink: &sink)
         let (spare, offered) = countSpareLeases()
         // D-100: unconfirmed offers can be recycled, so they count as spare.
@@ -185,22 +187,38 @@ extension Node {
 
     /// Step 1: blocks whose timeout passed become FREE; leases whose end passed become FREE;
     /// a foreign block's table is released once it is empty (D-15: the block keeps its state).
+    ///
+    /// D-200: the same steps in the same block order as a scan of the whole table, but blocks
+    /// are visited only while one of their steps can do something: every block once a block
+    /// timeout may have passed (the table's expiry bound), every block with a lease table once a
+    /// lease end may have passed, else only foreign blocks with a table (whose release needs no
+    /// deadline). Each full visit sets the bound it passed to the exact earliest deadline again.
     func expireBlocksAndLeases<S: ActionSink>(now: Millis, sink: inout S) {
-        for i in 0..<table.count {
-            let state = table.blocks[i].state
-            if state != .free && state != .blocked && table.blocks[i].timeout < now {
-                if state == .ours {
-                    log(.warning, &sink) { $0.append("Own block "); $0.append(i); $0.append(" FREE through timeout") }
-                } else {
-                    log(.info, &sink) { $0.append("Block "); $0.append(i); $0.append(" FREE through timeout") }
+        let blocksDue = table.blocks.expiryBound < now
+        let leasesDue = table.leases.expiryBound < now
+        if blocksDue { table.blocks.expiryBound = .max }  // visits and writes lower it again
+        if leasesDue { table.leases.expiryBound = .max }
+        var i = blocksDue ? 0 : leasesDue ? table.blocks.nextWithTable(from: 0) : table.blocks.nextForeignTable(from: 0)
+        while i < table.count {
+            if blocksDue {
+                let state = table.blocks[i].state
+                if state != .free && state != .blocked && table.blocks[i].timeout < now {
+                    if state == .ours {
+                        log(.warning, &sink) { $0.append("Own block "); $0.append(i); $0.append(" FREE through timeout") }
+                    } else {
+                        log(.info, &sink) { $0.append("Block "); $0.append(i); $0.append(" FREE through timeout") }
+                    }
+                    makeFree(i)
                 }
-                makeFree(i)
+                table.blocks.noteExpiry(i)
             }
-            guard table.hasTable(i) else { continue }
-            expireLeases(i, now: now, sink: &sink)
-            if table.blocks[i].state != .ours && table.allFree(i) {
-                table.releaseTable(i)
+            if table.hasTable(i) {
+                if leasesDue { expireLeases(i, now: now, sink: &sink) }
+                if table.blocks[i].state != .ours && table.allFree(i) {
+                    table.releaseTable(i)
+                }
             }
+            i = blocksDue ? i + 1 : leasesDue ? table.blocks.nextWithTable(from: i + 1) : table.blocks.nextForeignTable(from: i + 1)
         }
     }
 
@@ -212,8 +230,16 @@ extension Node {
                 log(.debug, &sink) { $0.append("Lease "); $0.append(table.address(block: b, lease: i)); $0.append(" expired") }
                 leaseEnded(block: b, lease: i, sink: &sink)
                 table.leases[base + i] = Lease()
+            } else {
+                table.leases.noteExpiry(base + i)
             }
         }
+    }
+
+    /// Debug builds: every 16th call recounts the block table and compares (D-200).
+    func incrementalCountsChecked() -> Bool {
+        countsCheckRuns &+= 1
+        return countsCheckRuns & 15 != 0 || table.countsMatch()
     }
 
     /// A block becomes FREE: owner id zeroed (owner address kept, D-33), lease table released,
@@ -235,8 +261,19 @@ extension Node {
         let serverID = optionStore.serverIdentifier
         var spare = 0
         var offered = 0
-        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
+        // D-200: per-table counts; only blocks with reserved addresses are read lease by lease.
+        let serverLocation = serverID.flatMap { table.location(of: $0) }
+        var b = table.blocks.nextOurs(from: 0)
+        while b < table.count {
+            defer { b = table.blocks.nextOurs(from: b + 1) }
+            guard table.hasTable(b) else { continue }
             let base = table.slabIndex(b, 0)
+            if !table.blocks[b].partlyReserved {
+                spare += table.leases.freeCount(table: base)
+                offered += table.leases.offeredCount(table: base)
+                if let (sb, si) = serverLocation, sb == b, table.leases[base + si].state == .free { spare -= 1 }
+                continue
+            }
             for i in 0..<table.blockSize {
                 switch table.leases[base + i].state {
                 case .free:
@@ -259,9 +296,7 @@ extension Node {
     func demandLeases(now: Millis) -> Int {
         let waiting = demand.waiting(now: now, window: demandWindowMs)
         guard waiting > 0 else { return 0 }
-        var free = 0
-        for i in 0..<table.count where table.blocks[i].state == .free { free += 1 }
-        let blocks = min(Node.demandBlocksPerRound, free / 4)
+        let blocks = min(Node.demandBlocksPerRound, table.blocks.freeCount / 4)
         return min(waiting, blocks * table.blockSize)
     }
 
@@ -340,15 +375,10 @@ extension Node {
     /// Uniformly random among FREE blocks (docs/protocol.md#choosing-a-block); nil if there is
     /// none.
     func randomFreeBlock() -> Int? {
-        var free = 0
-        for i in 0..<table.count where table.blocks[i].state == .free && !table.blocks[i].reserved { free += 1 }
+        let free = table.blocks.claimableCount  // D-200: kept by the block array
         guard free > 0 else { return nil }
-        var pick = Int(random.next(below: UInt64(free)))
-        for i in 0..<table.count where table.blocks[i].state == .free && !table.blocks[i].reserved {
-            if pick == 0 { return i }
-            pick -= 1
-        }
-        return nil
+        let b = table.blocks.claimableBlock(Int(random.next(below: UInt64(free))))
+        return b < table.count ? b : nil
     }
 
     /// Ownership (docs/protocol.md#transitions, "claim step, counter 3"); the caller attached
@@ -372,16 +402,20 @@ extension Node {
         let timeoutSeconds = Millis(configuration.blockTimeout)  // B
         let threshold = now + (timeoutSeconds - timeoutSeconds / 4) * 1000
         var any = false
-        for i in 0..<table.count where table.blocks[i].state == .ours {
+        var i = table.blocks.nextOurs(from: 0)  // D-200: OURS blocks only, in index order
+        while i < table.count {
             if table.blocks[i].timeout < threshold || table.blocks[i].announcePending {
                 any = true
                 break
             }
+            i = table.blocks.nextOurs(from: i + 1)
         }
         guard any else { return }
         var k = 0
         var groupDue = false
-        for i in 0..<table.count where table.blocks[i].state == .ours {
+        i = table.blocks.nextOurs(from: 0)
+        while i < table.count {
+            defer { i = table.blocks.nextOurs(from: i + 1) }
             MeshWire.writeClaimEntry(meshOut, k, block: UInt32(i), timeout: configuration.blockTimeout)
             meshOut[MeshWire.claimEntryOffset(k) + MeshWire.ClaimEntry.spare] = claimSpareByte(i, now: now)  // D-80
             if table.blocks[i].timeout < threshold || table.blocks[i].announcePending { groupDue = true }

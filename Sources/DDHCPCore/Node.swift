@@ -40,6 +40,8 @@ public final class Node {
     var nextHousekeeping: Millis
     /// C's "marks exist" flag (docs/protocol.md#needless-blocks).
     var needlessMarksExist = false
+    /// Housekeeping runs, for the debug cross-check of the block table's counts (D-200).
+    var countsCheckRuns: UInt32 = 0
     var requests: RequestCache
     /// Clients recently left without an offer (ClientDemand.swift).
     var demand = ClientDemand()

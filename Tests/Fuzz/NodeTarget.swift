@@ -237,6 +237,8 @@ func checkNodeInvariants(_ node: Node, _ st: NodeFuzzState, _ sink: FuzzSink, fr
         slotUser[Int(s)] = -2
     }
     check(used + t.freeSlots.count == t.slotCount, "lease tables lost or duplicated")
+    // The block table's incremental counts and expiry bounds match a full recount (D-200).
+    check(t.countsMatch(), "block table counts differ from a recount")
     // Leases: held ones end within one lease time of now; never the server identifier in an own block.
     let longest = now + st.maxLeaseTime * 1000 + Node.leaseSlackMs
     let serverID = node.optionStore.serverIdentifier
