@@ -12,7 +12,7 @@ import Testing
     // blocks at once (measured: 23 within 20 s, all served).
     @Test(arguments: simulationSeeds(9700, 6))
     func burstOnOneNodeOfTen(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "DHCP burst on one node of 10", seed: seed, nodeCount: 10,
+        let setup = SimulationSetup(scenario: "DHCP burst on one node of 10", seed: seed, nodeCount: 10,
                                     configuration: simFastConfiguration(blocks: 256), leaseTime: 60)
         let sim = Simulation(setup)
         sim.startNodes(0..<10)

@@ -25,7 +25,7 @@ import Testing
     // at most 7 blocks, every newcomer served within 0.1 s, back after 24 s.
     @Test(arguments: simulationSeeds(9800, 4))
     func floodOnOneNodeOfTwo(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "DISCOVER flood on one node of 2", seed: seed, nodeCount: 2,
+        let setup = SimulationSetup(scenario: "DISCOVER flood on one node of 2", seed: seed, nodeCount: 2,
                                     configuration: simFastConfiguration(blocks: 256), leaseTime: 60)
         let sim = Simulation(setup)
         sim.startNodes(0..<2)

@@ -105,7 +105,7 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     // Twenty nodes boot at the same moment with the learning phase on and clients waiting.
     @Test(arguments: simulationSeeds(2000, 6))
     func twentyNodesStartTogether(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "20 nodes start together", seed: seed, nodeCount: 20,
+        let setup = SimulationSetup(scenario: "20 nodes start together", seed: seed, nodeCount: 20,
                                     configuration: simFastConfiguration(blocks: 128, learning: true), leaseTime: 40)
         let sim = Simulation(setup)
         sim.startNodes(0..<20)
@@ -222,7 +222,7 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     // one only until it is renewed through the block's current owner.
     @Test(arguments: simulationSeeds(6000, 30))
     func nodeRestartsWithEmptyState(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "node restart", seed: seed, nodeCount: 6,
+        let setup = SimulationSetup(scenario: "node restart", seed: seed, nodeCount: 6,
                                     configuration: simFastConfiguration(blocks: 32, learning: true), leaseTime: 40)
         let sim = Simulation(setup)
         sim.startNodes(0..<6)
