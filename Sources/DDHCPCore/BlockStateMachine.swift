@@ -39,14 +39,14 @@ extension Node {
         switch message.command {
         case .updateClaim:
             statistics.add(.mcastRecvUpdateclaim)
-            announce = applyClaims(message, from: peer, now: now, sink: &sink)
+            announce = receiveUpdateClaim(message, from: peer, now: now, sink: &sink)
         case .inquire:
             statistics.add(.mcastRecvInquire)
             announce = applyInquiries(message, now: now, sink: &sink)
         case .renewLease, .leaseAck, .leaseNak:
             break  // valid lease messages on the multicast socket are ignored (protocol.md#receiving)
         }
-        if announce { updateClaims(now: now, sink: &sink) }
+        if announce { announceOwnBlocks(now: now, sink: &sink) }
         return true
     }
 
@@ -70,7 +70,7 @@ extension Node {
 
     /// UPDATECLAIM entries (docs/protocol.md#transitions). Returns true if one of our blocks must
     /// be re-announced.
-    func applyClaims<S: ActionSink>(_ m: MeshMessage, from peer: PeerAddress, now: Millis, sink: inout S) -> Bool {
+    func receiveUpdateClaim<S: ActionSink>(_ m: MeshMessage, from peer: PeerAddress, now: Millis, sink: inout S) -> Bool {
         var announce = false
         for e in 0..<m.entryCount {
             let (index, ttl) = m.claimEntry(e)
@@ -159,6 +159,8 @@ extension Node {
     // MARK: Housekeeping (docs/protocol.md#housekeeping)
 
     func housekeeping<S: ActionSink>(now: Millis, sink: inout S) {
+        // D-200: the incremental counts match a full recount (debug builds, every 16th time).
+        assert(incrementalCountsChecked(), "block table counts differ from a recount")
         expireBlocksAndLeases(now: now, sink: &sink)
         let (spare, offered) = countSpareLeases()
         // D-100: unconfirmed offers can be recycled, so they count as spare.
@@ -178,29 +180,45 @@ extension Node {
                 requestBlock(now: now, sink: &sink)  // D-85: a peer with a spare block may hand one over
             }
         }
-        updateClaims(now: now, sink: &sink)
+        announceOwnBlocks(now: now, sink: &sink)
         requests.expire(now: now)
         persistIfDue(now: now, sink: &sink)
     }
 
     /// Step 1: blocks whose timeout passed become FREE; leases whose end passed become FREE;
     /// a foreign block's table is released once it is empty (D-15: the block keeps its state).
+    ///
+    /// D-200: the same steps in the same block order as a scan of the whole table, but blocks
+    /// are visited only while one of their steps can do something: every block once a block
+    /// timeout may have passed (the table's expiry bound), every block with a lease table once a
+    /// lease end may have passed, else only foreign blocks with a table (whose release needs no
+    /// deadline). Each full visit sets the bound it passed to the exact earliest deadline again.
     func expireBlocksAndLeases<S: ActionSink>(now: Millis, sink: inout S) {
-        for i in 0..<table.count {
-            let state = table.blocks[i].state
-            if state != .free && state != .blocked && table.blocks[i].timeout < now {
-                if state == .ours {
-                    log(.warning, &sink) { $0.append("Own block "); $0.append(i); $0.append(" FREE through timeout") }
-                } else {
-                    log(.info, &sink) { $0.append("Block "); $0.append(i); $0.append(" FREE through timeout") }
+        let blocksDue = table.blocks.expiryBound < now
+        let leasesDue = table.leases.expiryBound < now
+        if blocksDue { table.blocks.expiryBound = .max }  // visits and writes lower it again
+        if leasesDue { table.leases.expiryBound = .max }
+        var i = blocksDue ? 0 : leasesDue ? table.blocks.nextWithTable(from: 0) : table.blocks.nextForeignTable(from: 0)
+        while i < table.count {
+            if blocksDue {
+                let state = table.blocks[i].state
+                if state != .free && state != .blocked && table.blocks[i].timeout < now {
+                    if state == .ours {
+                        log(.warning, &sink) { $0.append("Own block "); $0.append(i); $0.append(" FREE through timeout") }
+                    } else {
+                        log(.info, &sink) { $0.append("Block "); $0.append(i); $0.append(" FREE through timeout") }
+                    }
+                    makeFree(i)
                 }
-                makeFree(i)
+                table.blocks.noteExpiry(i)
             }
-            guard table.hasTable(i) else { continue }
-            expireLeases(i, now: now, sink: &sink)
-            if table.blocks[i].state != .ours && table.allFree(i) {
-                table.releaseTable(i)
+            if table.hasTable(i) {
+                if leasesDue { expireLeases(i, now: now, sink: &sink) }
+                if table.blocks[i].state != .ours && table.allFree(i) {
+                    table.releaseTable(i)
+                }
             }
+            i = blocksDue ? i + 1 : leasesDue ? table.blocks.nextWithTable(from: i + 1) : table.blocks.nextForeignTable(from: i + 1)
         }
     }
 
@@ -212,8 +230,16 @@ extension Node {
                 log(.debug, &sink) { $0.append("Lease "); $0.append(table.address(block: b, lease: i)); $0.append(" expired") }
                 leaseEnded(block: b, lease: i, sink: &sink)
                 table.leases[base + i] = Lease()
+            } else {
+                table.leases.noteExpiry(base + i)
             }
         }
+    }
+
+    /// Debug builds: every 16th call recounts the block table and compares (D-200).
+    func incrementalCountsChecked() -> Bool {
+        countsCheckRuns &+= 1
+        return countsCheckRuns & 15 != 0 || table.countsMatch()
     }
 
     /// A block becomes FREE: owner id zeroed (owner address kept, D-33), lease table released,
@@ -235,8 +261,19 @@ extension Node {
         let serverID = optionStore.serverIdentifier
         var spare = 0
         var offered = 0
-        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
+        // D-200: per-table counts; only blocks with reserved addresses are read lease by lease.
+        let serverLocation = serverID.flatMap { table.location(of: $0) }
+        var b = table.blocks.nextOurs(from: 0)
+        while b < table.count {
+            defer { b = table.blocks.nextOurs(from: b + 1) }
+            guard table.hasTable(b) else { continue }
             let base = table.slabIndex(b, 0)
+            if !table.blocks[b].partlyReserved {
+                spare += table.leases.freeCount(table: base)
+                offered += table.leases.offeredCount(table: base)
+                if let (sb, si) = serverLocation, sb == b, table.leases[base + si].state == .free { spare -= 1 }
+                continue
+            }
             for i in 0..<table.blockSize {
                 switch table.leases[base + i].state {
                 case .free:
@@ -259,9 +296,7 @@ extension Node {
     func demandLeases(now: Millis) -> Int {
         let waiting = demand.waiting(now: now, window: demandWindowMs)
         guard waiting > 0 else { return 0 }
-        var free = 0
-        for i in 0..<table.count where table.blocks[i].state == .free { free += 1 }
-        let blocks = min(Node.demandBlocksPerRound, free / 4)
+        let blocks = min(Node.demandBlocksPerRound, table.blocks.freeCount / 4)
         return min(waiting, blocks * table.blockSize)
     }
 
@@ -272,8 +307,8 @@ extension Node {
         let roundDue = now >= nextInquiryRound  // D-14: see the header
         // 1. Walk the claiming list: own blocks inquired three times, drop lost ones.
         var i = 0
-        while i < claiming.count {
-            let b = Int(claiming[i])
+        while i < inquiryList.count {
+            let b = Int(inquiryList[i])
             let block = table.blocks[b]
             if block.claimCounter >= 3 {
                 if block.state == .claiming && !roundDue {
@@ -290,18 +325,18 @@ extension Node {
                         log(.warning, &sink) { $0.append("No lease table left for block "); $0.append(b) }
                     }
                 }
-                claiming.remove(at: i)
+                inquiryList.remove(at: i)
             } else if block.state != .claiming {
-                claiming.remove(at: i)
+                inquiryList.remove(at: i)
             } else {
                 i += 1
             }
         }
         // 2. Select more FREE blocks, at random, while lease tables remain for them.
-        if need > claiming.count {
-            var extra = min(need, claimingCapacity) - claiming.count
+        if need > inquiryList.count {
+            var extra = min(need, inquiryListCapacity) - inquiryList.count
             // Every block on the list will need a lease table once owned.
-            let tablesLeft = table.freeSlotCount - claiming.count
+            let tablesLeft = table.freeSlotCount - inquiryList.count
             if extra > tablesLeft {
                 log(.warning, &sink) { $0.append("Lease tables exhausted: not claiming more blocks") }
                 extra = max(0, tablesLeft)
@@ -314,23 +349,23 @@ extension Node {
                 table.blocks[b].state = .claiming
                 table.blocks[b].claimCounter = 0
                 table.blocks[b].timeout = now + tentativeTimeoutMs
-                claiming.append(UInt32(b))
-                assert(claiming.count <= claimingCapacity, "the INQUIRE count is one byte")
+                inquiryList.append(UInt32(b))
+                assert(inquiryList.count <= inquiryListCapacity, "the INQUIRE count is one byte")
                 extra -= 1
             }
         }
         // 3. One INQUIRE listing every block on the list, once per round.
-        guard !claiming.isEmpty, roundDue else { return }
+        guard !inquiryList.isEmpty, roundDue else { return }
         MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, command: .inquire,
-                             count: UInt8(truncatingIfNeeded: claiming.count))
-        for (k, b) in claiming.enumerated() { MeshWire.writeInquireEntry(meshOut, k, block: b) }
-        let length = MeshWire.headerSize + MeshWire.inquireEntrySize * claiming.count
+                             count: UInt8(truncatingIfNeeded: inquiryList.count))
+        for (k, b) in inquiryList.enumerated() { MeshWire.writeInquireEntry(meshOut, k, block: b) }
+        let length = MeshWire.headerSize + MeshWire.inquireEntrySize * inquiryList.count
         let ok = sink.sendMulticast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]))
         statistics.add(.mcastSendInquire)
         statistics.sent(.mcastSendPkg, .mcastSendByte, length: length, ok: ok)
         guard ok else { return }
         nextInquiryRound = now + roundSpacing(now)  // D-71: faster right after a fast join
-        for b in claiming {
+        for b in inquiryList {
             let i = Int(b)
             table.blocks[i].claimCounter &+= 1
             table.blocks[i].timeout = now + tentativeTimeoutMs  // D-04: keep the claim alive
@@ -340,15 +375,10 @@ extension Node {
     /// Uniformly random among FREE blocks (docs/protocol.md#choosing-a-block); nil if there is
     /// none.
     func randomFreeBlock() -> Int? {
-        var free = 0
-        for i in 0..<table.count where table.blocks[i].state == .free && !table.blocks[i].reserved { free += 1 }
+        let free = table.blocks.claimableCount  // D-200: kept by the block array
         guard free > 0 else { return nil }
-        var pick = Int(random.next(below: UInt64(free)))
-        for i in 0..<table.count where table.blocks[i].state == .free && !table.blocks[i].reserved {
-            if pick == 0 { return i }
-            pick -= 1
-        }
-        return nil
+        let b = table.blocks.claimableBlock(Int(random.next(below: UInt64(free))))
+        return b < table.count ? b : nil
     }
 
     /// Ownership (docs/protocol.md#transitions, "claim step, counter 3"); the caller attached
@@ -368,20 +398,24 @@ extension Node {
 
     /// Multicasts UPDATECLAIMs for our blocks in groups of 32 (index order); a group is sent if
     /// one of its blocks is due for refresh (timeout < now + B − floor(B/4)) or pending.
-    func updateClaims<S: ActionSink>(now: Millis, sink: inout S) {
-        let b = Millis(configuration.blockTimeout)
-        let threshold = now + (b - b / 4) * 1000
+    func announceOwnBlocks<S: ActionSink>(now: Millis, sink: inout S) {
+        let timeoutSeconds = Millis(configuration.blockTimeout)  // B
+        let threshold = now + (timeoutSeconds - timeoutSeconds / 4) * 1000
         var any = false
-        for i in 0..<table.count where table.blocks[i].state == .ours {
+        var i = table.blocks.nextOurs(from: 0)  // D-200: OURS blocks only, in index order
+        while i < table.count {
             if table.blocks[i].timeout < threshold || table.blocks[i].announcePending {
                 any = true
                 break
             }
+            i = table.blocks.nextOurs(from: i + 1)
         }
         guard any else { return }
         var k = 0
         var groupDue = false
-        for i in 0..<table.count where table.blocks[i].state == .ours {
+        i = table.blocks.nextOurs(from: 0)
+        while i < table.count {
+            defer { i = table.blocks.nextOurs(from: i + 1) }
             MeshWire.writeClaimEntry(meshOut, k, block: UInt32(i), timeout: configuration.blockTimeout)
             meshOut[MeshWire.claimEntryOffset(k) + MeshWire.ClaimEntry.spare] = claimSpareByte(i, now: now)  // D-80
             if table.blocks[i].timeout < threshold || table.blocks[i].announcePending { groupDue = true }

@@ -101,30 +101,234 @@ struct Lease: Equatable {
 /// The lease slab: one allocation of `capacity` leases, owned for the node's lifetime. Entries
 /// are initialised per table on slot assignment (`BlockTable.attachTable`); Lease is a trivial
 /// type, so partially initialised memory needs no deinitialisation before deallocation.
+///
+/// Every write goes through the subscript, which keeps, per table, the number of FREE and of
+/// OFFERED leases (so spare counts and "all free" need no scan of the table), and a lower bound
+/// of the earliest end of a non-FREE lease (housekeeping scans leases only once that bound has
+/// passed, D-200). `countsMatch` recounts both for debug cross-checks.
 final class LeaseSlab {
     let base: UnsafeMutablePointer<Lease>
     let capacity: Int
+    /// Leases per table (the block size).
+    let tableSize: Int
+    /// Per table: FREE and OFFERED leases. Written when the table is initialised.
+    let freeCounts: UnsafeMutablePointer<UInt16>
+    let offeredCounts: UnsafeMutablePointer<UInt16>
+    /// No lease that is not FREE ends before this (a bound: it may be lower than the earliest
+    /// end). .min until the first scan of every table sets it.
+    var expiryBound: Millis = .min
 
-    init(capacity: Int) {
-        self.capacity = capacity
+    init(tables: Int, tableSize: Int) {
+        self.tableSize = tableSize
+        capacity = tables * tableSize
         base = UnsafeMutablePointer<Lease>.allocate(capacity: max(capacity, 1))
+        freeCounts = UnsafeMutablePointer<UInt16>.allocate(capacity: max(tables, 1))
+        offeredCounts = UnsafeMutablePointer<UInt16>.allocate(capacity: max(tables, 1))
     }
 
-    deinit { base.deallocate() }
-
-    @inline(__always) subscript(i: Int) -> Lease {
-        get { base[i] }
-        set { base[i] = newValue }
+    deinit {
+        base.deallocate()
+        freeCounts.deallocate()
+        offeredCounts.deallocate()
     }
 
-    /// Writes `count` FREE leases from `start`.
+    subscript(i: Int) -> Lease {
+        @inline(__always) get { base[i] }
+        set { replace(i, with: newValue) }
+    }
+
+    /// The one write path (not inlined: every write site would carry the bookkeeping).
+    @inline(never) func replace(_ i: Int, with newValue: Lease) {
+        do {
+            let old = base[i].state
+            base[i] = newValue
+            if old != newValue.state {
+                let t = i / tableSize
+                if old == .free { freeCounts[t] &-= 1 } else if old == .offered { offeredCounts[t] &-= 1 }
+                if newValue.state == .free { freeCounts[t] &+= 1 } else if newValue.state == .offered { offeredCounts[t] &+= 1 }
+            }
+            if newValue.state != .free && newValue.end < expiryBound { expiryBound = newValue.end }
+        }
+    }
+
+    /// Writes `count` FREE leases from `start` (one whole table).
     func initializeFree(from start: Int, count: Int) {
+        assert(start % tableSize == 0 && count == tableSize, "tables are initialised whole")
         (base + start).initialize(repeating: Lease(), count: count)
+        freeCounts[start / tableSize] = UInt16(truncatingIfNeeded: count)
+        offeredCounts[start / tableSize] = 0
+    }
+
+    /// FREE leases of the table starting at slab index `start`.
+    @inline(__always) func freeCount(table start: Int) -> Int { Int(freeCounts[start / tableSize]) }
+    @inline(__always) func offeredCount(table start: Int) -> Int { Int(offeredCounts[start / tableSize]) }
+
+    /// Lowers the expiry bound to the end of lease `i` if it is not FREE.
+    @inline(__always) func noteExpiry(_ i: Int) {
+        if base[i].state != .free && base[i].end < expiryBound { expiryBound = base[i].end }
+    }
+
+    /// Recounts the table starting at `start`: true if its counts and the expiry bound hold.
+    func countsMatch(table start: Int) -> Bool {
+        var free = 0
+        var offered = 0
+        for i in start..<(start + tableSize) {
+            let l = base[i]
+            if l.state == .free { free += 1 } else if l.state == .offered { offered += 1 }
+            if l.state != .free && l.end < expiryBound { return false }
+        }
+        return free == freeCount(table: start) && offered == offeredCount(table: start)
     }
 
     /// The slab's bytes (tests check that untouched slots stay non-resident).
     var region: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: UnsafeRawPointer(base), count: capacity * MemoryLayout<Lease>.stride)
+    }
+}
+
+/// The block table's entries. Every write goes through the subscript, which keeps what
+/// housekeeping would otherwise recount from the whole table after every multicast (D-200):
+/// bit sets of OURS blocks, of blocks with a lease table and of claimable (FREE, not reserved)
+/// blocks, the number of FREE and of claimable blocks, and a lower bound of the earliest timeout
+/// of a block that can expire. `countsMatch` recounts them for debug cross-checks.
+struct BlockArray {
+    private(set) var storage: [Block]
+    /// The bit sets and counts, allocated once (shared by copies; only the node's own table is
+    /// ever written).
+    let index: BlockIndex
+
+    init(_ blocks: [Block]) {
+        storage = blocks
+        index = BlockIndex(count: blocks.count)
+        for i in 0..<blocks.count { index.update(i, storage[i], add: true) }
+    }
+
+    var count: Int { storage.count }
+    var freeCount: Int { index.freeCount }
+    var claimableCount: Int { index.claimableCount }
+    /// No block in a state that expires (not FREE or BLOCKED) has a timeout before this (a
+    /// bound: it may be lower than the earliest timeout). .min until the first full scan sets it.
+    var expiryBound: Millis {
+        get { index.expiryBound }
+        nonmutating set { index.expiryBound = newValue }
+    }
+
+    subscript(i: Int) -> Block {
+        @inline(__always) get { storage[i] }
+        set { replace(i, with: newValue) }
+    }
+
+    /// The one write path (not inlined: every write site would carry the bookkeeping).
+    @inline(never) mutating func replace(_ i: Int, with newValue: Block) {
+        let old = storage[i]
+        storage[i] = newValue
+        if old.state != newValue.state || old.leaseSlot != newValue.leaseSlot || old.reserved != newValue.reserved {
+            index.update(i, old, add: false)
+            index.update(i, newValue, add: true)
+        }
+        index.noteExpiry(newValue)
+    }
+
+    /// Lowers the expiry bound to block `i`'s timeout if its state expires.
+    func noteExpiry(_ i: Int) { index.noteExpiry(storage[i]) }
+
+    /// The first OURS block at or after `from`; `count` if none.
+    func nextOurs(from: Int) -> Int { index.next(from: from, ours: true, tables: false) }
+    /// The first block with a lease table at or after `from`.
+    func nextWithTable(from: Int) -> Int { index.next(from: from, ours: false, tables: true) }
+    /// The first block that is not OURS but has a lease table at or after `from`.
+    func nextForeignTable(from: Int) -> Int { index.next(from: from, ours: false, tables: false) }
+    /// The `k`-th (from 0) claimable block; `count` if there are not that many.
+    func claimableBlock(_ k: Int) -> Int { index.claimable(k) }
+
+    /// Recounts everything kept: true if the bit sets, the counts and the expiry bound hold.
+    func countsMatch() -> Bool {
+        let fresh = BlockArray(storage)
+        for i in 0..<storage.count where BlockIndex.expires(storage[i].state) && storage[i].timeout < expiryBound {
+            return false
+        }
+        return fresh.index.matches(index)
+    }
+}
+
+/// BlockArray's bookkeeping: three bit sets of `count` bits and the counts.
+final class BlockIndex {
+    let count: Int
+    let words: Int
+    /// OURS, has a lease table, claimable: `words` words each, one after the other.
+    let bits: UnsafeMutablePointer<UInt64>
+    var freeCount = 0
+    var claimableCount = 0
+    var expiryBound: Millis = .min
+
+    init(count: Int) {
+        self.count = count
+        words = (count + 63) / 64
+        bits = UnsafeMutablePointer<UInt64>.allocate(capacity: max(3 * words, 1))
+        bits.initialize(repeating: 0, count: max(3 * words, 1))
+    }
+
+    deinit { bits.deallocate() }
+
+    static func expires(_ state: BlockState) -> Bool { state != .free && state != .blocked }
+
+    func noteExpiry(_ b: Block) {
+        if BlockIndex.expires(b.state) && b.timeout < expiryBound { expiryBound = b.timeout }
+    }
+
+    func update(_ i: Int, _ b: Block, add: Bool) {
+        let w = i >> 6
+        let bit = UInt64(1) << UInt64(i & 63)
+        func set(_ word: Int) { bits[word] = add ? bits[word] | bit : bits[word] & ~bit }
+        if b.state == .ours { set(w) }
+        if b.leaseSlot >= 0 { set(words + w) }
+        if b.state == .free {
+            freeCount += add ? 1 : -1
+            if !b.reserved {
+                set(2 * words + w)
+                claimableCount += add ? 1 : -1
+            }
+        }
+    }
+
+    /// The first index ≥ `from` in the OURS set (`ours`), the lease-table set (`tables`), or
+    /// with a table but not OURS (neither); `count` if none.
+    func next(from: Int, ours: Bool, tables: Bool) -> Int {
+        var w = from >> 6
+        guard w < words else { return count }
+        var mask = ~UInt64(0) << UInt64(from & 63)
+        while true {
+            let word = ours ? bits[w] : tables ? bits[words + w] : bits[words + w] & ~bits[w]
+            let found = word & mask
+            if found != 0 { return min(w << 6 + found.trailingZeroBitCount, count) }
+            w += 1
+            if w >= words { return count }
+            mask = ~0
+        }
+    }
+
+    func claimable(_ k: Int) -> Int {
+        var k = k
+        for w in 0..<words {
+            var word = bits[2 * words + w]
+            let n = word.nonzeroBitCount
+            if k >= n {
+                k -= n
+                continue
+            }
+            while k > 0 {
+                word &= word - 1
+                k -= 1
+            }
+            return w << 6 + word.trailingZeroBitCount
+        }
+        return count
+    }
+
+    func matches(_ other: BlockIndex) -> Bool {
+        guard count == other.count, freeCount == other.freeCount, claimableCount == other.claimableCount else { return false }
+        for w in 0..<(3 * words) where bits[w] != other.bits[w] { return false }
+        return true
     }
 }
 
@@ -183,7 +387,7 @@ struct BlockTable {
     let prefix: IPv4Address
     let blockSize: Int
     let count: Int
-    var blocks: [Block]
+    var blocks: BlockArray
     /// The slab: `slotCount` tables of `blockSize` leases each; only tables of slots that were
     /// ever handed to a block are initialised.
     let leases: LeaseSlab
@@ -202,10 +406,11 @@ struct BlockTable {
         count = Int(c.blockCount)
         var initial = Block()
         initial.timeout = now + blockTimeout  // visible in the table for B s (docs/protocol.md#start-up)
-        blocks = Array(repeating: initial, count: count)
-        c.reservations.markBlocks(&blocks, prefix: prefix, blockSize: blockSize)
+        var entries = Array(repeating: initial, count: count)
+        c.reservations.markBlocks(&entries, prefix: prefix, blockSize: blockSize)
+        blocks = BlockArray(entries)
         slotCount = min(count, BlockTable.maximumLeases / blockSize)
-        leases = LeaseSlab(capacity: slotCount * blockSize)
+        leases = LeaseSlab(tables: slotCount, tableSize: blockSize)
         hostnames = Hostnames(count: c.recordHostnames ? slotCount * blockSize : 0)
         freeSlots = []
         freeSlots.reserveCapacity(slotCount)
@@ -283,8 +488,16 @@ struct BlockTable {
     /// True if the block has a table and every lease in it is FREE.
     func allFree(_ b: Int) -> Bool {
         guard blocks[b].leaseSlot >= 0 else { return false }
-        let base = Int(blocks[b].leaseSlot) * blockSize
-        for i in base..<(base + blockSize) where leases[i].state != .free { return false }
+        return leases.freeCount(table: Int(blocks[b].leaseSlot) * blockSize) == blockSize
+    }
+
+    /// Debug cross-check (D-200): everything the block array and the slab keep incrementally
+    /// matches a full recount.
+    func countsMatch() -> Bool {
+        guard blocks.countsMatch() else { return false }
+        for b in 0..<count where blocks[b].leaseSlot >= 0 {
+            if !leases.countsMatch(table: Int(blocks[b].leaseSlot) * blockSize) { return false }
+        }
         return true
     }
 }

@@ -233,8 +233,8 @@ extension Node {
     /// groups them.
     func blockStateCounts() -> (free: Int, tentative: Int, claimed: Int) {
         var counts = (free: 0, tentative: 0, claimed: 0)
-        for b in table.blocks {
-            switch b.state {
+        for i in 0..<table.count {
+            switch table.blocks[i].state {
             case .free, .blocked: counts.free += 1
             case .tentative, .claiming: counts.tentative += 1
             case .claimed, .ours: counts.claimed += 1

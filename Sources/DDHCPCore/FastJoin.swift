@@ -329,7 +329,7 @@ extension Node {
     @inline(never)  // one copy: keeps the binary small
     func takeBackOldBlock<S: ActionSink>(_ b: Int, now: Millis, sink: inout S) {
         guard table.attachTable(b) else { return }
-        if let k = claiming.firstIndex(of: UInt32(b)) { claiming.remove(at: k) }
+        if let k = inquiryList.firstIndex(of: UInt32(b)) { inquiryList.remove(at: k) }
         table.blocks[b].claimCounter = 3
         if let k = persist.pendingBlocks.firstIndex(of: UInt32(b)) {
             persist.pendingBlocks.remove(at: k)

@@ -326,6 +326,8 @@ func checkNodeInvariants(_ node: Node, _ st: NodeFuzzState, _ sink: FuzzSink, fr
         slotUser[Int(s)] = -2
     }
     check(used + t.freeSlots.count == t.slotCount, "lease tables lost or duplicated")
+    // The block table's incremental counts and expiry bounds match a full recount (D-200).
+    check(t.countsMatch(), "block table counts differ from a recount")
     // Leases: held ones end within one lease time of now; never the server identifier in an own block.
     let longest = now + st.maxLeaseTime * 1000 + Node.leaseSlackMs
     let serverID = node.optionStore.serverIdentifier
@@ -355,10 +357,10 @@ func checkNodeInvariants(_ node: Node, _ st: NodeFuzzState, _ sink: FuzzSink, fr
         if fromDHCP && reply.type == DHCPMessageType.offer.rawValue { check(t.blocks[b].state == .ours, "OFFER from a block not ours") }
     }
     // Bounded lists.
-    check(node.claiming.count <= node.claimingCapacity, "claiming list size")
-    for (k, c) in node.claiming.enumerated() {
+    check(node.inquiryList.count <= node.inquiryListCapacity, "claiming list size")
+    for (k, c) in node.inquiryList.enumerated() {
         check(Int(c) < t.count, "claiming list entry")
-        for d in node.claiming[(k + 1)...] { check(c != d, "block twice on the claiming list") }
+        for d in node.inquiryList[(k + 1)...] { check(c != d, "block twice on the claiming list") }
     }
     check(node.requests.count <= RequestCache.capacity, "request cache")
     check(node.waitingClients(now: now) <= ClientDemand.capacity, "demand")

@@ -11,7 +11,7 @@ import Testing
         var leases: [Lease]
         var freeSlots: [Int32]
         var demand: ClientDemand
-        var claiming: [UInt32]
+        var inquiryList: [UInt32]
         var requests: RequestCache
         var options: OptionStore
         var learning: Bool
@@ -21,7 +21,7 @@ import Testing
         var level: LogLevel
 
         init(_ n: Node) {
-            blocks = n.table.blocks
+            blocks = n.table.blocks.storage
             // Only tables handed to a block are initialised; compare those (in block order).
             leases = []
             for b in 0..<n.table.count where n.table.hasTable(b) {
@@ -29,7 +29,7 @@ import Testing
             }
             demand = n.demand
             freeSlots = n.table.freeSlots
-            claiming = n.claiming
+            inquiryList = n.inquiryList
             requests = n.requests
             options = n.optionStore
             learning = n.learning
@@ -237,10 +237,10 @@ import Testing
         }
         // Invariants: each lease slot is either free or held by exactly one block.
         var held = Set<Int32>()
-        for b in node.table.blocks where b.leaseSlot >= 0 { #expect(held.insert(b.leaseSlot).inserted) }
+        for b in node.table.blocks.storage where b.leaseSlot >= 0 { #expect(held.insert(b.leaseSlot).inserted) }
         #expect(held.count + node.table.freeSlots.count == node.table.slotCount)
         #expect(Set(node.table.freeSlots).isDisjoint(with: held))
-        #expect(node.claiming.count <= node.claimingCapacity)
-        for b in node.claiming { #expect(Int(b) < node.blockCount) }
+        #expect(node.inquiryList.count <= node.inquiryListCapacity)
+        for b in node.inquiryList { #expect(Int(b) < node.blockCount) }
     }
 }
