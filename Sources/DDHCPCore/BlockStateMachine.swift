@@ -39,14 +39,14 @@ extension Node {
         switch message.command {
         case .updateClaim:
             statistics.add(.mcastRecvUpdateclaim)
-            announce = applyClaims(message, from: peer, now: now, sink: &sink)
+            announce = receiveUpdateClaim(message, from: peer, now: now, sink: &sink)
         case .inquire:
             statistics.add(.mcastRecvInquire)
             announce = applyInquiries(message, now: now, sink: &sink)
         case .renewLease, .leaseAck, .leaseNak:
             break  // valid lease messages on the multicast socket are ignored (protocol.md#receiving)
         }
-        if announce { updateClaims(now: now, sink: &sink) }
+        if announce { announceOwnBlocks(now: now, sink: &sink) }
         return true
     }
 
@@ -70,7 +70,7 @@ extension Node {
 
     /// UPDATECLAIM entries (docs/protocol.md#transitions). Returns true if one of our blocks must
     /// be re-announced.
-    func applyClaims<S: ActionSink>(_ m: MeshMessage, from peer: PeerAddress, now: Millis, sink: inout S) -> Bool {
+    func receiveUpdateClaim<S: ActionSink>(_ m: MeshMessage, from peer: PeerAddress, now: Millis, sink: inout S) -> Bool {
         var announce = false
         for e in 0..<m.entryCount {
             let (index, ttl) = m.claimEntry(e)
@@ -180,7 +180,7 @@ extension Node {
                 requestBlock(now: now, sink: &sink)  // D-85: a peer with a spare block may hand one over
             }
         }
-        updateClaims(now: now, sink: &sink)
+        announceOwnBlocks(now: now, sink: &sink)
         requests.expire(now: now)
         persistIfDue(now: now, sink: &sink)
     }
@@ -307,8 +307,8 @@ extension Node {
         let roundDue = now >= nextInquiryRound  // D-14: see the header
         // 1. Walk the claiming list: own blocks inquired three times, drop lost ones.
         var i = 0
-        while i < claiming.count {
-            let b = Int(claiming[i])
+        while i < inquiryList.count {
+            let b = Int(inquiryList[i])
             let block = table.blocks[b]
             if block.claimCounter >= 3 {
                 if block.state == .claiming && !roundDue {
@@ -325,18 +325,18 @@ extension Node {
                         log(.warning, &sink) { $0.append("No lease table left for block "); $0.append(b) }
                     }
                 }
-                claiming.remove(at: i)
+                inquiryList.remove(at: i)
             } else if block.state != .claiming {
-                claiming.remove(at: i)
+                inquiryList.remove(at: i)
             } else {
                 i += 1
             }
         }
         // 2. Select more FREE blocks, at random, while lease tables remain for them.
-        if need > claiming.count {
-            var extra = min(need, claimingCapacity) - claiming.count
+        if need > inquiryList.count {
+            var extra = min(need, inquiryListCapacity) - inquiryList.count
             // Every block on the list will need a lease table once owned.
-            let tablesLeft = table.freeSlotCount - claiming.count
+            let tablesLeft = table.freeSlotCount - inquiryList.count
             if extra > tablesLeft {
                 log(.warning, &sink) { $0.append("Lease tables exhausted: not claiming more blocks") }
                 extra = max(0, tablesLeft)
@@ -349,23 +349,23 @@ extension Node {
                 table.blocks[b].state = .claiming
                 table.blocks[b].claimCounter = 0
                 table.blocks[b].timeout = now + tentativeTimeoutMs
-                claiming.append(UInt32(b))
-                assert(claiming.count <= claimingCapacity, "the INQUIRE count is one byte")
+                inquiryList.append(UInt32(b))
+                assert(inquiryList.count <= inquiryListCapacity, "the INQUIRE count is one byte")
                 extra -= 1
             }
         }
         // 3. One INQUIRE listing every block on the list, once per round.
-        guard !claiming.isEmpty, roundDue else { return }
+        guard !inquiryList.isEmpty, roundDue else { return }
         MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, command: .inquire,
-                             count: UInt8(truncatingIfNeeded: claiming.count))
-        for (k, b) in claiming.enumerated() { MeshWire.writeInquireEntry(meshOut, k, block: b) }
-        let length = MeshWire.headerSize + MeshWire.inquireEntrySize * claiming.count
+                             count: UInt8(truncatingIfNeeded: inquiryList.count))
+        for (k, b) in inquiryList.enumerated() { MeshWire.writeInquireEntry(meshOut, k, block: b) }
+        let length = MeshWire.headerSize + MeshWire.inquireEntrySize * inquiryList.count
         let ok = sink.sendMulticast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]))
         statistics.add(.mcastSendInquire)
         statistics.sent(.mcastSendPkg, .mcastSendByte, length: length, ok: ok)
         guard ok else { return }
         nextInquiryRound = now + roundSpacing(now)  // D-71: faster right after a fast join
-        for b in claiming {
+        for b in inquiryList {
             let i = Int(b)
             table.blocks[i].claimCounter &+= 1
             table.blocks[i].timeout = now + tentativeTimeoutMs  // D-04: keep the claim alive
@@ -398,9 +398,9 @@ extension Node {
 
     /// Multicasts UPDATECLAIMs for our blocks in groups of 32 (index order); a group is sent if
     /// one of its blocks is due for refresh (timeout < now + B − floor(B/4)) or pending.
-    func updateClaims<S: ActionSink>(now: Millis, sink: inout S) {
-        let b = Millis(configuration.blockTimeout)
-        let threshold = now + (b - b / 4) * 1000
+    func announceOwnBlocks<S: ActionSink>(now: Millis, sink: inout S) {
+        let timeoutSeconds = Millis(configuration.blockTimeout)  // B
+        let threshold = now + (timeoutSeconds - timeoutSeconds / 4) * 1000
         var any = false
         var i = table.blocks.nextOurs(from: 0)  // D-200: OURS blocks only, in index order
         while i < table.count {

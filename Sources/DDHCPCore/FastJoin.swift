@@ -121,12 +121,12 @@ extension Node {
         guard join.phase == .asking, now >= join.nextRequest else { return }
         guard learning || now < join.claimHoldUntil else {  // the learning phase ended on its own meanwhile
             join.phase = .off
-            persist.forgetPendingBlocks()
+            forgetPendingBlocks()
             return
         }
         if join.requestsSent >= FastJoin.maximumRequests {
             join.phase = .off
-            persist.forgetPendingBlocks()  // D-191: nobody confirmed them
+            forgetPendingBlocks()  // D-191: nobody confirmed them
             join.nextRequest = .max
             log(.info, &sink) { $0.append("No table answer from our nodes: the learning phase runs on") }
             return
@@ -140,9 +140,13 @@ extension Node {
         let length = TableWire.writeRequest(meshOut, nodeID: configuration.nodeID, pool: pool, first: first)
         let bytes = UnsafeRawBufferPointer(rebasing: meshOut[0..<length])
         // Every other request goes to the whole mesh again, in case the source went away.
-        let ok = join.haveSource && join.requestsSent % 2 == 1
-            ? sink.sendUnicast(bytes, to: join.sourceAddress) : sink.sendMulticast(bytes)
-        statistics.sent(.mcastSendPkg, .mcastSendByte, length: TableWire.requestSize, ok: ok)
+        if join.haveSource && join.requestsSent % 2 == 1 {
+            let ok = sink.sendUnicast(bytes, to: join.sourceAddress)
+            statistics.sent(.directSendPkg, .directSendByte, length: TableWire.requestSize, ok: ok)
+        } else {
+            let ok = sink.sendMulticast(bytes)
+            statistics.sent(.mcastSendPkg, .mcastSendByte, length: TableWire.requestSize, ok: ok)
+        }
         join.requestsSent += 1
         join.nextRequest = now + FastJoin.retryMs
     }
@@ -290,7 +294,7 @@ extension Node {
     @inline(never)  // one copy: keeps the binary small
     func finishFastJoin<S: ActionSink>(now: Millis, sink: inout S) {
         join.phase = .done
-        persist.forgetPendingBlocks()  // D-191: not shown as ours, so not ours
+        forgetPendingBlocks()  // D-191: not shown as ours, so not ours
         join.nextRequest = .max
         join.claimHoldUntil = .min
         join.fastRoundsUntil = now + FastJoin.fastWindowMs
@@ -325,7 +329,7 @@ extension Node {
     @inline(never)  // one copy: keeps the binary small
     func takeBackOldBlock<S: ActionSink>(_ b: Int, now: Millis, sink: inout S) {
         guard table.attachTable(b) else { return }
-        if let k = claiming.firstIndex(of: UInt32(b)) { claiming.remove(at: k) }
+        if let k = inquiryList.firstIndex(of: UInt32(b)) { inquiryList.remove(at: k) }
         table.blocks[b].claimCounter = 3
         if let k = persist.pendingBlocks.firstIndex(of: UInt32(b)) {
             persist.pendingBlocks.remove(at: k)

@@ -255,7 +255,7 @@ extension Node {
         let ok = sink.sendUnicast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]), to: peer)
         statistics.sent(.directSendPkg, .directSendByte, length: length, ok: ok)
         if flags & HandoverWire.transfer != 0 && status == HandoverWire.accepted {
-            updateClaims(now: now, sink: &sink)  // step 2: announce the new owner at once
+            announceOwnBlocks(now: now, sink: &sink)  // step 2: announce the new owner at once
         }
         return true
     }
@@ -303,7 +303,7 @@ extension Node {
             table.releaseTable(b)
             guard table.attachTable(b) else { return HandoverWire.declined }
         }
-        if let k = claiming.firstIndex(of: UInt32(b)) { claiming.remove(at: k) }
+        if let k = inquiryList.firstIndex(of: UInt32(b)) { inquiryList.remove(at: k) }
         table.blocks[b].claimCounter = 3
         own(b, now: now, sink: &sink)
         log(.info, &sink) { $0.append("Block "); $0.append(b); $0.append(" handed over by node 0x"); $0.append(hex: id.value, digits: 16) }

@@ -26,10 +26,12 @@ public final class Node {
     /// Changes whenever a LEASED lease of our blocks is added, renewed or removed: the shell
     /// rewrites the lease file when it differs from the version it wrote (D-51).
     public internal(set) var ownLeasesVersion: UInt32 = 0
-    /// Blocks being inquired, in selection order (docs/protocol.md#claiming). Bounded: the INQUIRE
-    /// count is 1 byte.
-    var claiming: [UInt32]
-    let claimingCapacity: Int
+    /// The claiming list of docs/protocol.md#claiming: blocks this node is inquiring, in selection
+    /// order. A block on it is CLAIMING until owned, but may have left that state (a peer won it)
+    /// until the next claim step removes it, so the list and the state are not the same thing.
+    /// Bounded: the INQUIRE count is 1 byte.
+    var inquiryList: [UInt32]
+    let inquiryListCapacity: Int
     /// Earliest time of the next INQUIRE round (claim step): rounds are at least
     /// housekeepingSpacingMs apart even when multicasts trigger housekeeping more often.
     var nextInquiryRound: Millis = .min
@@ -90,9 +92,9 @@ public final class Node {
         pool = MeshPool(prefix: configuration.prefix, prefixLength: configuration.prefixLength,
                         blockSize: UInt8(truncatingIfNeeded: configuration.blockSize))
         table = BlockTable(configuration: configuration, now: now, blockTimeout: blockTimeoutMs)
-        claimingCapacity = min(255, table.count)
-        claiming = []
-        claiming.reserveCapacity(claimingCapacity)
+        inquiryListCapacity = min(255, table.count)
+        inquiryList = []
+        inquiryList.reserveCapacity(inquiryListCapacity)
         random = Xoshiro256(seed: randomSeed)
         learning = configuration.learningPhase
         nextHousekeeping = configuration.learningPhase ? now + blockTimeoutMs : now
@@ -279,8 +281,6 @@ extension Node {
         return LeaseInfo(state: l.state, xid: l.xid, chaddr: l.chaddr, end: l.end)
     }
 
-    /// Blocks currently on the claiming list, in order.
-    public var claimingList: [UInt32] { claiming }
 
     /// Indices of blocks in `state`.
     public func blocks(in state: BlockState) -> [Int] {

@@ -76,15 +76,20 @@ struct PersistState {
     var pendingFirstClaimed: [Millis] = []
 }
 
-extension PersistState {
-    mutating func forgetPendingBlocks() {
-        pendingBlocks.removeAll()
-        pendingFirstClaimed.removeAll()
-    }
-}
 
 extension Node {
     var persisting: Bool { persist.buffer.count > 0 }
+
+    /// The fast join is over (D-191): blocks still waiting were not confirmed as ours. One the
+    /// answer gave to another node keeps our lease table for forwarding (D-13); the others
+    /// (FREE, or TENTATIVE after someone's INQUIRE) keep none.
+    func forgetPendingBlocks() {
+        for b in persist.pendingBlocks where table.blocks[Int(b)].state != .claimed && table.blocks[Int(b)].state != .ours {
+            table.releaseTable(Int(b))
+        }
+        persist.pendingBlocks.removeAll()
+        persist.pendingFirstClaimed.removeAll()
+    }
 
     /// Called from init.
     func stateImageSetUp() {

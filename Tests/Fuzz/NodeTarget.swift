@@ -5,7 +5,9 @@ import Glibc
 // The whole node: the input is a configuration byte, our id byte, then records, each an
 // operation byte, a time step byte and the operation's bytes. Operations: raw or structured
 // DHCP packets, raw or structured multicast and unicast datagrams, control requests, timer
-// ticks. The clock is virtual. After every record the node's tables are checked
+// ticks; with bit 3 of the operation byte: structured table request/answer (0x20/0x21,
+// multicast), handover HANDOFF/ACK (0x30/0x31, unicast) and a kill -9 + respawn from the
+// node's state image (possibly with one byte flipped). The clock is virtual. After every record the node's tables are checked
 // (`checkNodeInvariants`); at the end the clock jumps far ahead and everything that can expire
 // must have expired.
 
@@ -28,7 +30,7 @@ func fuzzNode(_ input: UnsafeRawBufferPointer) {
     let selector = r.byte()
     let idByte = r.byte()
     let config = fuzzConfiguration(selector, nodeID: UInt64(idByte) << 8 | 0x80)
-    guard let node = try? Node(configuration: config, randomSeed: UInt64(input.count), now: 0) else { fail("node init") }
+    guard var node = try? Node(configuration: config, randomSeed: UInt64(input.count), now: 0) else { fail("node init") }
     // Every log line composed for one id in four (composing them costs most of the time).
     node.runtimeLogLevel = idByte & 3 == 0 ? .debug : .error
     var sink = FuzzSink()
@@ -52,14 +54,16 @@ func fuzzNode(_ input: UnsafeRawBufferPointer) {
             st.dhcpRecv += 1
         case 2, 3:
             let peer = PeerAddress(high: 0xFE80 << 48, low: UInt64(r.byte()))
-            let n = kind == 2 ? rawPacket(&r) : blockMessage(&r, node)
+            let n = kind == 2 ? rawPacket(&r) : op & 8 != 0 ? tableMessage(&r, node) : blockMessage(&r, node)
             nodeScratch.withUnsafeBytes { b in node.handleMulticast(UnsafeRawBufferPointer(rebasing: b[0..<n]), from: peer, now: st.now, sink: &sink) }
             st.mcastRecv += 1
         case 4, 5:
             let peer = PeerAddress(high: 0xFE80 << 48, low: UInt64(r.byte()))
-            let n = kind == 4 ? rawPacket(&r) : leaseMessage(&r, node)
+            let n = kind == 4 ? rawPacket(&r) : op & 8 != 0 ? handoverMessage(&r, node) : leaseMessage(&r, node)
             nodeScratch.withUnsafeBytes { b in node.handleUnicast(UnsafeRawBufferPointer(rebasing: b[0..<n]), from: peer, now: st.now, sink: &sink) }
             st.directRecv += 1
+        case 6 where op & 8 != 0:
+            node = respawn(node, config, &r, now: st.now, sink: &sink)
         case 6:
             let n = rawPacket(&r)
             var reply = TextBuffer(capacity: 0)
@@ -119,6 +123,90 @@ func fuzzNode(_ input: UnsafeRawBufferPointer) {
             }
         }
         check(node.pendingForwardedRequests == 0, "forwarded request survives a quiet period")
+    }
+}
+
+/// kill -9 and respawn: a new node of the same configuration restores the old one's state
+/// image (as it would be written now), with one byte flipped for a flip byte below 64.
+func respawn(_ old: Node, _ config: Configuration, _ r: inout FuzzReader, now: Millis, sink: inout FuzzSink) -> Node {
+    let flip = r.byte()
+    guard let node = try? Node(configuration: config, randomSeed: UInt64(flip) &+ UInt64(now), now: now) else { fail("node init") }
+    node.runtimeLogLevel = old.runtimeLogLevel
+    if old.persisting {
+        let n = old.encodeStateImage(now: now)
+        var image = Array(UnsafeRawBufferPointer(rebasing: old.persist.buffer[0..<n]))
+        if flip < 64 { image[Int(flip) * image.count / 64] ^= 0x5A }
+        image.withUnsafeBytes { _ = node.restoreState($0, now: now, sink: &sink) }
+    }
+    node.start(now: now, sink: &sink)
+    node.tick(now: now, sink: &sink)  // the daemon's loop ticks at once (restore wakes it now)
+    return node
+}
+
+/// TABLE REQUEST or a TABLE ANSWER page of our pool: entries inquired or claimed, by our own
+/// id (a block taken back, D-73/D-191) or another.
+func tableMessage(_ r: inout FuzzReader, _ node: Node) -> Int {
+    let sender = NodeID(UInt64(r.byte()) << 8)
+    let shape = r.byte()
+    let blocks = UInt32(node.blockCount)
+    let first = UInt32(r.byte()) % blocks
+    return nodeScratch.withUnsafeMutableBytes { b in
+        if shape & 1 == 0 {
+            return TableWire.writeRequest(b, nodeID: sender, pool: node.meshPool, first: first)
+        }
+        let end = min(blocks, first + 1 + UInt32(r.byte()) % 64)
+        let count = min(Int(shape >> 1) % 8, Int(end - first), TableWire.entriesPerPage)
+        MeshWire.writeHeader(b, nodeID: sender, pool: node.meshPool, rawCommand: TableWire.answer, count: UInt8(count))
+        Bytes.put32(b, TableWire.firstBlock, first)
+        Bytes.put32(b, TableWire.endBlock, end)
+        Bytes.put32(b, TableWire.blockCount, blocks)
+        for e in 0..<count {
+            let o = TableWire.answerHeaderSize + e * TableWire.entrySize
+            let k = r.byte()
+            Bytes.put32(b, o + TableWire.Entry.block, first + UInt32(k) % (end - first))
+            b[o + TableWire.Entry.kind] = 1 + (k >> 7)
+            Bytes.put16(b, o + TableWire.Entry.secondsLeft, UInt16(r.byte()))
+            let owner = k & 0x40 != 0 ? node.configuration.nodeID.value : UInt64(r.byte()) << 8
+            Bytes.put64(b, o + TableWire.Entry.owner, owner)
+            Bytes.put64(b, o + TableWire.Entry.ownerAddress, 0)
+            Bytes.put64(b, o + TableWire.Entry.ownerAddress + 8, UInt64(k & 3))
+        }
+        return TableWire.answerHeaderSize + count * TableWire.entrySize
+    }
+}
+
+/// HANDOFF (leases, a block transfer or a block request) or ACK of our pool, for a block of
+/// the pool and addresses of that block.
+func handoverMessage(_ r: inout FuzzReader, _ node: Node) -> Int {
+    let sender = NodeID(UInt64(r.byte()) << 8)
+    let shape = r.byte()
+    let block = Int(r.byte()) % node.blockCount
+    let sequence = UInt32(r.byte() & 7)
+    return nodeScratch.withUnsafeMutableBytes { b in
+        if shape & 1 != 0 {
+            MeshWire.writeHeader(b, nodeID: sender, pool: node.meshPool, rawCommand: HandoverWire.ack, count: 0)
+            Bytes.put32(b, HandoverWire.block, UInt32(block))
+            Bytes.put32(b, HandoverWire.sequence, sequence)
+            b[HandoverWire.flagsOrStatus] = (shape >> 1) % 4
+            b[HandoverWire.acceptedCount] = shape >> 3
+            b[26] = 0; b[27] = 0
+            return HandoverWire.ackSize
+        }
+        let count = Int(shape >> 5) % 4
+        MeshWire.writeHeader(b, nodeID: sender, pool: node.meshPool, rawCommand: HandoverWire.handoff, count: UInt8(count))
+        Bytes.put32(b, HandoverWire.block, UInt32(block))
+        Bytes.put32(b, HandoverWire.sequence, sequence)
+        b[HandoverWire.flagsOrStatus] = (shape >> 1) & 7
+        b[25] = 0; b[26] = 0; b[27] = 0
+        for e in 0..<count {
+            let o = HandoverWire.fixedSize + e * HandoverWire.entrySize
+            let k = r.byte()
+            let address = node.table.address(block: block, lease: Int(k) % node.table.blockSize)
+            Bytes.put32(b, o + HandoverWire.Entry.address, address.value)
+            Bytes.put32(b, o + HandoverWire.Entry.secondsLeft, UInt32(r.byte()) * 4)
+            Bytes.putHardware(b, o + HandoverWire.Entry.chaddr, HardwareAddress(high: UInt64(k & 7) << 40, low: 0))
+        }
+        return HandoverWire.fixedSize + count * HandoverWire.entrySize
     }
 }
 
@@ -218,7 +306,8 @@ func checkNodeInvariants(_ node: Node, _ st: NodeFuzzState, _ sink: FuzzSink, fr
         }
         switch block.state {
         case .free:
-            check(slot < 0, "FREE block with a lease table")
+            // Only a block of a restored image that waits for the table answer (D-191).
+            check(slot < 0 || node.persist.pendingBlocks.contains(UInt32(b)), "FREE block with a lease table")
             check(block.owner == .zero, "FREE block with an owner")
         case .ours:
             check(slot >= 0, "own block without a lease table")
@@ -227,7 +316,7 @@ func checkNodeInvariants(_ node: Node, _ st: NodeFuzzState, _ sink: FuzzSink, fr
         case .claimed:
             check(block.owner != node.nodeID, "foreign block owned by us")
         case .tentative, .claiming, .blocked:
-            check(slot < 0, "lease table on a block we neither own nor lost")
+            check(slot < 0 || node.persist.pendingBlocks.contains(UInt32(b)), "lease table on a block we neither own nor lost")
         }
         check(block.claimCounter <= 3, "claim counter")
     }
@@ -268,10 +357,10 @@ func checkNodeInvariants(_ node: Node, _ st: NodeFuzzState, _ sink: FuzzSink, fr
         if fromDHCP && reply.type == DHCPMessageType.offer.rawValue { check(t.blocks[b].state == .ours, "OFFER from a block not ours") }
     }
     // Bounded lists.
-    check(node.claiming.count <= node.claimingCapacity, "claiming list size")
-    for (k, c) in node.claiming.enumerated() {
+    check(node.inquiryList.count <= node.inquiryListCapacity, "claiming list size")
+    for (k, c) in node.inquiryList.enumerated() {
         check(Int(c) < t.count, "claiming list entry")
-        for d in node.claiming[(k + 1)...] { check(c != d, "block twice on the claiming list") }
+        for d in node.inquiryList[(k + 1)...] { check(c != d, "block twice on the claiming list") }
     }
     check(node.requests.count <= RequestCache.capacity, "request cache")
     check(node.waitingClients(now: now) <= ClientDemand.capacity, "demand")

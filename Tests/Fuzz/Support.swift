@@ -46,7 +46,19 @@ struct FuzzSink: ActionSink {
     }
 
     mutating func sendUnicast(_ datagram: UnsafeRawBufferPointer, to peer: PeerAddress) -> Bool {
-        check(datagram.count == MeshWire.leaseMessageSize, "unicast length")
+        // RENEWLEASE/LEASEACK/LEASENAK have one length; table pages (0x20/0x21) and handover
+        // messages (0x30/0x31) are checked by their own wire rules.
+        check(datagram.count >= MeshWire.headerSize && datagram.count <= Node.bufferSize, "unicast length")
+        let command = datagram[MeshWire.Header.command]
+        if command == TableWire.request || command == TableWire.answer {
+            check(datagram.count == TableWire.requestSize
+                  || (datagram.count - TableWire.answerHeaderSize) % TableWire.entrySize == 0, "table message length")
+        } else if command == HandoverWire.handoff || command == HandoverWire.ack {
+            check(datagram.count == HandoverWire.ackSize
+                  || (datagram.count - HandoverWire.fixedSize) % HandoverWire.entrySize == 0, "handover message length")
+        } else {
+            check(datagram.count == MeshWire.leaseMessageSize, "unicast length")
+        }
         unicasts += 1
         return true
     }
@@ -93,6 +105,7 @@ func fuzzConfiguration(_ selector: UInt8, nodeID: UInt64) -> Configuration {
     c.spareLeases = UInt32((selector >> 4) & 3)
     c.learningPhase = selector & 0x40 != 0
     c.dhcpDisabled = selector & 0x80 != 0 && selector & 0x30 == 0x30
+    c.keepsStateImage = selector & 0x80 != 0  // restored at the respawn records
     c.blockTimeout = 60
     c.tentativeTimeout = 15
     c.needlessTimeout = 300

@@ -4,13 +4,8 @@
 # flood (about 55 s) and kill -9 chaos on a 5-node mesh (about 70 s). Each suite is bounded and
 # cleans up after itself (trap EXIT in Tests/integration/lib.sh).
 set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
-export PATH=/opt/swift/usr/bin:$PATH
-if [ "$(id -u)" -ne 0 ]; then
-    echo "30-integration: needs root (network namespaces)" >&2
-    exit 1
-fi
-swift build 2>&1 | tail -n 1
+source "$(dirname "$0")/../lib/root-suite.sh"
+root_suite 30-integration
 failed=0
 # run NAME SECONDS CMD… — one bounded suite.
 run() {

@@ -3,11 +3,6 @@
 # (Tests/integration/handover.sh, root only): a roamed client's block moves to its new node
 # and no block is ever OURS at two nodes; a wholly reserved block is never claimed. About 15 s.
 set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
-export PATH=/opt/swift/usr/bin:$PATH
-if [ "$(id -u)" -ne 0 ]; then
-    echo "36-handover: needs root (network namespaces)" >&2
-    exit 1
-fi
-swift build 2>&1 | tail -n 1
+source "$(dirname "$0")/../lib/root-suite.sh"
+root_suite 36-handover
 timeout --kill-after=10 90 bash Tests/integration/handover.sh

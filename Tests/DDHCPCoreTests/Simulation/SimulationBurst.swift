@@ -12,11 +12,10 @@ import Testing
     // blocks at once (measured: 23 within 20 s, all served).
     @Test(arguments: simulationSeeds(9700, 6))
     func burstOnOneNodeOfTen(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "DHCP burst on one node of 10", seed: seed, nodeCount: 10)
-        setup.configuration = simFastConfiguration(blocks: 256)
-        setup.leaseTime = 60
+        let setup = SimulationSetup(scenario: "DHCP burst on one node of 10", seed: seed, nodeCount: 10,
+                                    configuration: simFastConfiguration(blocks: 256), leaseTime: 60)
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<10 { sim.startNode(i) } }
+        sim.startNodes(0..<10)
         for node in 0..<10 { sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(10))) }
         let burstStart = simSeconds(30)
         var burst: [Int] = []

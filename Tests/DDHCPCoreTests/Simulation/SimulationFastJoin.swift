@@ -19,9 +19,8 @@ func simGluonConfiguration(blocks: Int) -> Configuration {
     /// Peers: 0 = both ours, 1 = one C, 2 = both C.
     @Test(arguments: [0, 1, 2].flatMap { c in simulationSeeds(13_000 + UInt64(c) * 100, 6).map { ($0, c) } })
     func nodeJoinsRunningMesh(seed: UInt64, cPeers: Int) {
-        var setup = SimulationSetup(scenario: "join with \(cPeers) C peers of 2", seed: seed, nodeCount: 3)
-        setup.configuration = simGluonConfiguration(blocks: 16)
-        setup.leaseTime = 120
+        var setup = SimulationSetup(scenario: "join with \(cPeers) C peers of 2", seed: seed, nodeCount: 3,
+                                    configuration: simGluonConfiguration(blocks: 16), leaseTime: 120)
         setup.strictLeases = true
         setup.cNodes = cPeers == 0 ? [] : cPeers == 1 ? [1] : [0, 1]
         if cPeers > 0 { setup.zeroIDNodes = setup.cNodes.count == 1 ? [1] : [0] }
@@ -59,9 +58,8 @@ func simGluonConfiguration(blocks: Int) -> Configuration {
     // in the lossless mesh) and no address with two clients.
     @Test(arguments: simulationSeeds(13_500, 40))
     func joinersRaceEachOtherAndACNode(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "two joiners and a C claimer", seed: seed, nodeCount: 4)
-        setup.configuration = simGluonConfiguration(blocks: 8)
-        setup.leaseTime = 120
+        var setup = SimulationSetup(scenario: "two joiners and a C claimer", seed: seed, nodeCount: 4,
+                                    configuration: simGluonConfiguration(blocks: 8), leaseTime: 120)
         setup.strictLeases = true
         setup.sharedSeedNodes = [1, 2]
         setup.cNodes = [3]
@@ -93,13 +91,12 @@ func simGluonConfiguration(blocks: Int) -> Configuration {
     // complete or fall back, and the usual (non-strict) invariants hold.
     @Test(arguments: simulationSeeds(13_700, 8))
     func joinOverLossyMesh(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "join over 10 % loss", seed: seed, nodeCount: 4)
-        setup.configuration = simGluonConfiguration(blocks: 64)
-        setup.leaseTime = 120
+        var setup = SimulationSetup(scenario: "join over 10 % loss", seed: seed, nodeCount: 4,
+                                    configuration: simGluonConfiguration(blocks: 64), leaseTime: 120)
         setup.meshLossPermille = 100
         let sim = Simulation(setup)
         let join = simSeconds(400)
-        sim.at(0) { sim in for i in 0..<3 { sim.startNode(i) } }
+        sim.startNodes(0..<3)
         for lan in 0..<3 { for k in 0..<4 { sim.addClient(lan: lan, start: simSeconds(Double(1 + k))) } }
         sim.at(join) { sim in sim.startNode(3) }
         sim.addClient(lan: 3, start: join + simSeconds(1.5))

@@ -25,11 +25,10 @@ import Testing
     // at most 7 blocks, every newcomer served within 0.1 s, back after 24 s.
     @Test(arguments: simulationSeeds(9800, 4))
     func floodOnOneNodeOfTwo(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "DISCOVER flood on one node of 2", seed: seed, nodeCount: 2)
-        setup.configuration = simFastConfiguration(blocks: 256)
-        setup.leaseTime = 60
+        let setup = SimulationSetup(scenario: "DISCOVER flood on one node of 2", seed: seed, nodeCount: 2,
+                                    configuration: simFastConfiguration(blocks: 256), leaseTime: 60)
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<2 { sim.startNode(i) } }
+        sim.startNodes(0..<2)
         for node in 0..<2 {
             for _ in 0..<4 { sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(10))) }
         }

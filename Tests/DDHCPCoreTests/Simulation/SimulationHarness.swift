@@ -65,10 +65,13 @@ struct SimulationSetup {
     /// `swift test --filter` argument that re-runs this scenario (the calling test's name).
     var testName: String
 
-    init(scenario: String, seed: UInt64, nodeCount: Int, test: String = #function) {
+    init(scenario: String, seed: UInt64, nodeCount: Int, configuration: Configuration = Configuration(),
+         leaseTime: UInt32 = 60, test: String = #function) {
         self.scenario = scenario
         self.seed = seed
         self.nodeCount = nodeCount
+        self.configuration = configuration
+        self.leaseTime = leaseTime
         testName = String(test.prefix { $0 != "(" })
     }
 
@@ -449,6 +452,11 @@ final class Simulation {
     }
 
     // MARK: nodes
+
+    /// Starts the nodes `indices` at `time` (the usual opening of a scenario).
+    func startNodes(_ indices: Range<Int>, at time: Millis = 0) {
+        at(time) { sim in for i in indices { sim.startNode(i) } }
+    }
 
     func startNode(_ i: Int) {
         let n = nodes[i]

@@ -120,7 +120,7 @@ import Testing
             setup.meshLossPermille = 100
             setup.computeDigest = true
             let sim = Simulation(setup)
-            sim.at(0) { sim in for i in 0..<4 { sim.startNode(i) } }
+            sim.startNodes(0..<4)
             for n in 0..<4 { sim.addClient(lan: n, start: sim.rng.millis(in: 0...simSeconds(5))) }
             sim.at(simSeconds(30)) { sim in sim.clientRoam(0, to: 2) }
             sim.run(until: simSeconds(60))

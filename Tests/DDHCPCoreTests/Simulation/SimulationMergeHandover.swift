@@ -97,7 +97,7 @@ func simTwoBlockConfiguration() -> Configuration {
             setup.meshLossPermille = 100
         }
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<3 { sim.startNode(i) } }
+        sim.startNodes(0..<3)
         let roamer = sim.addClient(lan: 0, start: simSeconds(2))
         for (k, lan) in [1, 2, 0].enumerated() {
             sim.at(simSeconds(40 + 40 * Double(k))) { sim in sim.clientRoam(roamer, to: lan) }
@@ -197,7 +197,7 @@ func simTwoBlockConfiguration() -> Configuration {
         setup.leaseTime = 40
         if seed % 2 == 1 { setup.meshLossPermille = 50 }
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<3 { sim.startNode(i) } }
+        sim.startNodes(0..<3)
         for i in 0..<3 { sim.addClient(lan: i, start: sim.rng.millis(in: simSeconds(1)...simSeconds(5))) }
         let s = sim.addClient(lan: 0, start: simSeconds(6))
         precondition(s == staticIndex)

@@ -34,13 +34,12 @@ extension Simulation {
     @Test(arguments: SimImageCase.allCases.flatMap { c in simulationSeeds(14_000, 6).map { ($0, c) } })
     func killAndRespawn(seed: UInt64, image: SimImageCase) {
         if let only = simEnvironment("SIM_IMAGE"), only != image.rawValue { return }  // replay one case
-        var setup = SimulationSetup(scenario: "kill -9 and respawn, image \(image.rawValue)", seed: seed, nodeCount: 3)
-        setup.configuration = simGluonConfiguration(blocks: 16)
-        setup.leaseTime = 120
+        var setup = SimulationSetup(scenario: "kill -9 and respawn, image \(image.rawValue)", seed: seed, nodeCount: 3,
+                                    configuration: simGluonConfiguration(blocks: 16), leaseTime: 120)
         setup.strictLeases = true
         setup.stateImageNodes = [0, 1, 2]
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<3 { sim.startNode(i) } }
+        sim.startNodes(0..<3)
         var oldClients: [Int] = []
         for k in 0..<4 { oldClients.append(sim.addClient(lan: 0, start: simSeconds(310 + Double(k)))) }
         sim.addClient(lan: 1, start: simSeconds(311))
@@ -77,15 +76,14 @@ extension Simulation {
     // request, so the node serves from its restored blocks at once and claims nothing new for B.
     @Test(arguments: simulationSeeds(14_500, 6))
     func respawnAmongCPeers(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "respawn with image among C peers", seed: seed, nodeCount: 3)
-        setup.configuration = simGluonConfiguration(blocks: 16)
-        setup.leaseTime = 120
+        var setup = SimulationSetup(scenario: "respawn with image among C peers", seed: seed, nodeCount: 3,
+                                    configuration: simGluonConfiguration(blocks: 16), leaseTime: 120)
         setup.strictLeases = true
         setup.stateImageNodes = [0]
         setup.cNodes = [1, 2]
         setup.zeroIDNodes = [1]
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<3 { sim.startNode(i) } }
+        sim.startNodes(0..<3)
         var old: [Int] = []
         for k in 0..<3 { old.append(sim.addClient(lan: 0, start: simSeconds(310 + Double(k)))) }
         let kill = simSeconds(420)
@@ -108,13 +106,12 @@ extension SimulationRestart {
     // invariants (no duplicate once the mesh is consistent, conflicts end within 3·B).
     @Test(arguments: [SimImageCase.kept, .none].flatMap { c in simulationSeeds(14_800, 6).map { ($0, c) } })
     func respawnOverLossyMesh(seed: UInt64, image: SimImageCase) {
-        var setup = SimulationSetup(scenario: "respawn over 5 % loss, image \(image.rawValue)", seed: seed, nodeCount: 4)
-        setup.configuration = simGluonConfiguration(blocks: 32)
-        setup.leaseTime = 120
+        var setup = SimulationSetup(scenario: "respawn over 5 % loss, image \(image.rawValue)", seed: seed, nodeCount: 4,
+                                    configuration: simGluonConfiguration(blocks: 32), leaseTime: 120)
         setup.meshLossPermille = 50
         setup.stateImageNodes = [0, 1, 2, 3]
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<4 { sim.startNode(i) } }
+        sim.startNodes(0..<4)
         for lan in 0..<4 { for k in 0..<3 { sim.addClient(lan: lan, start: simSeconds(310 + Double(k + lan))) } }
         let kill = simSeconds(420) + Millis(seed % 5) * 2100
         sim.at(kill) { sim in sim.killAndRespawn(1, after: simSeconds(2), image: image) }

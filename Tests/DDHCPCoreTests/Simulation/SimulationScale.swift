@@ -43,9 +43,8 @@ extension Simulation {
 func simScaleSetup(nodes: Int, seed: UInt64, test: String = #function) -> SimulationSetup {
     var blocks = 64
     while blocks < 4 * nodes { blocks *= 2 }
-    var setup = SimulationSetup(scenario: "scale, \(nodes) nodes", seed: seed, nodeCount: nodes, test: test)
-    setup.configuration = simGluonConfiguration(blocks: blocks)
-    setup.leaseTime = 300
+    var setup = SimulationSetup(scenario: "scale, \(nodes) nodes", seed: seed, nodeCount: nodes,
+                                configuration: simGluonConfiguration(blocks: blocks), leaseTime: 300, test: test)
     setup.meshLossPermille = 10
     setup.lanLossPermille = 10
     setup.meshDelay = 1...60

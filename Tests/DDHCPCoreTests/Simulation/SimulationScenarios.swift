@@ -105,11 +105,10 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     // Twenty nodes boot at the same moment with the learning phase on and clients waiting.
     @Test(arguments: simulationSeeds(2000, 6))
     func twentyNodesStartTogether(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "20 nodes start together", seed: seed, nodeCount: 20)
-        setup.configuration = simFastConfiguration(blocks: 128, learning: true)
-        setup.leaseTime = 40
+        let setup = SimulationSetup(scenario: "20 nodes start together", seed: seed, nodeCount: 20,
+                                    configuration: simFastConfiguration(blocks: 128, learning: true), leaseTime: 40)
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<20 { sim.startNode(i) } }
+        sim.startNodes(0..<20)
         for node in 0..<20 {
             for _ in 0..<sim.rng.int(in: 1...3) {
                 sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(30)))
@@ -139,7 +138,7 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
             + Millis(setup.configuration.needlessTimeout) * 1000 + 2 * setup.blockTimeoutMillis
         let sim = Simulation(setup)
         let heal = simSeconds(120)
-        sim.at(0) { sim in for i in 0..<nodeCount { sim.startNode(i) } }
+        sim.startNodes(0..<nodeCount)
         for node in 0..<nodeCount { sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(10))) }
         var groups = [Int](repeating: 0, count: nodeCount)
         var order = Array(0..<nodeCount)
@@ -170,13 +169,12 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     // send the RENEWLEASE address in network order (big-endian C nodes, D-02).
     @Test(arguments: simulationSeeds(4000, 40))
     func roamingClientsKeepTheirAddress(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "roaming", seed: seed, nodeCount: 5)
-        setup.configuration = simFastConfiguration(blocks: 32)
-        setup.leaseTime = 40
+        var setup = SimulationSetup(scenario: "roaming", seed: seed, nodeCount: 5,
+                                    configuration: simFastConfiguration(blocks: 32), leaseTime: 40)
         var probe = SimulationRandom(seed: seed)
         setup.bigEndianRenewNodes = Set((0..<5).filter { _ in probe.chance(permille: 300) })
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<5 { sim.startNode(i) } }
+        sim.startNodes(0..<5)
         for node in 0..<5 {
             for _ in 0..<3 {
                 let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(10)))
@@ -197,13 +195,12 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     // 10% loss on the mesh and on the client LANs, with roaming and churn.
     @Test(arguments: simulationSeeds(5000, 30))
     func tenPercentPacketLoss(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "10% loss", seed: seed, nodeCount: 8)
-        setup.configuration = simFastConfiguration(blocks: 32)
-        setup.leaseTime = 40
+        var setup = SimulationSetup(scenario: "10% loss", seed: seed, nodeCount: 8,
+                                    configuration: simFastConfiguration(blocks: 32), leaseTime: 40)
         setup.meshLossPermille = 100
         setup.lanLossPermille = 100
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<8 { sim.startNode(i) } }
+        sim.startNodes(0..<8)
         for node in 0..<8 {
             for _ in 0..<2 {
                 let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(20)))
@@ -225,11 +222,10 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     // one only until it is renewed through the block's current owner.
     @Test(arguments: simulationSeeds(6000, 30))
     func nodeRestartsWithEmptyState(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "node restart", seed: seed, nodeCount: 6)
-        setup.configuration = simFastConfiguration(blocks: 32, learning: true)
-        setup.leaseTime = 40
+        let setup = SimulationSetup(scenario: "node restart", seed: seed, nodeCount: 6,
+                                    configuration: simFastConfiguration(blocks: 32, learning: true), leaseTime: 40)
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<6 { sim.startNode(i) } }
+        sim.startNodes(0..<6)
         for node in 0..<6 {
             for _ in 0..<2 { sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(20))) }
         }
@@ -250,9 +246,8 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     // staggered, with roaming between them.
     @Test(arguments: simulationSeeds(7000, 30))
     func zeroIDNodesMixedWithOurs(seed: UInt64) {
-        var setup = SimulationSetup(scenario: "zero ids mixed", seed: seed, nodeCount: 8)
-        setup.configuration = simFastConfiguration(blocks: 32)
-        setup.leaseTime = 40
+        var setup = SimulationSetup(scenario: "zero ids mixed", seed: seed, nodeCount: 8,
+                                    configuration: simFastConfiguration(blocks: 32), leaseTime: 40)
         var probe = SimulationRandom(seed: seed ^ 0x5A5A)
         var ids = Array(0..<8)
         probe.shuffle(&ids)
@@ -287,7 +282,7 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
         setup.configuration.spareLeases = 40
         setup.leaseTime = 60
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<2 { sim.startNode(i) } }
+        sim.startNodes(0..<2)
         for node in 0..<2 {
             for _ in 0..<sim.rng.int(in: 140...150) {
                 let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(40)))
@@ -312,16 +307,15 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
     func chaos(seed: UInt64) {
         var draw = SimulationRandom(seed: seed ^ 0xC4A05)
         let nodeCount = draw.int(in: 5...12)
-        var setup = SimulationSetup(scenario: "chaos, \(nodeCount) nodes", seed: seed, nodeCount: nodeCount)
-        setup.configuration = simFastConfiguration(blocks: 64, learning: draw.chance(permille: 500))
-        setup.leaseTime = 40
+        var setup = SimulationSetup(scenario: "chaos, \(nodeCount) nodes", seed: seed, nodeCount: nodeCount,
+                                    configuration: simFastConfiguration(blocks: 64, learning: draw.chance(permille: 500)), leaseTime: 40)
         setup.meshLossPermille = [0, 20, 100][draw.int(in: 0...2)]
         setup.lanLossPermille = draw.chance(permille: 500) ? setup.meshLossPermille : 0
         setup.meshDelay = 1...[20, 100, 400][draw.int(in: 0...2)]
         setup.zeroIDNodes = Set((0..<nodeCount).filter { _ in draw.chance(permille: 150) })
         setup.bigEndianRenewNodes = Set((0..<nodeCount).filter { _ in draw.chance(permille: 200) })
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<nodeCount { sim.startNode(i) } }
+        sim.startNodes(0..<nodeCount)
         var clients: [Int] = []
         for node in 0..<nodeCount {
             for _ in 0..<sim.rng.int(in: 1...2) { clients.append(sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(20)))) }
@@ -387,7 +381,7 @@ func simExpect(_ sim: Simulation, _ ok: Bool, _ what: String) {
         var setup = SimulationSetup(scenario: "C defaults", seed: seed, nodeCount: 4)
         setup.leaseTime = 300
         let sim = Simulation(setup)
-        sim.at(0) { sim in for i in 0..<4 { sim.startNode(i) } }
+        sim.startNodes(0..<4)
         for node in 0..<4 {
             for _ in 0..<3 {
                 let c = sim.addClient(lan: node, start: sim.rng.millis(in: 0...simSeconds(120)))

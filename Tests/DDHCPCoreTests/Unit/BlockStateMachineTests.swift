@@ -17,8 +17,8 @@ import Testing
 
         node.tick(now: 0, sink: &sink)
         #expect(node.nextWakeup == 7000)  // floor(15/2) s
-        let claimed = try #require(node.claimingList.first)
-        #expect(node.claimingList.count == 1)
+        let claimed = try #require(node.inquiryList.first)
+        #expect(node.inquiryList.count == 1)
         #expect(sink.multicasts.count == 1)
         // INQUIRE bytes: our id, pool header, command 2, count 1, block index.
         let b = claimed
@@ -45,7 +45,7 @@ import Testing
         info = node.block(Int(b))
         #expect(info.state == .ours && info.owner == ourID && info.claimCounter == 3 && info.hasLeaseTable)
         #expect(info.timeout == 81_000)
-        #expect(node.claimingList.isEmpty)
+        #expect(node.inquiryList.isEmpty)
         #expect(sink.logs.contains("block \(b) claimed after 3 claims"))
 
         // Refresh once more than floor(B/4) s passed: threshold now + 45 s.
@@ -101,11 +101,11 @@ import Testing
         // floor(T/2) s after the last one, so traffic cannot rush a claim past competitors.
         node.multicast(MeshWire.updateClaim(nodeID: largerID, pool: testPool, claims: []), now: 200, &sink)
         #expect(sink.multicasts.isEmpty)
-        #expect(node.block(Int(node.claimingList[0])).claimCounter == 1)
+        #expect(node.block(Int(node.inquiryList[0])).claimCounter == 1)
         // Once a round is due, a valid multicast drives it without waiting for the timer.
         node.multicast(MeshWire.updateClaim(nodeID: largerID, pool: testPool, claims: []), now: 7000, &sink)
         #expect(sink.multicasts.count == 1)
-        #expect(node.block(Int(node.claimingList[0])).claimCounter == 2)
+        #expect(node.block(Int(node.inquiryList[0])).claimCounter == 2)
     }
 
     @Test func trafficCannotRushTheClaimRounds() throws {
@@ -115,7 +115,7 @@ import Testing
         let node = makeNode()
         var sink = RecordingSink()
         node.tick(now: 0, sink: &sink)
-        let b = Int(try #require(node.claimingList.first))
+        let b = Int(try #require(node.inquiryList.first))
         for t in stride(from: Millis(1), through: 20_999, by: 50) {
             node.multicast(MeshWire.inquire(nodeID: smallerID, pool: testPool, blocks: [UInt32((b + 1) % 64)]), now: t, &sink)
         }
@@ -135,16 +135,16 @@ import Testing
         node.tick(now: 0, sink: &sink)
         node.tick(now: 7000, sink: &sink)
         node.tick(now: 14_000, sink: &sink)
-        let b = Int(try #require(node.claimingList.first))
+        let b = Int(try #require(node.inquiryList.first))
         #expect(node.block(b).claimCounter == 3)
         node.table.blocks[b].state = .tentative
         node.table.blocks[b].timeout = 100_000
         sink.clear()
         node.tick(now: 21_000, sink: &sink)
         #expect(node.block(b).state == .tentative)
-        #expect(!node.claimingList.contains(UInt32(b)))
+        #expect(!node.inquiryList.contains(UInt32(b)))
         // need is still 1: a different block is selected and inquired instead.
-        #expect(node.claimingList.count == 1)
+        #expect(node.inquiryList.count == 1)
         let sent = decodeSent(sink.multicasts[0])!
         #expect(sent.command == 2 && sent.blocks != [UInt32(b)])
     }
@@ -153,12 +153,12 @@ import Testing
         let node = makeNode()
         var sink = RecordingSink()
         node.tick(now: 0, sink: &sink)
-        let b = Int(try #require(node.claimingList.first))
+        let b = Int(try #require(node.inquiryList.first))
         // Someone announces it: CLAIMED; the next claim step drops it and picks another.
         node.multicast(MeshWire.updateClaim(nodeID: smallerID, pool: testPool, claims: [(UInt32(b), 60)]), now: 1000, &sink)
         #expect(node.block(b).state == .claimed)
-        #expect(!node.claimingList.contains(UInt32(b)))
-        #expect(node.claimingList.count == 1)
+        #expect(!node.inquiryList.contains(UInt32(b)))
+        #expect(node.inquiryList.count == 1)
     }
 
     @Test func claimingExpiresWhenInquiriesFail() throws {
@@ -166,14 +166,14 @@ import Testing
         var sink = RecordingSink()
         sink.failSends = true
         node.tick(now: 0, sink: &sink)
-        let b = Int(try #require(node.claimingList.first))
+        let b = Int(try #require(node.inquiryList.first))
         #expect(node.block(b).claimCounter == 0)  // send failed: not counted
         #expect(node.block(b).timeout == 15_000)
         node.tick(now: 15_001, sink: &sink)
         // Expired to FREE in step 1, dropped by the claim step, and a block (chosen at random
         // again, maybe the same one) is selected anew with counter 0.
-        let c = Int(try #require(node.claimingList.first))
-        #expect(node.claimingList.count == 1)
+        let c = Int(try #require(node.inquiryList.first))
+        #expect(node.inquiryList.count == 1)
         #expect(node.block(c).state == .claiming && node.block(c).claimCounter == 0 && node.block(c).timeout == 30_001)
         if c != b { #expect(node.block(b).state == .free) }
         #expect(node.statistics[.mcastSendInquire] == 2)
@@ -187,7 +187,7 @@ import Testing
         let node = makeNode { $0.learningPhase = true }
         var sink = RecordingSink()
         node.forceOwn(5, now: 0)
-        node.updateClaims(now: 0, sink: &sink)
+        node.announceOwnBlocks(now: 0, sink: &sink)
         sink.clear()
         node.multicast(MeshWire.updateClaim(nodeID: smallerID, pool: testPool, claims: [(5, 60)]), now: 1000, &sink)
         #expect(node.block(5).state == .ours && node.block(5).owner == ourID)
@@ -215,7 +215,7 @@ import Testing
         node.table.blocks[1].state = .tentative
         node.forceClaimed(2, by: largerID, at: peerA, until: 5000)
         node.table.blocks[3].state = .claiming
-        node.claiming.append(3)
+        node.inquiryList.append(3)
         node.table.blocks[4].state = .blocked
         node.multicast(MeshWire.updateClaim(nodeID: smallerID, pool: testPool, claims: [(0, 60), (1, 60), (2, 30), (3, 60), (4, 60)]),
                        from: peerB, now: 1000, &sink)
@@ -258,7 +258,7 @@ import Testing
         var sink = RecordingSink()
         node.forceOwn(5, now: 0)
         node.forceOwn(9, now: 0)
-        node.updateClaims(now: 0, sink: &sink)
+        node.announceOwnBlocks(now: 0, sink: &sink)
         sink.clear()
         node.multicast(MeshWire.inquire(nodeID: largerID, pool: testPool, blocks: [5, 9]), now: 3000, &sink)
         #expect(node.block(5).state == .ours && node.block(9).state == .ours)
@@ -270,7 +270,7 @@ import Testing
         var sink = RecordingSink()
         node.table.blocks[3].state = .claiming
         node.table.blocks[3].timeout = 15_000
-        node.claiming.append(3)
+        node.inquiryList.append(3)
         node.multicast(MeshWire.inquire(nodeID: smallerID, pool: testPool, blocks: [3]), now: 1000, &sink)
         #expect(node.block(3).state == .claiming && node.block(3).timeout == 15_000)
         node.multicast(MeshWire.inquire(nodeID: ourID, pool: testPool, blocks: [3]), now: 1000, &sink)
@@ -359,14 +359,14 @@ import Testing
         var sink = RecordingSink()
         node.forceOwn(8, now: 0)
         node.tick(now: 0, sink: &sink)
-        #expect(node.claimingList.isEmpty)  // 4 free ≥ 2
+        #expect(node.inquiryList.isEmpty)  // 4 free ≥ 2
         for i in 0..<3 {
             node.table.leases[node.table.slabIndex(8, i)] = Lease(state: .leased, xid: 1, chaddr: mac(UInt8(i)), end: 1_000_000)
         }
         #expect(node.spareLeases == 1)
         sink.clear()
         node.tick(now: 7000, sink: &sink)
-        #expect(node.claimingList.count == 1)
+        #expect(node.inquiryList.count == 1)
         #expect(decodeSent(sink.multicasts[0])!.command == 2)
     }
 
@@ -374,8 +374,8 @@ import Testing
         let node = makeNode { $0.spareLeases = 9 }  // ceil(9/4) = 3 blocks
         var sink = RecordingSink()
         node.tick(now: 0, sink: &sink)
-        #expect(node.claimingList.count == 3)
-        #expect(decodeSent(sink.multicasts[0])!.blocks == node.claimingList)
+        #expect(node.inquiryList.count == 3)
+        #expect(decodeSent(sink.multicasts[0])!.blocks == node.inquiryList)
     }
 
     @Test func serverIdentifierAddressIsNotASpareLease() {
@@ -422,7 +422,7 @@ import Testing
         let node = makeNode { $0.spareLeases = 0; $0.learningPhase = true }
         var sink = RecordingSink()
         for b in 0..<40 { node.forceOwn(b, now: 0) }
-        node.updateClaims(now: 0, sink: &sink)
+        node.announceOwnBlocks(now: 0, sink: &sink)
         let sent = sink.multicasts.map { decodeSent($0)! }
         #expect(sent.count == 2)
         #expect(sent[0].blocks == (0..<32).map { UInt32($0) })
@@ -432,7 +432,7 @@ import Testing
         // Only the group holding a stale block is sent again.
         sink.clear()
         node.table.blocks[35].timeout = 10_000
-        node.updateClaims(now: 5000, sink: &sink)
+        node.announceOwnBlocks(now: 5000, sink: &sink)
         #expect(sink.multicasts.map { decodeSent($0)!.blocks } == [(32..<40).map { UInt32($0) }])
         #expect(node.block(35).timeout == 65_000 && node.block(0).timeout == 60_000)
     }
@@ -463,7 +463,7 @@ import Testing
         var sink = RecordingSink()
         node.table.freeSlots.removeAll()
         node.tick(now: 0, sink: &sink)
-        #expect(node.claimingList.isEmpty && sink.multicasts.isEmpty)
+        #expect(node.inquiryList.isEmpty && sink.multicasts.isEmpty)
         #expect(sink.logs == ["Lease tables exhausted: not claiming more blocks"])
     }
 

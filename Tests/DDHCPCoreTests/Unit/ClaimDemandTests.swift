@@ -35,15 +35,15 @@ import Glibc
         let node = makeNode()  // fresh -L node, S = 4, spare target 2
         var sink = RecordingSink()
         node.tick(now: 0, sink: &sink)
-        #expect(node.claimingList.count == 1)  // C's need: ceil(2/4)
+        #expect(node.inquiryList.count == 1)  // C's need: ceil(2/4)
         for k in 0..<40 { node.dhcp(clientPacket(.discover, xid: UInt32(k), chaddr: Self.client(k)), now: 1000, &sink) }
         #expect(sink.dhcp.isEmpty)  // nothing to offer yet
         #expect(node.waitingClients(now: 1000) == ClientDemand.capacity)
         sink.clear()
         node.tick(now: 7000, sink: &sink)
         // need = ceil((2 + min(32, 4·4)) / 4) = 5: the first block plus 4 more, in one INQUIRE.
-        #expect(Self.inquiries(sink) == [node.claimingList])
-        #expect(node.claimingList.count == 5)
+        #expect(Self.inquiries(sink) == [node.inquiryList])
+        #expect(node.inquiryList.count == 5)
     }
 
     @Test func burstIsServedFasterThanOneBlockPerClaim() {
@@ -97,7 +97,7 @@ import Glibc
             node.tick(now: now, sink: &sink)
         }
         #expect(node.blocks(in: .ours).count == 1)
-        #expect(node.claimingList.isEmpty)
+        #expect(node.inquiryList.isEmpty)
     }
 
     @Test func servedClientsAndOldEntriesStopCounting() {
@@ -121,7 +121,7 @@ import Glibc
         node.tick(now: 0, sink: &sink)
         for k in 0..<40 { node.dhcp(clientPacket(.discover, xid: UInt32(k), chaddr: Self.client(k)), now: 1000, &sink) }
         node.tick(now: 7000, sink: &sink)
-        #expect(node.claimingList.count == 2)  // ceil((2 + 4) / 4), not 1 + 4
+        #expect(node.inquiryList.count == 2)  // ceil((2 + 4) / 4), not 1 + 4
     }
 
     // MARK: Lease slab

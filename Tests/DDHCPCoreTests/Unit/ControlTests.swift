@@ -136,7 +136,7 @@ import Testing
         node.tick(now: 0, sink: &sink)  // one INQUIRE (20 bytes)
         node.multicast(MeshWire.updateClaim(nodeID: NodeID(0xAB00_0000_0000_0001), pool: testPool, claims: [(60, 60)]), now: 1, &sink)
         node.dhcp(clientPacket(.discover), now: 2, &sink)
-        let claimingBlock = Int(node.claimingList[0])
+        let claimingBlock = Int(node.inquiryList[0])
         let out = node.control([7], now: 3, &sink)
         let names = ["mcast.recv_pkg", "mcast.send_pkg", "mcast.recv_byte", "mcast.send_byte",
                      "mcast.send_updateclaim", "mcast.recv_updateclaim", "mcast.send_inquire", "mcast.recv_inquire",
@@ -153,7 +153,7 @@ import Testing
         var expected = ""
         for n in names { expected += "\(n) \(values[n] ?? 0)\n" }
         for i in 0..<64 { expected += "block.\(i).owner \(i == 60 ? 171 : 0)\n" }
-        let claimingCount = node.claimingList.count
+        let claimingCount = node.inquiryList.count
         expected += "ddhcp.blocks.free \(64 - 1 - claimingCount)\nddhcp.blocks.tentative \(claimingCount)\nddhcp.blocks.claimed 1\n"
         #expect(out == expected)
         #expect(node.block(claimingBlock).state == .claiming)

@@ -13,7 +13,7 @@ import Testing
         let node = makeNode(adjust)
         var sink = RecordingSink()
         node.tick(now: 0, sink: &sink)  // ends any learning phase bookkeeping, -L anyway
-        node.claiming.removeAll()
+        node.inquiryList.removeAll()
         for b in 0..<node.blockCount where node.block(b).state == .claiming { node.makeFree(b) }
         node.forceOwn(2, now: 0)
         return node

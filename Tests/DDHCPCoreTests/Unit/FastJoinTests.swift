@@ -62,7 +62,7 @@ import Testing
         #expect(joiner.block(5).state != .free, "block 5 was being inquired")
         #expect(joiner.block(3).state == .claimed && joiner.block(3).owner == largerID)
         // The first claim starts at once, and never with blocks 3 or 5.
-        #expect(!joiner.claimingList.isEmpty && !joiner.claimingList.contains(3) && !joiner.claimingList.contains(5))
+        #expect(!joiner.inquiryList.isEmpty && !joiner.inquiryList.contains(3) && !joiner.inquiryList.contains(5))
     }
 
     @Test func aLearningNodeDoesNotAnswer() {

@@ -57,13 +57,13 @@ import Testing
         node.forceOwn(8, now: 0)
         var sink = RecordingSink()
         node.tick(now: 0, sink: &sink)
-        #expect(node.claimingList.isEmpty)
+        #expect(node.inquiryList.isEmpty)
         for k in 1...4 {
             node.run(until: Millis(k) * 5000, &sink)
             _ = Self.discover(node, mac(UInt8(k)), xid: UInt32(k), now: Millis(k) * 5000)
         }
         node.run(until: 40_000, &sink)
-        #expect(node.claimingList.isEmpty)
+        #expect(node.inquiryList.isEmpty)
     }
 
     struct FloodRun {

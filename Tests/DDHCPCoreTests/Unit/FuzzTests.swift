@@ -11,7 +11,7 @@ import Testing
         var leases: [Lease]
         var freeSlots: [Int32]
         var demand: ClientDemand
-        var claiming: [UInt32]
+        var inquiryList: [UInt32]
         var requests: RequestCache
         var options: OptionStore
         var learning: Bool
@@ -29,7 +29,7 @@ import Testing
             }
             demand = n.demand
             freeSlots = n.table.freeSlots
-            claiming = n.claiming
+            inquiryList = n.inquiryList
             requests = n.requests
             options = n.optionStore
             learning = n.learning
@@ -240,7 +240,7 @@ import Testing
         for b in node.table.blocks.storage where b.leaseSlot >= 0 { #expect(held.insert(b.leaseSlot).inserted) }
         #expect(held.count + node.table.freeSlots.count == node.table.slotCount)
         #expect(Set(node.table.freeSlots).isDisjoint(with: held))
-        #expect(node.claiming.count <= node.claimingCapacity)
-        for b in node.claiming { #expect(Int(b) < node.blockCount) }
+        #expect(node.inquiryList.count <= node.inquiryListCapacity)
+        for b in node.inquiryList { #expect(Int(b) < node.blockCount) }
     }
 }

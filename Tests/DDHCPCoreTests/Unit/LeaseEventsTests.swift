@@ -39,7 +39,7 @@ import Testing
         let node = makeNode { $0.recordHostnames = recordHostnames }
         var sink = RecordingSink()
         node.tick(now: 0, sink: &sink)
-        node.claiming.removeAll()
+        node.inquiryList.removeAll()
         for b in 0..<node.blockCount where node.block(b).state == .claiming { node.makeFree(b) }
         node.forceOwn(2, now: 0)
         return node
