@@ -169,13 +169,18 @@ func simTwoBlockConfiguration() -> Configuration {
         let newcomer = sim.addClient(lan: 1, start: join + simSeconds(1))
         let learningEnd = join + setup.blockTimeoutMillis
         var ownedSoon = false
-        sim.at(learningEnd + simSeconds(1)) { sim in ownedSoon = sim.ownedCount(1) > 0 }
+        // Checked 3 s after the learning phase, not 1 s: node 1 asks again each housekeeping
+        // round (2 s here). Node 0's UPDATECLAIM answering node 1's INQUIRE, sent just before
+        // the handover, can arrive after it (multicast slower than the unicast): node 1 then
+        // sees node 0 still claiming the block and gives it back, and the next request gets
+        // one (seed 8300778). 3 s is still half of the three INQUIRE rounds without D-85.
+        sim.at(learningEnd + simSeconds(3)) { sim in ownedSoon = sim.ownedCount(1) > 0 }
         guard simRun(sim, until: simSeconds(140), clientGrace: simSeconds(60)) else { return }
         let c = sim.clients[newcomer]
         if cPeer {
-            simExpect(sim, !ownedSoon, "node 1 owned a block within 1 s of its learning phase with only a C peer")
+            simExpect(sim, !ownedSoon, "node 1 owned a block within 3 s of its learning phase with only a C peer")
         } else {
-            simExpect(sim, ownedSoon, "node 1 owned no block 1 s after its learning phase: \(c.history.suffix(6))")
+            simExpect(sim, ownedSoon, "node 1 owned no block 3 s after its learning phase: \(c.history.suffix(6))")
             simExpect(sim, !sim.handedBlocks.isEmpty, "no block was handed over")
         }
         simExpect(sim, c.heldAddress(now: sim.now) != nil, "the joining node's client has no lease")
