@@ -243,7 +243,10 @@ extension Node {
             let state = table.blocks[i].state
             if kind == TableWire.kindClaimed {
                 if owner == me && me != .zero {
-                    if state != .ours && join.phase == .asking { takeBackOldBlock(i, now: now, sink: &sink) }
+                    // D-192: not a block we dropped as needless (entirely FREE): it holds no lease.
+                    if state != .ours && join.phase == .asking && !droppedByUs(i, now: now) {
+                        takeBackOldBlock(i, now: now, sink: &sink)
+                    }
                     continue
                 }
                 if state == .ours {

@@ -94,6 +94,7 @@ extension Node {
             guard table.blocks[i].needlessSince <= now - needlessTimeoutMs else { continue }
             log(.info, &sink) { $0.append("Dropping needless block "); $0.append(i) }
             makeFree(i)  // nothing is sent; peers let it expire
+            noteDroppedBlock(i, at: now, now: now)  // D-192: a restart must not take it back
             dropped += 1
         }
         if dropped > 0 {

@@ -9,18 +9,21 @@
 // clients will get as "maybe given", so that leases granted after the last write and lost with
 // a kill -9 are never given to anybody else after the restart (D-75).
 
-/// Image layout (big-endian), version 2 (docs/fast-join.md#restart-survival):
-///   0 "DDHS"  4 version  5..7 zero  8 prefix  12 prefix length  13 block size  14..15 zero
+/// Image layout (big-endian), version 3 (docs/fast-join.md#restart-survival):
+///   0 "DDHS"  4 version  5..7 zero  8 prefix  12 prefix length  13 block size
+///   14 dropped blocks (u16)
 ///   16 node id (u64)  24 written at (monotonic ms, i64)  32 blocks (u32)  36 total length (u32)
 ///   40 blocks: index u32, peers' timeout (monotonic ms, i64), first claimed (monotonic ms,
 ///      i64), needless since (monotonic ms, i64; Int64.min: not marked), leases u16; then per lease:
 ///      lease index u8, kind u8 (2 leased, 3 declined, 4 maybe given, 5 holder unknown),
 ///      end (monotonic ms, i64), chaddr (16)
+///   then dropped blocks (D-192): index u32, dropped at (monotonic ms, i64)
 ///   last 4 bytes: FNV-1a (32 bit) of everything before.
 public enum StateImage {
     /// 2: block records carry first-claimed and needless-since (D-190); version 1 images are
     /// ignored ("unsupported version"), as after a reboot.
-    public static let version: UInt8 = 2
+    /// 3: dropped blocks after the block records (D-192).
+    public static let version: UInt8 = 3
     static let headerSize = 40
     static let blockRecordSize = 30
     /// Field offsets inside one block record.
@@ -32,6 +35,7 @@ public enum StateImage {
         static let leaseCount = 28  // u16
     }
     static let leaseRecordSize = 26
+    static let droppedRecordSize = 12
     static let checksumSize = 4
     /// Periodic writes: at most one per 10 s, only if something changed.
     public static let periodMs: Millis = 10_000
@@ -47,7 +51,7 @@ public enum StateImage {
 
     /// Largest image for a configuration: every lease table full.
     static func capacity(slots: Int, blockSize: Int) -> Int {
-        headerSize + slots * (blockRecordSize + blockSize * leaseRecordSize) + checksumSize
+        headerSize + slots * (blockRecordSize + blockSize * leaseRecordSize + droppedRecordSize) + checksumSize
     }
 
     static func fnv(_ b: UnsafeRawBufferPointer, count: Int) -> UInt32 {
@@ -74,6 +78,13 @@ struct PersistState {
     var pendingBlocks: [UInt32] = []
     /// Their first-claimed times from the image (a FREE block has no field for it, D-220).
     var pendingFirstClaimed: [Millis] = []
+    /// D-192: blocks this node dropped as needless (entirely FREE, nothing announced) less
+    /// than a block timeout ago, and when. Peers may still show them as ours; a restart must
+    /// not take them back. At most `slots` entries (the oldest goes first).
+    var droppedBlocks: [UInt32] = []
+    var droppedAt: [Millis] = []
+    /// A change that should be in the image at the next housekeeping, not after periodMs.
+    var writeSoon = false
 }
 
 
@@ -89,6 +100,42 @@ extension Node {
         }
         persist.pendingBlocks.removeAll()
         persist.pendingFirstClaimed.removeAll()
+    }
+
+    /// D-192: forget drops older than a block timeout (the peers have let them expire).
+    func pruneDroppedBlocks(now: Millis) {
+        var k = 0
+        while k < persist.droppedBlocks.count {
+            if persist.droppedAt[k] <= now - blockTimeoutMs {
+                persist.droppedBlocks.remove(at: k)
+                persist.droppedAt.remove(at: k)
+            } else {
+                k += 1
+            }
+        }
+    }
+
+    /// D-192: block `b` was dropped as needless at `at`.
+    func noteDroppedBlock(_ b: Int, at: Millis, now: Millis) {
+        guard persisting else { return }
+        pruneDroppedBlocks(now: now)
+        if let k = persist.droppedBlocks.firstIndex(of: UInt32(b)) {
+            persist.droppedBlocks.remove(at: k)
+            persist.droppedAt.remove(at: k)
+        }
+        if persist.droppedBlocks.count >= table.slotCount {
+            persist.droppedBlocks.remove(at: 0)
+            persist.droppedAt.remove(at: 0)
+        }
+        persist.droppedBlocks.append(UInt32(b))
+        persist.droppedAt.append(at)
+        persist.writeSoon = true
+    }
+
+    /// D-192: the fast join must not take block `b` back (dropped by us while entirely FREE).
+    func droppedByUs(_ b: Int, now: Millis) -> Bool {
+        guard let k = persist.droppedBlocks.firstIndex(of: UInt32(b)) else { return false }
+        return persist.droppedAt[k] > now - blockTimeoutMs && !persist.pendingBlocks.contains(UInt32(b))
     }
 
     /// Called from init.
@@ -146,13 +193,21 @@ extension Node {
             Bytes.put16(b, countAt, n)
             blocks += 1
         }
+        pruneDroppedBlocks(now: now)
+        var dropped: UInt16 = 0
+        for k in 0..<persist.droppedBlocks.count where table.blocks[Int(persist.droppedBlocks[k])].state != .ours {
+            Bytes.put32(b, o, persist.droppedBlocks[k])
+            Bytes.put64(b, o + 4, UInt64(bitPattern: persist.droppedAt[k]))
+            o += StateImage.droppedRecordSize
+            dropped += 1
+        }
         b[0] = 0x44; b[1] = 0x44; b[2] = 0x48; b[3] = 0x53  // "DDHS"
         b[4] = StateImage.version
         b[5] = 0; b[6] = 0; b[7] = 0
         Bytes.put32(b, 8, pool.prefix.value)
         b[12] = pool.prefixLength
         b[13] = pool.blockSize
-        b[14] = 0; b[15] = 0
+        Bytes.put16(b, 14, dropped)
         Bytes.put64(b, 16, configuration.nodeID.value)
         Bytes.put64(b, 24, UInt64(bitPattern: now))
         Bytes.put32(b, 32, blocks)
@@ -199,6 +254,7 @@ extension Node {
         let ok = sink.writeState(UnsafeRawBufferPointer(rebasing: persist.buffer[0..<n]))
         persist.lastWrite = now
         persist.lastDigest = stateDigest()
+        persist.writeSoon = false
         if ok { persist.writes += 1 }
         log(.debug, &sink) { $0.append("State image written: "); $0.append(n); $0.append(" bytes") }
         return ok
@@ -221,6 +277,7 @@ extension Node {
                 mix(l.chaddr.high)
             }
         }
+        for k in 0..<persist.droppedBlocks.count { mix(UInt64(persist.droppedBlocks[k]) << 32 | 0xD) }
         return h
     }
 
@@ -228,7 +285,7 @@ extension Node {
     /// client is covered by the image (so the next DISCOVER needs no write).
     func persistIfDue<S: ActionSink>(now: Millis, sink: inout S) {
         guard persisting else { return }
-        if now >= persist.lastWrite &+ StateImage.periodMs {
+        if persist.writeSoon || now >= persist.lastWrite &+ StateImage.periodMs {
             if stateDigest() != persist.lastDigest { writeStateImage(now: now, sink: &sink) }
         } else if now >= persist.lastWrite &+ StateImage.urgentSpacingMs && !hasProvisionalFree() {
             writeStateImage(now: now, sink: &sink)
@@ -343,6 +400,16 @@ extension Node {
                 }
             }
         }
+        // D-192: drops of the earlier run still within a block timeout.
+        for _ in 0..<Int(Bytes.u16(image, 14)) {
+            let b = Int(Bytes.u32(image, o))
+            let at = Millis(bitPattern: Bytes.u64(image, o + 4))
+            o += StateImage.droppedRecordSize
+            guard at <= now, at > now - blockTimeoutMs, table.blocks[b].state != .ours,
+                  persist.droppedBlocks.count < table.slotCount else { continue }
+            persist.droppedBlocks.append(UInt32(b))
+            persist.droppedAt.append(at)
+        }
         log(.info, &sink) {
             $0.append("State image: ")
             $0.append(restoredBlocks)
@@ -400,6 +467,10 @@ extension Node {
             }
             o += n * StateImage.leaseRecordSize
         }
+        let dropped = Int(Bytes.u16(d, 14))
+        guard dropped <= table.slotCount, o + dropped * StateImage.droppedRecordSize <= total - 4 else { return .malformed }
+        for r in 0..<dropped where Int(Bytes.u32(d, o + r * StateImage.droppedRecordSize)) >= table.count { return .malformed }
+        o += dropped * StateImage.droppedRecordSize
         guard o == total - 4 else { return .malformed }
         return nil
     }
