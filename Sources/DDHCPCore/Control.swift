@@ -142,16 +142,16 @@ extension Node {
         t.append("\nddhcp blocks\nindex\tstate\towner\t\t\tclaim\tleases\ttimeout\n")
         var rows = 0
         for i in 0..<table.count {
-            let b = table.blocks[i]
-            guard b.timeout - now > 0 else { continue }
+            let entry = table.blocks[i]
+            guard entry.timeout - now > 0 else { continue }
             rows += 1
             t.append(i)
             t.append(byte: 9)
-            t.append(Int(b.state.rawValue))
+            t.append(Int(entry.state.rawValue))
             t.append(byte: 9)
-            t.append(hex: b.owner.value, digits: 16)
+            t.append(hex: entry.owner.value, digits: 16)
             t.append(byte: 9)
-            t.append(Int(b.claimCounter))
+            t.append(Int(entry.claimCounter))
             t.append(byte: 9)
             if table.hasTable(i) {
                 let counts = table.leaseCounts(i)
@@ -162,7 +162,7 @@ extension Node {
                 t.append(byte: UInt8(ascii: "-"))
             }
             t.append(byte: 9)
-            t.append(Node.secondsLeft(b.timeout, now: now))
+            t.append(Node.secondsLeft(entry.timeout, now: now))
             t.append(byte: 10)
             t.spillIfFull()
         }
@@ -203,21 +203,21 @@ extension Node {
     func writeLeases(now: Millis, into t: inout TextBuffer) {
         t.append("address\tstate\tmac\tblock\towner\texpires\n")
         var rows = 0
-        for b in 0..<table.count where table.hasTable(b) {
-            let base = table.slabIndex(b, 0)
+        for block in 0..<table.count where table.hasTable(block) {
+            let base = table.slabIndex(block, 0)
             for i in 0..<table.blockSize {
                 let l = table.leases[base + i]
                 guard l.state != .free else { continue }
                 rows += 1
-                t.append(table.address(block: b, lease: i))
+                t.append(table.address(block: block, lease: i))
                 t.append(byte: 9)
                 t.append(Node.leaseStateName(l.state))
                 t.append(byte: 9)
                 t.append(mac: l.chaddr)
                 t.append(byte: 9)
-                t.append(b)
+                t.append(block)
                 t.append(byte: 9)
-                t.append(hex: table.blocks[b].owner.value, digits: 16)
+                t.append(hex: table.blocks[block].owner.value, digits: 16)
                 t.append(byte: 9)
                 t.append(Node.secondsLeft(l.end, now: now))
                 t.append(byte: 10)
@@ -334,18 +334,18 @@ extension Node {
         t.append(",\"blocks\":[")
         var first = true
         for i in 0..<table.count {
-            let b = table.blocks[i]
-            guard b.timeout - now > 0 else { continue }
+            let entry = table.blocks[i]
+            guard entry.timeout - now > 0 else { continue }
             if !first { t.append(byte: UInt8(ascii: ",")) }
             first = false
             t.append("{\"index\":")
             t.append(i)
             t.append(",\"state\":")
-            Node.appendQuoted(&t, Node.stateName(b.state))
+            Node.appendQuoted(&t, Node.stateName(entry.state))
             t.append(",\"owner\":")
-            Node.appendQuotedHex(&t, b.owner.value)
+            Node.appendQuotedHex(&t, entry.owner.value)
             t.append(",\"claim\":")
-            t.append(Int(b.claimCounter))
+            t.append(Int(entry.claimCounter))
             t.append(",\"leases\":")
             if table.hasTable(i) {
                 let counts = table.leaseCounts(i)
@@ -360,7 +360,7 @@ extension Node {
                 t.append("null")
             }
             t.append(",\"timeout\":")
-            t.append(Node.secondsLeft(b.timeout, now: now))
+            t.append(Node.secondsLeft(entry.timeout, now: now))
             t.append("}")
             t.spillIfFull()
         }
@@ -371,19 +371,19 @@ extension Node {
     func writeLeasesJSON(now: Millis, into t: inout TextBuffer) {
         t.append("{\"leases\":[")
         var first = true
-        for b in 0..<table.count where table.hasTable(b) {
-            let base = table.slabIndex(b, 0)
+        for block in 0..<table.count where table.hasTable(block) {
+            let base = table.slabIndex(block, 0)
             for i in 0..<table.blockSize {
                 let l = table.leases[base + i]
                 guard l.state != .free else { continue }
                 if !first { t.append(byte: UInt8(ascii: ",")) }
                 first = false
                 t.append("{\"address\":")
-                Node.appendQuoted(&t, table.address(block: b, lease: i))
+                Node.appendQuoted(&t, table.address(block: block, lease: i))
                 t.append(",\"block\":")
-                t.append(b)
+                t.append(block)
                 t.append(",\"own_block\":")
-                t.append(table.blocks[b].state == .ours ? "true" : "false")
+                t.append(table.blocks[block].state == .ours ? "true" : "false")
                 t.append(",\"state\":")
                 Node.appendQuoted(&t, Node.leaseStateName(l.state))
                 t.append(",\"mac\":\"")
@@ -420,9 +420,9 @@ extension Node {
         t.append(counts.claimed)
         // What this node serves (the respondd provider's blocks owned / leases in use, D-54).
         var ours = 0, free = 0, offered = 0, leased = 0
-        for b in 0..<table.count where table.blocks[b].state == .ours {
+        for block in 0..<table.count where table.blocks[block].state == .ours {
             ours += 1
-            let c = table.leaseCounts(b)
+            let c = table.leaseCounts(block)
             free += c.free
             offered += c.offered
             leased += c.leased

@@ -275,15 +275,15 @@ extension Node {
     public var meshPool: MeshPool { pool }
 
     public func block(_ index: Int) -> BlockInfo {
-        let b = table.blocks[index]
-        return BlockInfo(state: b.state, owner: b.owner, ownerAddress: b.ownerAddress, claimCounter: b.claimCounter,
-                         timeout: b.timeout, hasLeaseTable: b.leaseSlot >= 0, needless: b.needlessMarked)
+        let entry = table.blocks[index]
+        return BlockInfo(state: entry.state, owner: entry.owner, ownerAddress: entry.ownerAddress, claimCounter: entry.claimCounter,
+                         timeout: entry.timeout, hasLeaseTable: entry.leaseSlot >= 0, needless: entry.needlessMarked)
     }
 
     /// The lease entry of `address`, nil outside the pool or if its block has no lease table.
     public func lease(_ address: IPv4Address) -> LeaseInfo? {
-        guard let (b, i) = table.location(of: address), table.hasTable(b) else { return nil }
-        let l = table.leases[table.slabIndex(b, i)]
+        guard let (block, i) = table.location(of: address), table.hasTable(block) else { return nil }
+        let l = table.leases[table.slabIndex(block, i)]
         return LeaseInfo(state: l.state, xid: l.xid, chaddr: l.chaddr, end: l.end)
     }
 
@@ -311,11 +311,11 @@ extension Node {
     /// client's lease ends (ms, without the server's slack) and the stored host name (empty if
     /// unknown). What the lease file lists (docs/protocol.md#lease-file).
     public func forEachOwnLease(_ body: (IPv4Address, HardwareAddress, Millis, UnsafeRawBufferPointer) -> Void) {
-        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
-            let base = table.slabIndex(b, 0)
+        for block in 0..<table.count where table.blocks[block].state == .ours && table.hasTable(block) {
+            let base = table.slabIndex(block, 0)
             for i in 0..<table.blockSize where table.leases[base + i].state == .leased {
                 let l = table.leases[base + i]
-                body(table.address(block: b, lease: i), l.chaddr, l.end - Node.leaseSlackMs, table.hostnames[base + i])
+                body(table.address(block: block, lease: i), l.chaddr, l.end - Node.leaseSlackMs, table.hostnames[base + i])
             }
         }
     }
