@@ -149,16 +149,16 @@ extension Node {
     func discover<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
         let chaddr = packet.chaddr
         if offerStaticLease(packet, sink: &sink) { return }  // D-84
-        guard let (b, i) = chooseLease(for: chaddr, requested: packet.requestedAddress)
+        guard let (block, i) = chooseLease(for: chaddr, requested: packet.requestedAddress)
             ?? recycleOffer(for: chaddr, now: now, sink: &sink)  // D-100
         else {
             log(.warning, &sink) { $0.append("No free lease for DISCOVER from "); $0.append(mac: chaddr) }
             demand.record(chaddr, now: now)  // counted by the next claim (demand-aware need)
             return
         }
-        guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
+        guard persistGrant(block, i, acknowledging: false, now: now, sink: &sink) else { return }  // D-75
         demand.served(chaddr)
-        let s = table.slabIndex(b, i)
+        let s = table.slabIndex(block, i)
         if table.leases[s].state == .leased {
             // The client's own active lease: keep it LEASED, just note the new transaction.
             table.leases[s].end = max(table.leases[s].end, now + Node.offerReservationMs)
@@ -168,34 +168,34 @@ extension Node {
         }
         table.leases[s].chaddr = chaddr
         table.leases[s].xid = packet.xid
-        let address = table.address(block: b, lease: i)
+        let address = table.address(block: block, lease: i)
         let ok = sendReply(.offer, client: packet.clientFields, yourAddress: address, parameters: packet.parameterList, sink: &sink)
         statistics.add(.dhcpSendOffer)
-        if ok { table.blocks[b].needlessMarked = false }
+        if ok { table.blocks[block].needlessMarked = false }
     }
 
     /// The client's existing lease in our blocks (D-23), else its option 50 if FREE in our
     /// block, else the lowest FREE address of our oldest block with one
     /// (docs/protocol.md#choosing-an-address).
     func chooseLease(for chaddr: HardwareAddress, requested: IPv4Address?) -> (block: Int, lease: Int)? {
-        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
-            let base = table.slabIndex(b, 0)
+        for block in 0..<table.count where table.blocks[block].state == .ours && table.hasTable(block) {
+            let base = table.slabIndex(block, 0)
             for i in 0..<table.blockSize where table.leases[base + i].isHeld && table.leases[base + i].chaddr == chaddr {
-                return (b, i)
+                return (block, i)
             }
         }
-        if let r = requested, isAssignable(r), let (b, i) = table.location(of: r),
-           table.blocks[b].state == .ours, table.hasTable(b), table.leases[table.slabIndex(b, i)].state == .free {
-            return (b, i)
+        if let r = requested, isAssignable(r), let (block, i) = table.location(of: r),
+           table.blocks[block].state == .ours, table.hasTable(block), table.leases[table.slabIndex(block, i)].state == .free {
+            return (block, i)
         }
         var best = -1
         var bestLease = -1
-        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
-            if best >= 0 && table.blocks[b].firstClaimed >= table.blocks[best].firstClaimed { continue }
-            let base = table.slabIndex(b, 0)
+        for block in 0..<table.count where table.blocks[block].state == .ours && table.hasTable(block) {
+            if best >= 0 && table.blocks[block].firstClaimed >= table.blocks[best].firstClaimed { continue }
+            let base = table.slabIndex(block, 0)
             for i in 0..<table.blockSize
-            where table.leases[base + i].state == .free && isAssignable(table.address(block: b, lease: i)) {
-                best = b
+            where table.leases[base + i].state == .free && isAssignable(table.address(block: block, lease: i)) {
+                best = block
                 bestLease = i
                 break
             }
@@ -217,12 +217,12 @@ extension Node {
         if requested == nil && packet.ciaddr != .zero { requested = packet.ciaddr }
         guard let address = requested else {
             // No address: only the lease we offered in this very transaction can be acknowledged.
-            for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
-                let base = table.slabIndex(b, 0)
+            for block in 0..<table.count where table.blocks[block].state == .ours && table.hasTable(block) {
+                let base = table.slabIndex(block, 0)
                 for i in 0..<table.blockSize {
                     let l = table.leases[base + i]
                     if l.state == .offered && l.xid == client.xid && l.chaddr == client.chaddr {
-                        acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now,
+                        acknowledge(block: block, lease: i, client: client, parameters: packet.parameterList, now: now,
                                     hostName: packet.hostName, sink: &sink)
                         return
                     }
@@ -232,91 +232,92 @@ extension Node {
             return
         }
         if acknowledgeStaticLease(packet, address: address, sink: &sink) { return }  // D-84
-        guard isAssignable(address), let (b, i) = table.location(of: address) else {
+        guard isAssignable(address), let (block, i) = table.location(of: address) else {
             sendNak(client, sink: &sink)
             return
         }
-        switch table.blocks[b].state {
+        switch table.blocks[block].state {
         case .ours:
-            let l = table.leases[table.slabIndex(b, i)]
+            let l = table.leases[table.slabIndex(block, i)]
             // D-100: a SELECTING REQUEST (our server identifier) also wins over an offer to
             // another client that none confirmed: its own offer was taken over meanwhile.
-            if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) || isUnknownHolderLease(b, i)
+            if l.state == .free || (l.isHeld && l.chaddr == client.chaddr) || isUnknownHolderLease(block, i)
                 || (l.state == .offered && packet.hasServerIdentifier)
             {
-                guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
-                acknowledge(block: b, lease: i, client: client, parameters: packet.parameterList, now: now,
+                guard persistGrant(block, i, now: now, sink: &sink) else { return }  // D-75
+                acknowledge(block: block, lease: i, client: client, parameters: packet.parameterList, now: now,
                             hostName: packet.hostName, sink: &sink)
             } else {
                 sendNak(client, sink: &sink)
             }
         case .claimed:
-            forward(address, block: b, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
+            forward(address, block: block, lease: i, client: client, parameters: packet.parameterList, now: now, sink: &sink)
         case .free, .tentative, .claiming, .blocked:
             if tableKnown(now) && ownsAnyBlock { sendNak(client, sink: &sink) }  // D-07
         }
     }
 
     var ownsAnyBlock: Bool {
-        for b in 0..<table.count where table.blocks[b].state == .ours { return true }
+        for block in 0..<table.count where table.blocks[block].state == .ours { return true }
         return false
     }
 
     /// Marks the lease LEASED, sends the ACK and runs the `lease` hook. Without a lease table
     /// (a forwarded block whose table is gone, D-16) the ACK is sent without a local record.
     func acknowledge<S: ActionSink>(
-        block b: Int, lease i: Int, client: DHCPClientFields, parameters: UnsafeRawBufferPointer, now: Millis,
+        block: Int, lease i: Int, client: DHCPClientFields, parameters: UnsafeRawBufferPointer, now: Millis,
         hostName: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), sink: inout S
     ) {
         var renewal: Bool? = nil
-        if table.hasTable(b) {
-            let s = table.slabIndex(b, i)
+        if table.hasTable(block) {
+            let s = table.slabIndex(block, i)
             renewal = table.leases[s].state == .leased && table.leases[s].chaddr == client.chaddr
             table.leases[s].state = .leased
             table.leases[s].chaddr = client.chaddr
             table.leases[s].xid = client.xid
             table.leases[s].end = leaseEnd(now)
             table.leases[s].unknownHolder = false
+            table.leases[s].restoredHold = false
         }
-        let address = table.address(block: b, lease: i)
+        let address = table.address(block: block, lease: i)
         let ok = sendReply(.ack, client: client, yourAddress: address, parameters: parameters, sink: &sink)
         statistics.add(.dhcpSendAck)
         if ok { sink.runHook(.lease, address: address, clientHardware: client.chaddr) }
-        if let renewal, table.blocks[b].state == .ours {
-            leaseGranted(block: b, lease: i, renewal: renewal, hostName: hostName, sink: &sink)
+        if let renewal, table.blocks[block].state == .ours {
+            leaseGranted(block: block, lease: i, renewal: renewal, hostName: hostName, sink: &sink)
         }
     }
 
-    /// A lease of our block `b` is LEASED (again): its host name is stored (a renewal without
+    /// A lease of our block is LEASED (again): its host name is stored (a renewal without
     /// option 12 keeps the one it had) and the change is reported (docs/protocol.md#lease-file).
-    func leaseGranted<S: ActionSink>(block b: Int, lease i: Int, renewal: Bool, hostName: UnsafeRawBufferPointer, sink: inout S) {
-        let s = table.slabIndex(b, i)
+    func leaseGranted<S: ActionSink>(block: Int, lease i: Int, renewal: Bool, hostName: UnsafeRawBufferPointer, sink: inout S) {
+        let s = table.slabIndex(block, i)
         if hostName.count > 0 {
             table.hostnames.set(s, hostName)
         } else if !renewal {
             table.hostnames.clear(s)
         }
         ownLeasesVersion &+= 1
-        sink.leaseChanged(renewal ? .update : .add, address: table.address(block: b, lease: i),
+        sink.leaseChanged(renewal ? .update : .add, address: table.address(block: block, lease: i),
                           clientHardware: table.leases[s].chaddr, hostname: table.hostnames[s])
     }
 
-    /// A LEASED lease of our block `b` ends (RELEASE, DECLINE, expiry); call before clearing it.
-    func leaseEnded<S: ActionSink>(block b: Int, lease i: Int, sink: inout S) {
-        let s = table.slabIndex(b, i)
-        guard table.blocks[b].state == .ours, table.leases[s].state == .leased else { return }
+    /// A LEASED lease of our block ends (RELEASE, DECLINE, expiry); call before clearing it.
+    func leaseEnded<S: ActionSink>(block: Int, lease i: Int, sink: inout S) {
+        let s = table.slabIndex(block, i)
+        guard table.blocks[block].state == .ours, table.leases[s].state == .leased else { return }
         ownLeasesVersion &+= 1
-        sink.leaseChanged(.remove, address: table.address(block: b, lease: i),
+        sink.leaseChanged(.remove, address: table.address(block: block, lease: i),
                           clientHardware: table.leases[s].chaddr, hostname: table.hostnames[s])
     }
 
     /// docs/protocol.md#forwarding: reserve the address locally and ask the owner with RENEWLEASE.
     func forward<S: ActionSink>(
-        _ address: IPv4Address, block b: Int, lease i: Int, client: DHCPClientFields,
+        _ address: IPv4Address, block: Int, lease i: Int, client: DHCPClientFields,
         parameters: UnsafeRawBufferPointer, now: Millis, sink: inout S
     ) {
-        if table.attachTable(b) {
-            let s = table.slabIndex(b, i)
+        if table.attachTable(block) {
+            let s = table.slabIndex(block, i)
             table.leases[s].state = .offered
             table.leases[s].xid = client.xid
             table.leases[s].chaddr = client.chaddr
@@ -328,7 +329,7 @@ extension Node {
         let payload = LeasePayload(address: address, littleEndian: configuration.renewLeaseLittleEndian,
                                    xid: client.xid, chaddr: client.chaddr)
         let length = MeshWire.writeLeaseMessage(meshOut, nodeID: configuration.nodeID, pool: pool, command: .renewLease, payload: payload)
-        let owner = table.blocks[b].ownerAddress
+        let owner = table.blocks[block].ownerAddress
         let ok = sink.sendUnicast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]), to: owner)
         statistics.add(.directSendRenewlease)
         statistics.sent(.directSendPkg, .directSendByte, length: length, ok: ok)
@@ -336,7 +337,7 @@ extension Node {
             $0.append("Forwarding REQUEST for ")
             $0.append(address)
             $0.append(" to node 0x")
-            $0.append(hex: table.blocks[b].owner.value, digits: 16)
+            $0.append(hex: table.blocks[block].owner.value, digits: 16)
         }
     }
 
@@ -344,13 +345,13 @@ extension Node {
 
     func release<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
         let address = packet.ciaddr
-        guard let (b, i) = table.location(of: address), table.blocks[b].state == .ours, table.hasTable(b) else { return }
-        let s = table.slabIndex(b, i)
+        guard let (block, i) = table.location(of: address), table.blocks[block].state == .ours, table.hasTable(block) else { return }
+        let s = table.slabIndex(block, i)
         guard table.leases[s].chaddr == packet.chaddr, table.leases[s].isHeld else {
             log(.error, &sink) { $0.append("RELEASE of "); $0.append(address); $0.append(" by a client that does not hold it") }
             return
         }
-        leaseEnded(block: b, lease: i, sink: &sink)
+        leaseEnded(block: block, lease: i, sink: &sink)
         table.leases[s] = Lease()
         sink.runHook(.release, address: address, clientHardware: packet.chaddr)  // D-18: the real address
     }
@@ -363,12 +364,12 @@ extension Node {
     }
 
     func decline<S: ActionSink>(_ packet: DHCPPacket, now: Millis, sink: inout S) {
-        guard let address = packet.requestedAddress, let (b, i) = table.location(of: address),
-              table.blocks[b].state == .ours, table.hasTable(b) else { return }
-        let s = table.slabIndex(b, i)
+        guard let address = packet.requestedAddress, let (block, i) = table.location(of: address),
+              table.blocks[block].state == .ours, table.hasTable(block) else { return }
+        let s = table.slabIndex(block, i)
         guard table.leases[s].isHeld, table.leases[s].chaddr == packet.chaddr else { return }
         log(.warning, &sink) { $0.append("Address "); $0.append(address); $0.append(" declined by "); $0.append(mac: packet.chaddr) }
-        leaseEnded(block: b, lease: i, sink: &sink)
+        leaseEnded(block: block, lease: i, sink: &sink)
         table.leases[s] = Lease(state: .declined, xid: 0, chaddr: .zero,
                                 end: now + max(Millis(optionStore.leaseTime) * 1000, Node.minimumDeclineMs))
     }
@@ -434,21 +435,24 @@ extension Node {
 
     /// Owner side (D-10).
     func renewLease<S: ActionSink>(_ p: LeasePayload, from peer: PeerAddress, now: Millis, sink: inout S) {
-        guard let address = renewLeaseAddress(p), let (b, i) = table.location(of: address) else {
+        guard let address = renewLeaseAddress(p), let (block, i) = table.location(of: address) else {
             log(.warning, &sink) { $0.append("RENEWLEASE for an address outside the pool") }
             return
         }
-        if table.blocks[b].state == .blocked { return }  // being handed over (D-86): no answer
+        if table.blocks[block].state == .blocked { return }  // being handed over (D-86): no answer
+        // D-194: a restarted node that does not know the table yet (the block may wait for the
+        // table answer, D-191, or be taken back, D-73) does not answer for a block it does not own.
+        if table.blocks[block].state != .ours && !tableKnown(now) { return }
         var acknowledged = false
-        if table.blocks[b].state == .ours && table.hasTable(b) && isAssignable(address) {
-            let s = table.slabIndex(b, i)
+        if table.blocks[block].state == .ours && table.hasTable(block) && isAssignable(address) {
+            let s = table.slabIndex(block, i)
             let l = table.leases[s]
-            if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) || isUnknownHolderLease(b, i) {
-                guard persistGrant(b, i, now: now, sink: &sink) else { return }  // D-75
+            if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) || isUnknownHolderLease(block, i) {
+                guard persistGrant(block, i, now: now, sink: &sink) else { return }  // D-75
                 table.leases[s] = Lease(state: .leased, xid: p.xid, chaddr: p.chaddr, end: leaseEnd(now))
                 acknowledged = true
                 // A RENEWLEASE carries no host name: a renewal keeps the stored one.
-                leaseGranted(block: b, lease: i, renewal: l.state == .leased && l.chaddr == p.chaddr,
+                leaseGranted(block: block, lease: i, renewal: l.state == .leased && l.chaddr == p.chaddr,
                              hostName: UnsafeRawBufferPointer(start: nil, count: 0), sink: &sink)
             }
         }
@@ -462,7 +466,7 @@ extension Node {
             $0.append(" for ")
             $0.append(address)
         }
-        if acknowledged && ok { considerRoamHandover(b, from: peer, now: now, sink: &sink) }  // D-86
+        if acknowledged && ok { considerRoamHandover(block, from: peer, now: now, sink: &sink) }  // D-86
     }
 
     /// Forwarder side: the owner answered a RENEWLEASE we sent for a client
@@ -477,16 +481,16 @@ extension Node {
         let base = slot * RequestCache.maximumParameters
         requests.parameters.withUnsafeBytes { all in
             let parameters = UnsafeRawBufferPointer(rebasing: all[base..<(base + entry.parameterCount)])
-            guard let (b, i) = table.location(of: entry.address) else { return }
+            guard let (block, i) = table.location(of: entry.address) else { return }
             if acknowledged {
                 // The block changed hands: C drops; a block handed to us with this very lease
                 // (D-86) still answers the client.
-                guard table.blocks[b].state != .ours || handedLease(b, i, entry.client.chaddr) else { return }
-                acknowledge(block: b, lease: i, client: entry.client, parameters: parameters, now: now, sink: &sink)
+                guard table.blocks[block].state != .ours || handedLease(block, i, entry.client.chaddr) else { return }
+                acknowledge(block: block, lease: i, client: entry.client, parameters: parameters, now: now, sink: &sink)
             } else {
-                if table.hasTable(b) {
-                    let s = table.slabIndex(b, i)
-                    if table.blocks[b].state != .ours && table.leases[s].state == .offered && table.leases[s].chaddr == entry.client.chaddr {
+                if table.hasTable(block) {
+                    let s = table.slabIndex(block, i)
+                    if table.blocks[block].state != .ours && table.leases[s].state == .offered && table.leases[s].chaddr == entry.client.chaddr {
                         table.leases[s] = Lease()
                     }
                 }

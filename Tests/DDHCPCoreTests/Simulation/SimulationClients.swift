@@ -138,21 +138,22 @@ extension Simulation {
     }
 
     private func sendSelectingRequest(_ c: SimClient) {
-        var p = SimClientPacket(type: .request, xid: c.xid, chaddr: c.chaddr)
-        p.broadcastFlag = c.broadcastFlag
-        p.requestedAddress = c.requested
-        p.serverIdentifier = c.offerServer
-        clientSend(c, p)
-        c.attempts += 1
-        setTimer(c, now + 4000 + rng.millis(in: -500...500))
+        sendBroadcastRequest(c, requested: c.requested, serverIdentifier: c.offerServer)
     }
 
     private func sendRebootRequest(_ c: SimClient) {
         guard let a = c.address else { return }
+        c.remember(now, "INIT-REBOOT \(simDotted(a)) xid \(simHex8(c.xid))")
+        sendBroadcastRequest(c, requested: a, serverIdentifier: nil)
+    }
+
+    /// The REQUEST of SELECTING (option 54 = the offering server) and INIT-REBOOT (no option 54):
+    /// option 50 set, retried after 4 ± 0.5 s.
+    private func sendBroadcastRequest(_ c: SimClient, requested: IPv4Address, serverIdentifier: IPv4Address?) {
         var p = SimClientPacket(type: .request, xid: c.xid, chaddr: c.chaddr)
         p.broadcastFlag = c.broadcastFlag
-        p.requestedAddress = a
-        c.remember(now, "INIT-REBOOT \(simDotted(a)) xid \(simHex8(c.xid))")
+        p.requestedAddress = requested
+        p.serverIdentifier = serverIdentifier
         clientSend(c, p)
         c.attempts += 1
         setTimer(c, now + 4000 + rng.millis(in: -500...500))
