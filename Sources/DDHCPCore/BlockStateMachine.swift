@@ -107,13 +107,15 @@ extension Node {
                 // node that counts gets our leases of the block (D-81).
                 handOff = spare != 0 && !configuration.cWire && table.hasTable(i)
             }
-            table.blocks[i].advertised = spare
-            table.blocks[i].state = .claimed
-            table.blocks[i].owner = m.nodeID
-            table.blocks[i].ownerAddress = peer
-            table.blocks[i].timeout = now + Millis(ttl) * 1000
-            table.blocks[i].needlessMarked = false
-            table.blocks[i].announcePending = false
+            var block = table.blocks[i]  // one write: each one updates the table's bookkeeping
+            block.advertised = spare
+            block.state = .claimed
+            block.owner = m.nodeID
+            block.ownerAddress = peer
+            block.timeout = now + Millis(ttl) * 1000
+            block.needlessMarked = false
+            block.announcePending = false
+            table.blocks[i] = block
             if handOff { startHandoff(i, to: peer, id: m.nodeID, transfer: false, now: now, sink: &sink) }
         }
         return announce
@@ -200,17 +202,20 @@ extension Node {
         if leasesDue { table.leases.expiryBound = .max }
         var i = blocksDue ? 0 : leasesDue ? table.blocks.nextWithTable(from: 0) : table.blocks.nextForeignTable(from: 0)
         while i < table.count {
-            if blocksDue {
-                let state = table.blocks[i].state
-                if state != .free && state != .blocked && table.blocks[i].timeout < now {
-                    if state == .ours {
+            // One read of the block and the bound kept here: this runs for every block of the
+            // table whenever the bound passes (the array's noteExpiry costs retains per block).
+            let block = table.blocks[i]
+            if blocksDue && BlockIndex.expires(block.state) {
+                if block.timeout < now {
+                    if block.state == .ours {
                         log(.warning, &sink) { $0.append("Own block "); $0.append(i); $0.append(" FREE through timeout") }
                     } else {
                         log(.info, &sink) { $0.append("Block "); $0.append(i); $0.append(" FREE through timeout") }
                     }
                     makeFree(i)
+                } else if block.timeout < table.blocks.expiryBound {
+                    table.blocks.expiryBound = block.timeout
                 }
-                table.blocks.noteExpiry(i)
             }
             if table.hasTable(i) {
                 if leasesDue { expireLeases(i, now: now, sink: &sink) }

@@ -232,9 +232,6 @@ struct BlockArray {
         index.noteExpiry(newValue)
     }
 
-    /// Lowers the expiry bound to block `i`'s timeout if its state expires.
-    func noteExpiry(_ i: Int) { index.noteExpiry(storage[i]) }
-
     /// The first OURS block at or after `from`; `count` if none.
     func nextOurs(from: Int) -> Int { index.next(from: from, ours: true, tables: false) }
     /// The first block with a lease table at or after `from`.

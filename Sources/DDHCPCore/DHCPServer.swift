@@ -85,11 +85,18 @@ struct RequestCache: Equatable {
         let base = slot * RequestCache.maximumParameters
         for k in 0..<n { parameters[base + k] = list[k] }
         entries[slot] = Entry(inUse: true, expires: now + RequestCache.lifetime, client: client, address: address, parameterCount: n)
+        expiryBound = min(expiryBound, now + RequestCache.lifetime)
     }
 
+    /// No entry in use expires before this (a bound: it may be lower). Housekeeping runs after
+    /// every multicast, and a scan of the entries reads 9 KB; it runs only once the bound passed.
+    var expiryBound = Millis.max
+
     mutating func expire(now: Millis) {
-        for i in 0..<entries.count where entries[i].inUse && entries[i].expires <= now {
-            entries[i].inUse = false
+        guard expiryBound <= now else { return }
+        expiryBound = .max
+        for i in 0..<entries.count where entries[i].inUse {
+            if entries[i].expires <= now { entries[i].inUse = false } else { expiryBound = min(expiryBound, entries[i].expires) }
         }
     }
 }
@@ -257,10 +264,7 @@ extension Node {
         }
     }
 
-    var ownsAnyBlock: Bool {
-        for block in 0..<table.count where table.blocks[block].state == .ours { return true }
-        return false
-    }
+    var ownsAnyBlock: Bool { table.blocks.nextOurs(from: 0) < table.count }
 
     /// Marks the lease LEASED, sends the ACK and runs the `lease` hook. Without a lease table
     /// (a forwarded block whose table is gone, D-16) the ACK is sent without a local record.

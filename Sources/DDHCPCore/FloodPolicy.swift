@@ -65,8 +65,10 @@ extension Node {
     /// leases.
     func dropNeedlessBlocks<S: ActionSink>(surplus: Int, now: Millis, sink: inout S) {
         // Marked blocks that are no longer empty lose their mark (an OFFER clears it too).
+        // (needlessMarksExist is false only when no block is marked; after this loop only OURS
+        // blocks are, so the loops below visit OURS blocks only.)
         var marked = 0
-        for i in 0..<table.count where table.blocks[i].needlessMarked {
+        for i in 0..<(needlessMarksExist ? table.count : 0) where table.blocks[i].needlessMarked {
             if table.blocks[i].state == .ours && table.allFree(i) {
                 marked += 1
             } else {
@@ -77,9 +79,11 @@ extension Node {
         var newMarks = 0
         while marked < surplus && newMarks < Node.marksPerHousekeeping {
             var youngest = -1
-            for i in 0..<table.count
-            where table.blocks[i].state == .ours && !table.blocks[i].needlessMarked && table.allFree(i) {
-                if youngest < 0 || table.blocks[i].firstClaimed > table.blocks[youngest].firstClaimed { youngest = i }
+            var i = table.blocks.nextOurs(from: 0)
+            while i < table.count {
+                if !table.blocks[i].needlessMarked && table.allFree(i)
+                    && (youngest < 0 || table.blocks[i].firstClaimed > table.blocks[youngest].firstClaimed) { youngest = i }
+                i = table.blocks.nextOurs(from: i + 1)
             }
             guard youngest >= 0 else { break }
             table.blocks[youngest].needlessMarked = true
@@ -90,8 +94,10 @@ extension Node {
         }
         // Drop those marked for -n seconds, at most `surplus`.
         var dropped = 0
-        for i in 0..<table.count where dropped < surplus && table.blocks[i].needlessMarked {
-            guard table.blocks[i].needlessSince <= now - needlessTimeoutMs else { continue }
+        var i = needlessMarksExist ? table.blocks.nextOurs(from: 0) : table.count
+        while i < table.count && dropped < surplus {
+            defer { i = table.blocks.nextOurs(from: i + 1) }
+            guard table.blocks[i].needlessMarked && table.blocks[i].needlessSince <= now - needlessTimeoutMs else { continue }
             log(.info, &sink) { $0.append("Dropping needless block "); $0.append(i) }
             makeFree(i)  // nothing is sent; peers let it expire
             noteDroppedBlock(i, at: now, now: now)  // D-192: a restart must not take it back

@@ -370,11 +370,15 @@ extension Node {
     func offerSpareBlock<S: ActionSink>(to peer: PeerAddress, id: NodeID, now: Millis, sink: inout S) {
         guard !handoffs.transferring(to: peer) else { return }
         let (spare, _) = countSpareLeases()
+        guard spare - table.blockSize >= spareTarget else { return }  // before the search: most nodes cannot spare
         var pick = -1
-        for i in 0..<table.count where table.blocks[i].state == .ours && table.allFree(i) && handoffs.find(block: i) == nil {
-            if pick < 0 || table.blocks[i].firstClaimed > table.blocks[pick].firstClaimed { pick = i }
+        var i = table.blocks.nextOurs(from: 0)  // every node runs this for each REQUEST: OURS blocks only
+        while i < table.count {
+            if table.allFree(i) && handoffs.find(block: i) == nil
+                && (pick < 0 || table.blocks[i].firstClaimed > table.blocks[pick].firstClaimed) { pick = i }
+            i = table.blocks.nextOurs(from: i + 1)
         }
-        guard pick >= 0, spare - table.blockSize >= spareTarget else { return }
+        guard pick >= 0 else { return }
         startHandoff(pick, to: peer, id: id, transfer: true, now: now, sink: &sink)
     }
 }
