@@ -212,6 +212,12 @@ public final class Node {
         guard logs(level) else { return }
         logText.clear()
         compose(&logText)
+        emitLogText(level, &sink)
+    }
+
+    /// The end of every log line, once (not inlined into each of the ~60 log sites).
+    @inline(never)
+    func emitLogText<S: ActionSink>(_ level: LogLevel, _ sink: inout S) {
         logText.withBytes { sink.log(level, $0) }
     }
 

@@ -21,6 +21,7 @@ public struct TextBuffer {
 
     public var count: Int { bytes.count }
 
+    @inline(never)
     public mutating func clear() { bytes.removeAll(keepingCapacity: true) }
 
     /// With a spill set and at least `spillThreshold` bytes collected: writes them out and
@@ -41,15 +42,19 @@ public struct TextBuffer {
         bytes.removeAll(keepingCapacity: true)
     }
 
+    @inline(never)
     public mutating func append(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    @inline(never)
     public mutating func append(byte: UInt8) { bytes.append(byte) }
 
+    @inline(never)
     public mutating func append(bytes other: UnsafeRawBufferPointer) { bytes.append(contentsOf: other) }
 
     /// Decimal, with a minus sign when negative.
+    @inline(never)
     public mutating func append(_ number: Int64) {
         if number < 0 {
             bytes.append(UInt8(ascii: "-"))
@@ -61,6 +66,7 @@ public struct TextBuffer {
 
     public mutating func append(_ number: Int) { append(Int64(number)) }
 
+    @inline(never)
     public mutating func append(unsigned number: UInt64) {
         var digits: (UInt64, Int) = (number, 0)
         var scratch: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
@@ -77,6 +83,7 @@ public struct TextBuffer {
     }
 
     /// Uppercase hex, zero-padded to `digits` digits (e.g. node ids: 16 digits).
+    @inline(never)
     public mutating func append(hex number: UInt64, digits: Int) {
         var shift = (digits - 1) * 4
         while shift >= 0 {
@@ -87,6 +94,7 @@ public struct TextBuffer {
     }
 
     /// Dotted quad, e.g. `10.0.0.1`.
+    @inline(never)
     public mutating func append(_ address: IPv4Address) {
         for i in 0..<4 {
             if i > 0 { bytes.append(UInt8(ascii: ".")) }
@@ -95,6 +103,7 @@ public struct TextBuffer {
     }
 
     /// The first six bytes of a chaddr as `0A:00:00:00:00:01`, as C's hook does.
+    @inline(never)
     public mutating func append(mac: HardwareAddress) {
         for i in 0..<6 {
             if i > 0 { bytes.append(UInt8(ascii: ":")) }
