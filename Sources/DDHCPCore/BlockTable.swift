@@ -94,9 +94,6 @@ struct Lease: Equatable {
     var unknownHolder = false
     /// FREE but written to the state image as maybe given (StateImage.swift, D-75).
     var provisional = false
-    /// Restored from a state image: `end` is the image's hold, which already covers any
-    /// renewal the earlier run may have granted after its last write (D-193).
-    var restoredHold = false
 
     var isHeld: Bool { state == .offered || state == .leased }
 }

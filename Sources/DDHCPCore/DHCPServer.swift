@@ -163,7 +163,7 @@ extension Node {
             demand.record(chaddr, now: now)  // counted by the next claim (demand-aware need)
             return
         }
-        guard persistGrant(block, i, acknowledging: false, now: now, sink: &sink) else { return }  // D-75
+        guard persistGrant(block, i, now: now, sink: &sink) else { return }  // D-75
         demand.served(chaddr)
         let s = table.slabIndex(block, i)
         if table.leases[s].state == .leased {
@@ -281,7 +281,6 @@ extension Node {
             table.leases[s].xid = client.xid
             table.leases[s].end = leaseEnd(now)
             table.leases[s].unknownHolder = false
-            table.leases[s].restoredHold = false
         }
         let address = table.address(block: block, lease: i)
         let ok = sendReply(.ack, client: client, yourAddress: address, parameters: parameters, sink: &sink)
@@ -444,9 +443,6 @@ extension Node {
             return
         }
         if table.blocks[block].state == .blocked { return }  // being handed over (D-86): no answer
-        // D-194: a restarted node that does not know the table yet (the block may wait for the
-        // table answer, D-191, or be taken back, D-73) does not answer for a block it does not own.
-        if table.blocks[block].state != .ours && !tableKnown(now) { return }
         var acknowledged = false
         if table.blocks[block].state == .ours && table.hasTable(block) && isAssignable(address) {
             let s = table.slabIndex(block, i)

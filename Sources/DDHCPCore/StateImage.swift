@@ -9,24 +9,21 @@
 // clients will get as "maybe given", so that leases granted after the last write and lost with
 // a kill -9 are never given to anybody else after the restart (D-75).
 
-/// Image layout (big-endian), version 4 (docs/fast-join.md#restart-survival):
+/// Image layout (big-endian), version 3 (docs/fast-join.md#restart-survival):
 ///   0 "DDHS"  4 version  5..7 zero  8 prefix  12 prefix length  13 block size
 ///   14 dropped blocks (u16)
 ///   16 node id (u64)  24 written at (monotonic ms, i64)  32 blocks (u32)  36 total length (u32)
 ///   40 blocks: index u32, peers' timeout (monotonic ms, i64), first claimed (monotonic ms,
 ///      i64), needless since (monotonic ms, i64; Int64.min: not marked), leases u16; then per lease:
 ///      lease index u8, kind u8 (2 leased, 3 declined, 4 maybe given, 5 holder unknown),
-///      end (monotonic ms, i64; of a lease or holder-unknown placeholder its hold, D-193), chaddr (16)
+///      end (monotonic ms, i64), chaddr (16)
 ///   then dropped blocks (D-192): index u32, dropped at (monotonic ms, i64)
 ///   last 4 bytes: FNV-1a (32 bit) of everything before.
 public enum StateImage {
     /// 2: block records carry first-claimed and needless-since (D-190); version 1 images are
     /// ignored ("unsupported version"), as after a reboot.
     /// 3: dropped blocks after the block records (D-192).
-    /// 4: the end of a lease or holder-unknown placeholder is its hold: the true end plus one
-    /// lease time, which covers a renewal granted after the write (D-193). A version 3 image
-    /// recorded true ends, which such a renewal outlives, so it is ignored.
-    public static let version: UInt8 = 4
+    public static let version: UInt8 = 3
     static let headerSize = 40
     static let blockRecordSize = 30
     /// Field offsets inside one block record.
@@ -188,12 +185,7 @@ extension Node {
                 }
                 b[o] = UInt8(k)
                 b[o + 1] = kind
-                // D-193: what a restart keeps the address for. A lease (or placeholder) its
-                // holder may renew before the next write is held one lease time past its end;
-                // a hold restored from an earlier image is kept as it is (no growth per restart).
-                let renewable = kind == StateImage.kindLeased || kind == StateImage.kindHolderUnknown
-                let hold = renewable && !l.restoredHold ? l.end + renewalCoverMs : l.end
-                Bytes.put64(b, o + 2, UInt64(bitPattern: hold))
+                Bytes.put64(b, o + 2, UInt64(bitPattern: l.end))
                 Bytes.putHardware(b, o + 10, l.chaddr)
                 o += StateImage.leaseRecordSize
                 n += 1
@@ -314,40 +306,17 @@ extension Node {
         return !anyFree
     }
 
-    /// D-193: how far past its end the image holds a lease: one lease time, so every renewal
-    /// of a live lease the image records is covered until the next write.
-    var renewalCoverMs: Millis { Millis(optionStore.leaseTime) * 1000 }
-
-    /// D-193: the end the last image makes a restart keep lease `l` for (a lower bound when
-    /// it changed after that write).
-    func imageHold(_ l: Lease) -> Millis {
-        if l.restoredHold || l.end - leaseEnd(0) > persist.lastWrite { return l.end }  // hold, or granted since
-        return l.end + renewalCoverMs
-    }
-
     /// Before an address that is FREE (not held by this client) is offered or acknowledged
-    /// (D-75): it must be in the image as maybe given. Before a held lease or placeholder is
-    /// acknowledged (`acknowledging`), its new end must be within the image's hold (D-193).
-    /// True if it may be handed out now.
-    func persistGrant<S: ActionSink>(_ b: Int, _ i: Int, acknowledging: Bool = true, now: Millis, sink: inout S) -> Bool {
+    /// (D-75): it must be in the image as maybe given. True if it may be handed out now.
+    func persistGrant<S: ActionSink>(_ b: Int, _ i: Int, now: Millis, sink: inout S) -> Bool {
         guard persisting, table.hasTable(b) else { return true }
-        let s = table.slabIndex(b, i)
-        let l = table.leases[s]
-        if l.state == .offered || l.provisional { return true }  // the image has it as maybe given
-        if l.state != .free {
-            guard acknowledging, l.isHeld || l.unknownHolder, leaseEnd(now) > imageHold(l) else { return true }
-        }
+        let l = table.leases[table.slabIndex(b, i)]
+        if l.state != .free || l.provisional { return true }
         guard persist.lastWrite == .min || now >= persist.lastWrite + StateImage.urgentSpacingMs else {
             log(.debug, &sink) { $0.append("State image written just now: address held back") }
             return false
         }
-        if l.state == .free {
-            table.leases[s].provisional = true
-        } else {
-            // The image gets the renewal before the client does.
-            table.leases[s].end = max(l.end, leaseEnd(now))
-            table.leases[s].restoredHold = false
-        }
+        table.leases[table.slabIndex(b, i)].provisional = true
         writeStateImage(now: now, sink: &sink)
         return true
     }
@@ -418,16 +387,14 @@ extension Node {
                 let chaddr = Bytes.hardware(image, p + 10)
                 switch image[p + 1] {
                 case StateImage.kindLeased where end > now:
-                    table.leases[base + k] = Lease(state: .leased, xid: 0, chaddr: chaddr, end: end, restoredHold: true)
+                    table.leases[base + k] = Lease(state: .leased, xid: 0, chaddr: chaddr, end: end)
                     restoredLeases += 1
                 case StateImage.kindDeclined where end > now:
                     table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: end)
                 case StateImage.kindMaybeGiven:
-                    table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: leaseEnd(now),
-                                                   unknownHolder: true, restoredHold: true)
+                    table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: leaseEnd(now), unknownHolder: true)
                 case StateImage.kindHolderUnknown where end > now:
-                    table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: end,
-                                                   unknownHolder: true, restoredHold: true)
+                    table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: end, unknownHolder: true)
                 default:
                     break
                 }

@@ -135,20 +135,6 @@ extension SimulationRestart {
     // time: the chaos run's pool of 64 blocks ran out after ~100 rounds.
     @Test(arguments: SimChaosTimers.allCases.flatMap { t in simulationSeeds(14_900, 2).map { ($0, t) } })
     func repeatedRespawnsKeepBlocksBounded(seed: UInt64, timers: SimChaosTimers) {
-        repeatedRespawns(seed: seed, timers: timers)
-    }
-
-    // Soak seeds that broke the strict lease invariants before D-193/D-194: 14900301 gluon and
-    // 14900004 chaos gave an address to a second client (a renewal granted after the last image
-    // write was lost with the kill; the image held the address only until its older end);
-    // 14900052 chaos NAKed a confirmed lease (a forwarded renewal reached the respawned node
-    // while its block waited for the table answer, D-191).
-    @Test(arguments: [(UInt64(14_900_301), SimChaosTimers.gluon), (14_900_004, .chaos), (14_900_052, .chaos)])
-    func respawnsKeepRenewedLeases(seed: UInt64, timers: SimChaosTimers) {
-        repeatedRespawns(seed: seed, timers: timers)
-    }
-
-    func repeatedRespawns(seed: UInt64, timers: SimChaosTimers) {
         var setup = SimulationSetup(scenario: "100 kill -9 + respawn rounds, \(timers.rawValue) timers", seed: seed, nodeCount: 5)
         setup.configuration = simGluonConfiguration(blocks: 64)
         if timers == .chaos {
