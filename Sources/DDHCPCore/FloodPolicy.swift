@@ -26,15 +26,15 @@ extension Node {
     func oldestOffer() -> (block: Int, lease: Int)? {
         var best = -1
         var bestLease = -1
-        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
-            if best >= 0 && table.blocks[b].firstClaimed >= table.blocks[best].firstClaimed { continue }
-            let base = table.slabIndex(b, 0)
+        for block in 0..<table.count where table.blocks[block].state == .ours && table.hasTable(block) {
+            if best >= 0 && table.blocks[block].firstClaimed >= table.blocks[best].firstClaimed { continue }
+            let base = table.slabIndex(block, 0)
             var pick = -1
             for i in 0..<table.blockSize where table.leases[base + i].state == .offered {
                 if pick < 0 || table.leases[base + i].end < table.leases[base + pick].end { pick = i }
             }
             if pick >= 0 {
-                best = b
+                best = block
                 bestLease = pick
             }
         }
@@ -44,11 +44,11 @@ extension Node {
     /// D-100: a DISCOVER from `chaddr` found no FREE lease; take over the oldest offer. Returns
     /// the lease, or nil if every address of our blocks is LEASED (or declined).
     func recycleOffer<S: ActionSink>(for chaddr: HardwareAddress, now: Millis, sink: inout S) -> (block: Int, lease: Int)? {
-        guard let (b, i) = oldestOffer() else { return nil }
-        let s = table.slabIndex(b, i)
+        guard let (block, i) = oldestOffer() else { return nil }
+        let s = table.slabIndex(block, i)
         log(.debug, &sink) {
             $0.append("Offer of ")
-            $0.append(table.address(block: b, lease: i))
+            $0.append(table.address(block: block, lease: i))
             $0.append(" to ")
             $0.append(mac: table.leases[s].chaddr)
             $0.append(" recycled")
@@ -57,7 +57,7 @@ extension Node {
         // It was handed out already, so the state image covers it as maybe given (D-75): no
         // new image is needed before it is offered again.
         table.leases[s].provisional = true
-        return (b, i)
+        return (block, i)
     }
 
     /// D-101: needless handling with `surplus` (≥ 1) whole blocks more than the target needs.
