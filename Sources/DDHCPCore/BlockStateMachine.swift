@@ -268,16 +268,14 @@ extension Node {
         var offered = 0
         // D-200: per-table counts; only blocks with reserved addresses are read lease by lease.
         let serverLocation = serverID.flatMap { table.location(of: $0) }
-        var block = table.blocks.nextOurs(from: 0)
-        while block < table.count {
-            defer { block = table.blocks.nextOurs(from: block + 1) }
-            guard table.hasTable(block) else { continue }
+        forEachOursBlock { block in
+            guard table.hasTable(block) else { return true }
             let base = table.slabIndex(block, 0)
             if !table.blocks[block].partlyReserved {
                 spare += table.leases.freeCount(table: base)
                 offered += table.leases.offeredCount(table: base)
                 if let (serverBlock, serverLease) = serverLocation, serverBlock == block, table.leases[base + serverLease].state == .free { spare -= 1 }
-                continue
+                return true
             }
             for i in 0..<table.blockSize {
                 switch table.leases[base + i].state {
@@ -291,6 +289,7 @@ extension Node {
                 case .leased, .declined: break
                 }
             }
+            return true
         }
         return (spare, offered)
     }
@@ -399,6 +398,28 @@ extension Node {
         log(.info, &sink) { $0.append("block "); $0.append(block); $0.append(" claimed after 3 claims") }
     }
 
+    /// Calls `body` with each OURS block in index order (D-200: the block array's OURS set, not
+    /// a scan of the table) until it returns false. Reads the table afresh for every step, so
+    /// `body` may change it.
+    @inline(__always)
+    func forEachOursBlock(_ body: (Int) -> Bool) {
+        var i = table.blocks.nextOurs(from: 0)
+        while i < table.count && body(i) { i = table.blocks.nextOurs(from: i + 1) }
+    }
+
+    /// The youngest (latest `firstClaimed`) OURS block whose addresses are all FREE and for
+    /// which `eligible` holds; -1 if there is none. What a node can give away or drop (D-85, D-101).
+    @inline(__always)
+    func youngestEmptyOursBlock(where eligible: (Int) -> Bool) -> Int {
+        var youngest = -1
+        forEachOursBlock { i in
+            if eligible(i) && table.allFree(i)
+                && (youngest < 0 || table.blocks[i].firstClaimed > table.blocks[youngest].firstClaimed) { youngest = i }
+            return true
+        }
+        return youngest
+    }
+
     // MARK: Announcing (docs/protocol.md#announcing)
 
     /// Multicasts UPDATECLAIMs for our blocks in groups of 32 (index order); a group is sent if
@@ -407,20 +428,14 @@ extension Node {
         let timeoutSeconds = Millis(configuration.blockTimeout)  // B
         let threshold = now + (timeoutSeconds - timeoutSeconds / 4) * 1000
         var any = false
-        var i = table.blocks.nextOurs(from: 0)  // D-200: OURS blocks only, in index order
-        while i < table.count {
-            if table.blocks[i].timeout < threshold || table.blocks[i].announcePending {
-                any = true
-                break
-            }
-            i = table.blocks.nextOurs(from: i + 1)
+        forEachOursBlock { i in
+            any = table.blocks[i].timeout < threshold || table.blocks[i].announcePending
+            return !any
         }
         guard any else { return }
         var k = 0
         var groupDue = false
-        i = table.blocks.nextOurs(from: 0)
-        while i < table.count {
-            defer { i = table.blocks.nextOurs(from: i + 1) }
+        forEachOursBlock { i in
             MeshWire.writeClaimEntry(meshOut, k, block: UInt32(i), timeout: configuration.blockTimeout)
             meshOut[MeshWire.claimEntryOffset(k) + MeshWire.ClaimEntry.spare] = claimSpareByte(i, now: now)  // D-80
             if table.blocks[i].timeout < threshold || table.blocks[i].announcePending { groupDue = true }
@@ -430,6 +445,7 @@ extension Node {
                 k = 0
                 groupDue = false
             }
+            return true
         }
         if k > 0 && groupDue { sendClaimGroup(count: k, now: now, sink: &sink) }
     }

@@ -78,13 +78,7 @@ extension Node {
         // Mark the youngest unmarked empty blocks until `surplus` are marked.
         var newMarks = 0
         while marked < surplus && newMarks < Node.marksPerHousekeeping {
-            var youngest = -1
-            var i = table.blocks.nextOurs(from: 0)
-            while i < table.count {
-                if !table.blocks[i].needlessMarked && table.allFree(i)
-                    && (youngest < 0 || table.blocks[i].firstClaimed > table.blocks[youngest].firstClaimed) { youngest = i }
-                i = table.blocks.nextOurs(from: i + 1)
-            }
+            let youngest = youngestEmptyOursBlock { !table.blocks[$0].needlessMarked }
             guard youngest >= 0 else { break }
             table.blocks[youngest].needlessMarked = true
             table.blocks[youngest].needlessSince = now
@@ -94,14 +88,15 @@ extension Node {
         }
         // Drop those marked for -n seconds, at most `surplus`.
         var dropped = 0
-        var i = needlessMarksExist ? table.blocks.nextOurs(from: 0) : table.count
-        while i < table.count && dropped < surplus {
-            defer { i = table.blocks.nextOurs(from: i + 1) }
-            guard table.blocks[i].needlessMarked && table.blocks[i].needlessSince <= now - needlessTimeoutMs else { continue }
-            log(.info, &sink) { $0.append("Dropping needless block "); $0.append(i) }
-            makeFree(i)  // nothing is sent; peers let it expire
-            noteDroppedBlock(i, at: now, now: now)  // D-192: a restart must not take it back
-            dropped += 1
+        if needlessMarksExist {
+            forEachOursBlock { i in
+                guard table.blocks[i].needlessMarked && table.blocks[i].needlessSince <= now - needlessTimeoutMs else { return true }
+                log(.info, &sink) { $0.append("Dropping needless block "); $0.append(i) }
+                makeFree(i)  // nothing is sent; peers let it expire
+                noteDroppedBlock(i, at: now, now: now)  // D-192: a restart must not take it back
+                dropped += 1
+                return dropped < surplus
+            }
         }
         if dropped > 0 {
             needlessMarksExist = false

@@ -371,13 +371,8 @@ extension Node {
         guard !handoffs.transferring(to: peer) else { return }
         let (spare, _) = countSpareLeases()
         guard spare - table.blockSize >= spareTarget else { return }  // before the search: most nodes cannot spare
-        var pick = -1
-        var i = table.blocks.nextOurs(from: 0)  // every node runs this for each REQUEST: OURS blocks only
-        while i < table.count {
-            if table.allFree(i) && handoffs.find(block: i) == nil
-                && (pick < 0 || table.blocks[i].firstClaimed > table.blocks[pick].firstClaimed) { pick = i }
-            i = table.blocks.nextOurs(from: i + 1)
-        }
+        // Every node runs this for each REQUEST: OURS blocks only.
+        let pick = youngestEmptyOursBlock { handoffs.find(block: $0) == nil }
         guard pick >= 0 else { return }
         startHandoff(pick, to: peer, id: id, transfer: true, now: now, sink: &sink)
     }
