@@ -111,11 +111,20 @@ size_t NAME(malloc_usable_size)(void *p) {
     return total - HEADER - skip;
 }
 
+/* A block that is its own mapping or comes from the untouched rest of a chunk is zero already;
+ * only a recycled block is cleared. Not writing fresh memory keeps the pages of a large table
+ * non-resident until they are used (the block table, docs/decisions.md D-222). */
 void *NAME(calloc)(size_t count, size_t size) {
     size_t n = count * size;
     if (size && n / size != count) { errno = ENOMEM; return 0; }
+    int recycled = 0;
+    if (n <= ((size_t)1 << (MIN_SHIFT + CLASSES - 1)) - HEADER) {
+        unsigned cls = 0;
+        while (((size_t)1 << (MIN_SHIFT + cls)) - HEADER < n) cls++;
+        recycled = free_list[cls] != 0;
+    }
     void *p = NAME(malloc)(n);
-    if (p) memset(p, 0, n);
+    if (p && recycled) memset(p, 0, n);
     return p;
 }
 
