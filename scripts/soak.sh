@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Soak of the deterministic simulation: every scenario (or the ones named) over N fresh seeds,
-# split into one job per core, each job `nice -n 10` and bounded in time; then one summary
+# split into one job per core (each job runs its seeds one after another, so -j is the number of
+# cores used), each job `nice -n 10` and bounded in time; then one summary
 # table: runs, violations (invariant failures and failed scenario expectations), node
 # convergence (all nodes own a block) min/median/max, wall time per run and in total.
 #
@@ -19,7 +20,7 @@ while getopts "n:j:m:h" o; do
         n) runs=$OPTARG ;;
         j) jobs=$OPTARG ;;
         m) minutes=$OPTARG ;;
-        *) sed -n '2,12p' "$0"; exit 2 ;;
+        *) sed -n '2,13p' "$0"; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -58,7 +59,7 @@ for name in "${names[@]}"; do
         [ $((first + count)) -gt "$runs" ] && count=$((runs - first))
         [ "$count" -le 0 ] && break
         SIM_STATS=1 SIM_SCALE=1 SIM_SEEDS="$first:$count" timeout "$((minutes * 60))" nice -n 10 \
-            "$bin" --testing-library swift-testing --filter "/$name\\(" >"$out/$name.$j" 2>&1 &
+            "$bin" --testing-library swift-testing --no-parallel --filter "/$name\\(" >"$out/$name.$j" 2>&1 &
         pids+=($!)
     done
     crashed=0

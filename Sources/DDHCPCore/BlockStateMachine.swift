@@ -227,13 +227,13 @@ extension Node {
         }
     }
 
-    func expireLeases<S: ActionSink>(_ b: Int, now: Millis, sink: inout S) {
-        let base = table.slabIndex(b, 0)
+    func expireLeases<S: ActionSink>(_ block: Int, now: Millis, sink: inout S) {
+        let base = table.slabIndex(block, 0)
         for i in 0..<table.blockSize {
             let l = table.leases[base + i]
             if l.state != .free && l.end < now {
-                log(.debug, &sink) { $0.append("Lease "); $0.append(table.address(block: b, lease: i)); $0.append(" expired") }
-                leaseEnded(block: b, lease: i, sink: &sink)
+                log(.debug, &sink) { $0.append("Lease "); $0.append(table.address(block: block, lease: i)); $0.append(" expired") }
+                leaseEnded(block: block, lease: i, sink: &sink)
                 table.leases[base + i] = Lease()
             } else {
                 table.leases.noteExpiry(base + i)
@@ -249,15 +249,15 @@ extension Node {
 
     /// A block becomes FREE: owner id zeroed (owner address kept, D-33), lease table released,
     /// needless mark cleared. The claim counter is kept (C does not reset it either).
-    func makeFree(_ b: Int) {
-        if table.blocks[b].state == .ours && table.hasTable(b) && table.leaseCounts(b).leased > 0 {
+    func makeFree(_ block: Int) {
+        if table.blocks[block].state == .ours && table.hasTable(block) && table.leaseCounts(block).leased > 0 {
             ownLeasesVersion &+= 1  // its leases leave the lease file
         }
-        table.blocks[b].state = .free
-        table.blocks[b].owner = .zero
-        table.blocks[b].needlessMarked = false
-        table.blocks[b].announcePending = false
-        table.releaseTable(b)
+        table.blocks[block].state = .free
+        table.blocks[block].owner = .zero
+        table.blocks[block].needlessMarked = false
+        table.blocks[block].announcePending = false
+        table.releaseTable(block)
     }
 
     /// FREE leases of OURS blocks that could be offered (the server identifier never is, D-27),
@@ -268,22 +268,20 @@ extension Node {
         var offered = 0
         // D-200: per-table counts; only blocks with reserved addresses are read lease by lease.
         let serverLocation = serverID.flatMap { table.location(of: $0) }
-        var b = table.blocks.nextOurs(from: 0)
-        while b < table.count {
-            defer { b = table.blocks.nextOurs(from: b + 1) }
-            guard table.hasTable(b) else { continue }
-            let base = table.slabIndex(b, 0)
-            if !table.blocks[b].partlyReserved {
+        forEachOursBlock { block in
+            guard table.hasTable(block) else { return true }
+            let base = table.slabIndex(block, 0)
+            if !table.blocks[block].partlyReserved {
                 spare += table.leases.freeCount(table: base)
                 offered += table.leases.offeredCount(table: base)
-                if let (sb, si) = serverLocation, sb == b, table.leases[base + si].state == .free { spare -= 1 }
-                continue
+                if let (serverBlock, serverLease) = serverLocation, serverBlock == block, table.leases[base + serverLease].state == .free { spare -= 1 }
+                return true
             }
             for i in 0..<table.blockSize {
                 switch table.leases[base + i].state {
                 case .free:
-                    if let s = serverID, table.address(block: b, lease: i) == s { continue }
-                    if table.blocks[b].partlyReserved && configuration.reservations.contains(table.address(block: b, lease: i)) {
+                    if let s = serverID, table.address(block: block, lease: i) == s { continue }
+                    if table.blocks[block].partlyReserved && configuration.reservations.contains(table.address(block: block, lease: i)) {
                         continue  // D-83: reserved addresses are never offered
                     }
                     spare += 1
@@ -291,6 +289,7 @@ extension Node {
                 case .leased, .declined: break
                 }
             }
+            return true
         }
         return (spare, offered)
     }
@@ -313,25 +312,25 @@ extension Node {
         // 1. Walk the claiming list: own blocks inquired three times, drop lost ones.
         var i = 0
         while i < inquiryList.count {
-            let b = Int(inquiryList[i])
-            let block = table.blocks[b]
-            if block.claimCounter >= 3 {
-                if block.state == .claiming && !roundDue {
+            let block = Int(inquiryList[i])
+            let entry = table.blocks[block]
+            if entry.claimCounter >= 3 {
+                if entry.state == .claiming && !roundDue {
                     i += 1  // peers get a full round to object to our third INQUIRE
                     continue
                 }
-                if block.state == .claiming {  // D-04: only if nobody interfered
-                    if table.attachTable(b) {
-                        own(b, now: now, sink: &sink)
+                if entry.state == .claiming {  // D-04: only if nobody interfered
+                    if table.attachTable(block) {
+                        own(block, now: now, sink: &sink)
                         join.fastRoundsUntil = .min  // D-71: fast rounds for the first claim only
                         need -= 1
                     } else {
-                        table.blocks[b].claimCounter = 0
-                        log(.warning, &sink) { $0.append("No lease table left for block "); $0.append(b) }
+                        table.blocks[block].claimCounter = 0
+                        log(.warning, &sink) { $0.append("No lease table left for block "); $0.append(block) }
                     }
                 }
                 inquiryList.remove(at: i)
-            } else if block.state != .claiming {
+            } else if entry.state != .claiming {
                 inquiryList.remove(at: i)
             } else {
                 i += 1
@@ -347,14 +346,14 @@ extension Node {
                 extra = max(0, tablesLeft)
             }
             while extra > 0 {
-                guard let b = randomFreeBlock() else {
+                guard let block = randomFreeBlock() else {
                     log(.warning, &sink) { $0.append("Network has no free blocks left!") }
                     break
                 }
-                table.blocks[b].state = .claiming
-                table.blocks[b].claimCounter = 0
-                table.blocks[b].timeout = now + tentativeTimeoutMs
-                inquiryList.append(UInt32(b))
+                table.blocks[block].state = .claiming
+                table.blocks[block].claimCounter = 0
+                table.blocks[block].timeout = now + tentativeTimeoutMs
+                inquiryList.append(UInt32(block))
                 assert(inquiryList.count <= inquiryListCapacity, "the INQUIRE count is one byte")
                 extra -= 1
             }
@@ -363,17 +362,17 @@ extension Node {
         guard !inquiryList.isEmpty, roundDue else { return }
         MeshWire.writeHeader(meshOut, nodeID: configuration.nodeID, pool: pool, command: .inquire,
                              count: UInt8(truncatingIfNeeded: inquiryList.count))
-        for (k, b) in inquiryList.enumerated() { MeshWire.writeInquireEntry(meshOut, k, block: b) }
+        for (k, block) in inquiryList.enumerated() { MeshWire.writeInquireEntry(meshOut, k, block: block) }
         let length = MeshWire.headerSize + MeshWire.inquireEntrySize * inquiryList.count
         let ok = sink.sendMulticast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]))
         statistics.add(.mcastSendInquire)
         statistics.sent(.mcastSendPkg, .mcastSendByte, length: length, ok: ok)
         guard ok else { return }
         nextInquiryRound = now + roundSpacing(now)  // D-71: faster right after a fast join
-        for b in inquiryList {
-            let i = Int(b)
-            table.blocks[i].claimCounter &+= 1
-            table.blocks[i].timeout = now + tentativeTimeoutMs  // D-04: keep the claim alive
+        for listed in inquiryList {
+            let block = Int(listed)
+            table.blocks[block].claimCounter &+= 1
+            table.blocks[block].timeout = now + tentativeTimeoutMs  // D-04: keep the claim alive
         }
     }
 
@@ -382,21 +381,43 @@ extension Node {
     func randomFreeBlock() -> Int? {
         let free = table.blocks.claimableCount  // D-200: kept by the block array
         guard free > 0 else { return nil }
-        let b = table.blocks.claimableBlock(Int(random.next(below: UInt64(free))))
-        return b < table.count ? b : nil
+        let block = table.blocks.claimableBlock(Int(random.next(below: UInt64(free))))
+        return block < table.count ? block : nil
     }
 
     /// Ownership (docs/protocol.md#transitions, "claim step, counter 3"); the caller attached
     /// the lease table.
-    func own<S: ActionSink>(_ b: Int, now: Millis, sink: inout S) {
-        assert(table.hasTable(b), "an owned block always has a lease table")
-        table.blocks[b].state = .ours
-        table.blocks[b].owner = configuration.nodeID
-        table.blocks[b].firstClaimed = now
-        table.blocks[b].needlessMarked = false
-        table.blocks[b].timeout = now + blockTimeoutMs
-        table.blocks[b].announcePending = true  // D-05
-        log(.info, &sink) { $0.append("block "); $0.append(b); $0.append(" claimed after 3 claims") }
+    func own<S: ActionSink>(_ block: Int, now: Millis, sink: inout S) {
+        assert(table.hasTable(block), "an owned block always has a lease table")
+        table.blocks[block].state = .ours
+        table.blocks[block].owner = configuration.nodeID
+        table.blocks[block].firstClaimed = now
+        table.blocks[block].needlessMarked = false
+        table.blocks[block].timeout = now + blockTimeoutMs
+        table.blocks[block].announcePending = true  // D-05
+        log(.info, &sink) { $0.append("block "); $0.append(block); $0.append(" claimed after 3 claims") }
+    }
+
+    /// Calls `body` with each OURS block in index order (D-200: the block array's OURS set, not
+    /// a scan of the table) until it returns false. Reads the table afresh for every step, so
+    /// `body` may change it.
+    @inline(__always)
+    func forEachOursBlock(_ body: (Int) -> Bool) {
+        var i = table.blocks.nextOurs(from: 0)
+        while i < table.count && body(i) { i = table.blocks.nextOurs(from: i + 1) }
+    }
+
+    /// The youngest (latest `firstClaimed`) OURS block whose addresses are all FREE and for
+    /// which `eligible` holds; -1 if there is none. What a node can give away or drop (D-85, D-101).
+    @inline(__always)
+    func youngestEmptyOursBlock(where eligible: (Int) -> Bool) -> Int {
+        var youngest = -1
+        forEachOursBlock { i in
+            if eligible(i) && table.allFree(i)
+                && (youngest < 0 || table.blocks[i].firstClaimed > table.blocks[youngest].firstClaimed) { youngest = i }
+            return true
+        }
+        return youngest
     }
 
     // MARK: Announcing (docs/protocol.md#announcing)
@@ -407,20 +428,14 @@ extension Node {
         let timeoutSeconds = Millis(configuration.blockTimeout)  // B
         let threshold = now + (timeoutSeconds - timeoutSeconds / 4) * 1000
         var any = false
-        var i = table.blocks.nextOurs(from: 0)  // D-200: OURS blocks only, in index order
-        while i < table.count {
-            if table.blocks[i].timeout < threshold || table.blocks[i].announcePending {
-                any = true
-                break
-            }
-            i = table.blocks.nextOurs(from: i + 1)
+        forEachOursBlock { i in
+            any = table.blocks[i].timeout < threshold || table.blocks[i].announcePending
+            return !any
         }
         guard any else { return }
         var k = 0
         var groupDue = false
-        i = table.blocks.nextOurs(from: 0)
-        while i < table.count {
-            defer { i = table.blocks.nextOurs(from: i + 1) }
+        forEachOursBlock { i in
             MeshWire.writeClaimEntry(meshOut, k, block: UInt32(i), timeout: configuration.blockTimeout)
             meshOut[MeshWire.claimEntryOffset(k) + MeshWire.ClaimEntry.spare] = claimSpareByte(i, now: now)  // D-80
             if table.blocks[i].timeout < threshold || table.blocks[i].announcePending { groupDue = true }
@@ -430,6 +445,7 @@ extension Node {
                 k = 0
                 groupDue = false
             }
+            return true
         }
         if k > 0 && groupDue { sendClaimGroup(count: k, now: now, sink: &sink) }
     }

@@ -206,47 +206,47 @@ public enum DHCPWire {
     }
 
     /// Writes the fixed 240-byte part of a reply.
-    static func writeHeader(_ b: UnsafeMutableRawBufferPointer, client: DHCPClientFields, yourAddress: IPv4Address) {
-        for i in 0..<minimumLength { b[i] = 0 }
-        b[Field.op] = bootReply
-        b[Field.htype] = client.htype
-        b[Field.hlen] = client.hlen
-        b[Field.hops] = client.hops
-        Bytes.put32(b, Field.xid, client.xid)
-        Bytes.put16(b, Field.flags, client.flags)
-        Bytes.put32(b, Field.ciaddr, client.ciaddr.value)
-        Bytes.put32(b, Field.yiaddr, yourAddress.value)
-        Bytes.put32(b, Field.giaddr, client.giaddr.value)
-        Bytes.putHardware(b, Field.chaddr, client.chaddr)
-        Bytes.put32(b, Field.magicCookie, magicCookie)
+    static func writeHeader(_ buffer: UnsafeMutableRawBufferPointer, client: DHCPClientFields, yourAddress: IPv4Address) {
+        for i in 0..<minimumLength { buffer[i] = 0 }
+        buffer[Field.op] = bootReply
+        buffer[Field.htype] = client.htype
+        buffer[Field.hlen] = client.hlen
+        buffer[Field.hops] = client.hops
+        Bytes.put32(buffer, Field.xid, client.xid)
+        Bytes.put16(buffer, Field.flags, client.flags)
+        Bytes.put32(buffer, Field.ciaddr, client.ciaddr.value)
+        Bytes.put32(buffer, Field.yiaddr, yourAddress.value)
+        Bytes.put32(buffer, Field.giaddr, client.giaddr.value)
+        Bytes.putHardware(buffer, Field.chaddr, client.chaddr)
+        Bytes.put32(buffer, Field.magicCookie, magicCookie)
     }
 
     /// Appends a stored option at `o`; returns the new offset.
-    static func putOption(_ b: UnsafeMutableRawBufferPointer, _ o: Int, code: UInt8, _ payload: [UInt8]) -> Int {
-        b[o] = code
-        b[o + 1] = UInt8(truncatingIfNeeded: payload.count)
+    static func putOption(_ buffer: UnsafeMutableRawBufferPointer, _ o: Int, code: UInt8, _ payload: [UInt8]) -> Int {
+        buffer[o] = code
+        buffer[o + 1] = UInt8(truncatingIfNeeded: payload.count)
         var i = o + 2
         for byte in payload {
-            b[i] = byte
+            buffer[i] = byte
             i += 1
         }
         return i
     }
 
     /// Appends option 53 at `o`; returns the new offset.
-    static func putMessageType(_ b: UnsafeMutableRawBufferPointer, _ o: Int, _ type: DHCPMessageType) -> Int {
-        b[o] = DHCPOption.messageType
-        b[o + 1] = 1
-        b[o + 2] = type.rawValue
+    static func putMessageType(_ buffer: UnsafeMutableRawBufferPointer, _ o: Int, _ type: DHCPMessageType) -> Int {
+        buffer[o] = DHCPOption.messageType
+        buffer[o + 1] = 1
+        buffer[o + 2] = type.rawValue
         return o + 3
     }
 
     /// Ends the options with END and pads with zeros to the BOOTP minimum; returns the length.
-    static func finish(_ b: UnsafeMutableRawBufferPointer, _ o: Int) -> Int {
-        b[o] = DHCPOption.end
+    static func finish(_ buffer: UnsafeMutableRawBufferPointer, _ o: Int) -> Int {
+        buffer[o] = DHCPOption.end
         var end = o + 1
         while end < bootpMinimumLength {
-            b[end] = 0
+            buffer[end] = 0
             end += 1
         }
         return end
@@ -255,15 +255,15 @@ public enum DHCPWire {
     /// Builds an OFFER, ACK or INFORM-ACK (docs/protocol.md#replies with D-19): first the stored
     /// options the client asked for in option 55, in its order, each at most once; then 54, 51
     /// (unless `includeLeaseTime` is false, as for INFORM, RFC 2131 section 4.3.5), 53, END; padded
-    /// to 300 bytes. Options that would not fit into `b` are left out. Returns the length (0 if `b`
-    /// is smaller than `minimumReplyBuffer`).
+    /// to 300 bytes. Options that would not fit into `buffer` are left out. Returns the length
+    /// (0 if `buffer` is smaller than `minimumReplyBuffer`).
     public static func buildReply(
-        into b: UnsafeMutableRawBufferPointer, type: DHCPMessageType, client: DHCPClientFields,
+        into buffer: UnsafeMutableRawBufferPointer, type: DHCPMessageType, client: DHCPClientFields,
         yourAddress: IPv4Address, parameterList: UnsafeRawBufferPointer, options: OptionStore,
         includeLeaseTime: Bool
     ) -> Int {
-        guard b.count >= minimumReplyBuffer else { return 0 }
-        writeHeader(b, client: client, yourAddress: yourAddress)
+        guard buffer.count >= minimumReplyBuffer else { return 0 }
+        writeHeader(buffer, client: client, yourAddress: yourAddress)
         let serverID = options.payload(DHCPOption.serverIdentifier)
         let leaseTime = includeLeaseTime ? options.payload(DHCPOption.leaseTime) : nil
         var tail = 3 + 1  // 53 and END
@@ -280,25 +280,25 @@ public enum DHCPWire {
         for code in parameterList {
             if !seen.insert(code) { continue }
             guard let payload = options.payload(code) else { continue }
-            guard o + 2 + payload.count + tail <= b.count else { continue }
-            o = putOption(b, o, code: code, payload)
+            guard o + 2 + payload.count + tail <= buffer.count else { continue }
+            o = putOption(buffer, o, code: code, payload)
         }
-        if let s = serverID { o = putOption(b, o, code: DHCPOption.serverIdentifier, s) }
-        if let l = leaseTime { o = putOption(b, o, code: DHCPOption.leaseTime, l) }
-        return finish(b, putMessageType(b, o, type))
+        if let s = serverID { o = putOption(buffer, o, code: DHCPOption.serverIdentifier, s) }
+        if let l = leaseTime { o = putOption(buffer, o, code: DHCPOption.leaseTime, l) }
+        return finish(buffer, putMessageType(buffer, o, type))
     }
 
     /// Builds a NAK: header as C (yiaddr 0, ciaddr copied), options 54 (D-20, if configured),
     /// 53 = 6, END; padded to 300 bytes. A NAK through a relay gets the broadcast flag so the
     /// relay broadcasts it (RFC 2131 section 4.3.2).
-    public static func buildNak(into b: UnsafeMutableRawBufferPointer, client: DHCPClientFields, options: OptionStore) -> Int {
-        guard b.count >= minimumReplyBuffer else { return 0 }
+    public static func buildNak(into buffer: UnsafeMutableRawBufferPointer, client: DHCPClientFields, options: OptionStore) -> Int {
+        guard buffer.count >= minimumReplyBuffer else { return 0 }
         var fields = client
         if client.giaddr != .zero { fields.flags |= broadcastFlag }
-        writeHeader(b, client: fields, yourAddress: .zero)
+        writeHeader(buffer, client: fields, yourAddress: .zero)
         var o = minimumLength
-        if let s = options.payload(DHCPOption.serverIdentifier) { o = putOption(b, o, code: DHCPOption.serverIdentifier, s) }
-        return finish(b, putMessageType(b, o, .nak))
+        if let s = options.payload(DHCPOption.serverIdentifier) { o = putOption(buffer, o, code: DHCPOption.serverIdentifier, s) }
+        return finish(buffer, putMessageType(buffer, o, .nak))
     }
 
     /// Where a reply goes (docs/protocol.md#reply-destination with D-11, D-21): through the relay

@@ -26,15 +26,15 @@ extension Node {
     func oldestOffer() -> (block: Int, lease: Int)? {
         var best = -1
         var bestLease = -1
-        for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
-            if best >= 0 && table.blocks[b].firstClaimed >= table.blocks[best].firstClaimed { continue }
-            let base = table.slabIndex(b, 0)
+        for block in 0..<table.count where table.blocks[block].state == .ours && table.hasTable(block) {
+            if best >= 0 && table.blocks[block].firstClaimed >= table.blocks[best].firstClaimed { continue }
+            let base = table.slabIndex(block, 0)
             var pick = -1
             for i in 0..<table.blockSize where table.leases[base + i].state == .offered {
                 if pick < 0 || table.leases[base + i].end < table.leases[base + pick].end { pick = i }
             }
             if pick >= 0 {
-                best = b
+                best = block
                 bestLease = pick
             }
         }
@@ -44,11 +44,11 @@ extension Node {
     /// D-100: a DISCOVER from `chaddr` found no FREE lease; take over the oldest offer. Returns
     /// the lease, or nil if every address of our blocks is LEASED (or declined).
     func recycleOffer<S: ActionSink>(for chaddr: HardwareAddress, now: Millis, sink: inout S) -> (block: Int, lease: Int)? {
-        guard let (b, i) = oldestOffer() else { return nil }
-        let s = table.slabIndex(b, i)
+        guard let (block, i) = oldestOffer() else { return nil }
+        let s = table.slabIndex(block, i)
         log(.debug, &sink) {
             $0.append("Offer of ")
-            $0.append(table.address(block: b, lease: i))
+            $0.append(table.address(block: block, lease: i))
             $0.append(" to ")
             $0.append(mac: table.leases[s].chaddr)
             $0.append(" recycled")
@@ -57,7 +57,7 @@ extension Node {
         // It was handed out already, so the state image covers it as maybe given (D-75): no
         // new image is needed before it is offered again.
         table.leases[s].provisional = true
-        return (b, i)
+        return (block, i)
     }
 
     /// D-101: needless handling with `surplus` (≥ 1) whole blocks more than the target needs.
@@ -78,13 +78,7 @@ extension Node {
         // Mark the youngest unmarked empty blocks until `surplus` are marked.
         var newMarks = 0
         while marked < surplus && newMarks < Node.marksPerHousekeeping {
-            var youngest = -1
-            var i = table.blocks.nextOurs(from: 0)
-            while i < table.count {
-                if !table.blocks[i].needlessMarked && table.allFree(i)
-                    && (youngest < 0 || table.blocks[i].firstClaimed > table.blocks[youngest].firstClaimed) { youngest = i }
-                i = table.blocks.nextOurs(from: i + 1)
-            }
+            let youngest = youngestEmptyOursBlock { !table.blocks[$0].needlessMarked }
             guard youngest >= 0 else { break }
             table.blocks[youngest].needlessMarked = true
             table.blocks[youngest].needlessSince = now
@@ -94,14 +88,15 @@ extension Node {
         }
         // Drop those marked for -n seconds, at most `surplus`.
         var dropped = 0
-        var i = needlessMarksExist ? table.blocks.nextOurs(from: 0) : table.count
-        while i < table.count && dropped < surplus {
-            defer { i = table.blocks.nextOurs(from: i + 1) }
-            guard table.blocks[i].needlessMarked && table.blocks[i].needlessSince <= now - needlessTimeoutMs else { continue }
-            log(.info, &sink) { $0.append("Dropping needless block "); $0.append(i) }
-            makeFree(i)  // nothing is sent; peers let it expire
-            noteDroppedBlock(i, at: now, now: now)  // D-192: a restart must not take it back
-            dropped += 1
+        if needlessMarksExist {
+            forEachOursBlock { i in
+                guard table.blocks[i].needlessMarked && table.blocks[i].needlessSince <= now - needlessTimeoutMs else { return true }
+                log(.info, &sink) { $0.append("Dropping needless block "); $0.append(i) }
+                makeFree(i)  // nothing is sent; peers let it expire
+                noteDroppedBlock(i, at: now, now: now)  // D-192: a restart must not take it back
+                dropped += 1
+                return dropped < surplus
+            }
         }
         if dropped > 0 {
             needlessMarksExist = false

@@ -119,19 +119,19 @@ struct HandoffTable {
 extension Node {
     // MARK: Sending
 
-    /// Starts handing block `b`'s leases (and with `transfer` the block) to `peer`.
-    func startHandoff<S: ActionSink>(_ b: Int, to peer: PeerAddress, id: NodeID, transfer: Bool, now: Millis, sink: inout S) {
-        if let old = handoffs.find(block: b) { handoffs.slots[old].inUse = false }
+    /// Starts handing the leases of `block` (and with `transfer` the block) to `peer`.
+    func startHandoff<S: ActionSink>(_ block: Int, to peer: PeerAddress, id: NodeID, transfer: Bool, now: Millis, sink: inout S) {
+        if let old = handoffs.find(block: block) { handoffs.slots[old].inUse = false }
         guard let k = handoffs.freeSlot() else {
-            log(.warning, &sink) { $0.append("No handoff slot left for block "); $0.append(b) }
+            log(.warning, &sink) { $0.append("No handoff slot left for block "); $0.append(block) }
             return
         }
-        handoffs.slots[k] = HandoffSlot(inUse: true, transfer: transfer, block: b, peer: peer, peerID: id,
+        handoffs.slots[k] = HandoffSlot(inUse: true, transfer: transfer, block: block, peer: peer, peerID: id,
                                         sequence: 0, cursor: 0, pageEnd: 0, attempts: 0, nextSend: now)
-        if transfer { table.blocks[b].state = .blocked }
+        if transfer { table.blocks[block].state = .blocked }
         log(.info, &sink) {
             $0.append(transfer ? "Handing block " : "Handing leases of block ")
-            $0.append(b)
+            $0.append(block)
             $0.append(" to node 0x")
             $0.append(hex: id.value, digits: 16)
         }
@@ -145,16 +145,16 @@ extension Node {
             slot.sequence = handoffs.nextSequence
             handoffs.nextSequence &+= 1
         }
-        let b = slot.block
+        let block = slot.block
         var n = 0
         var i = slot.cursor
-        if table.hasTable(b) {
-            let base = table.slabIndex(b, 0)
+        if table.hasTable(block) {
+            let base = table.slabIndex(block, 0)
             while i < table.blockSize && n < HandoverWire.maximumEntries {
                 let l = table.leases[base + i]
                 if l.state == .leased && l.end > now {
                     let o = HandoverWire.fixedSize + n * HandoverWire.entrySize
-                    Bytes.put32(meshOut, o + HandoverWire.Entry.address, table.address(block: b, lease: i).value)
+                    Bytes.put32(meshOut, o + HandoverWire.Entry.address, table.address(block: block, lease: i).value)
                     Bytes.put32(meshOut, o + HandoverWire.Entry.secondsLeft, UInt32(truncatingIfNeeded: (l.end - now + 999) / 1000))
                     Bytes.putHardware(meshOut, o + HandoverWire.Entry.chaddr, l.chaddr)
                     n += 1
@@ -167,7 +167,7 @@ extension Node {
         slot.pageEnd = i
         var flags: UInt8 = slot.transfer ? HandoverWire.transfer : 0
         if i >= table.blockSize { flags |= HandoverWire.last }
-        let length = writeHandoverHeader(command: HandoverWire.handoff, count: n, block: b, sequence: slot.sequence, byte: flags)
+        let length = writeHandoverHeader(command: HandoverWire.handoff, count: n, block: block, sequence: slot.sequence, byte: flags)
         let ok = sink.sendUnicast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]), to: slot.peer)
         statistics.sent(.directSendPkg, .directSendByte, length: length, ok: ok)
         slot.attempts += 1
@@ -207,13 +207,13 @@ extension Node {
 
     /// BLOCKED → CLAIMED by the receiver: we never lease from the block again (step 3).
     func giveUpBlock(_ slot: HandoffSlot, now: Millis) {
-        let b = slot.block
-        table.blocks[b].state = .claimed
-        table.blocks[b].owner = slot.peerID
-        table.blocks[b].ownerAddress = slot.peer
-        table.blocks[b].timeout = now + blockTimeoutMs
-        table.blocks[b].announcePending = false
-        table.blocks[b].needlessMarked = false
+        let block = slot.block
+        table.blocks[block].state = .claimed
+        table.blocks[block].owner = slot.peerID
+        table.blocks[block].ownerAddress = slot.peer
+        table.blocks[block].timeout = now + blockTimeoutMs
+        table.blocks[block].announcePending = false
+        table.blocks[block].needlessMarked = false
     }
 
     // MARK: Receiving
@@ -234,9 +234,9 @@ extension Node {
         let index = Bytes.u32(d, HandoverWire.block)
         let sequence = Bytes.u32(d, HandoverWire.sequence)
         guard index < UInt32(table.count) else { return true }
-        let b = Int(index)
+        let block = Int(index)
         if command == HandoverWire.ack {
-            handoffAnswered(b, sequence: sequence, status: d[HandoverWire.flagsOrStatus], from: peer, now: now, sink: &sink)
+            handoffAnswered(block, sequence: sequence, status: d[HandoverWire.flagsOrStatus], from: peer, now: now, sink: &sink)
             return true
         }
         let flags = d[HandoverWire.flagsOrStatus]
@@ -244,13 +244,13 @@ extension Node {
         let count = Int(d[MeshWire.Header.count])
         var status = HandoverWire.notOwner
         if flags & HandoverWire.transfer != 0 {
-            status = acceptTransfer(b, entries: count, from: peer, id: NodeID(Bytes.u64(d, MeshWire.Header.nodeID)), now: now, sink: &sink)
-        } else if table.blocks[b].state == .ours && table.hasTable(b) {
+            status = acceptTransfer(block, entries: count, from: peer, id: NodeID(Bytes.u64(d, MeshWire.Header.nodeID)), now: now, sink: &sink)
+        } else if table.blocks[block].state == .ours && table.hasTable(block) {
             status = HandoverWire.accepted
         }
         var taken = 0
-        if status == HandoverWire.accepted { taken = installHandedLeases(d, block: b, count: count, now: now) }
-        let length = writeHandoverHeader(command: HandoverWire.ack, count: 0, block: b, sequence: sequence,
+        if status == HandoverWire.accepted { taken = installHandedLeases(d, block: block, count: count, now: now) }
+        let length = writeHandoverHeader(command: HandoverWire.ack, count: 0, block: block, sequence: sequence,
                                          byte: status, second: UInt8(truncatingIfNeeded: taken))
         let ok = sink.sendUnicast(UnsafeRawBufferPointer(rebasing: meshOut[0..<length]), to: peer)
         statistics.sent(.directSendPkg, .directSendByte, length: length, ok: ok)
@@ -260,20 +260,20 @@ extension Node {
         return true
     }
 
-    /// Enters the listed leases into our OURS block `b`. A FREE address becomes LEASED for the
+    /// Enters the listed leases into our OURS `block`. A FREE address becomes LEASED for the
     /// listed client; the same client's lease is extended; an address one of our clients holds
     /// stays ours (that client has the block's active majority, D-81). Returns entries taken.
-    func installHandedLeases(_ d: UnsafeRawBufferPointer, block b: Int, count: Int, now: Millis) -> Int {
-        guard table.hasTable(b) else { return 0 }
+    func installHandedLeases(_ d: UnsafeRawBufferPointer, block: Int, count: Int, now: Millis) -> Int {
+        guard table.hasTable(block) else { return 0 }
         let longest = Millis(optionStore.leaseTime) * 1000 + Node.leaseSlackMs
         var taken = 0
         for e in 0..<count {
             let o = HandoverWire.fixedSize + e * HandoverWire.entrySize
             let address = IPv4Address(Bytes.u32(d, o + HandoverWire.Entry.address))
-            guard let (lb, i) = table.location(of: address), lb == b, isAssignable(address) else { continue }
+            guard let (addressBlock, i) = table.location(of: address), addressBlock == block, isAssignable(address) else { continue }
             let end = now + min(Millis(Bytes.u32(d, o + HandoverWire.Entry.secondsLeft)) * 1000, longest)
             let chaddr = Bytes.hardware(d, o + HandoverWire.Entry.chaddr)
-            let s = table.slabIndex(b, i)
+            let s = table.slabIndex(block, i)
             let l = table.leases[s]
             if l.state == .free || (l.state == .offered && l.chaddr == chaddr) {
                 table.leases[s] = Lease(state: .leased, xid: 0, chaddr: chaddr, end: end)
@@ -289,36 +289,36 @@ extension Node {
     }
 
     /// Receiver side of a block transfer (step 2).
-    func acceptTransfer<S: ActionSink>(_ b: Int, entries: Int, from peer: PeerAddress, id: NodeID, now: Millis, sink: inout S) -> UInt8 {
-        if table.blocks[b].state == .ours { return HandoverWire.accepted }  // a resent offer
-        if learning || table.blocks[b].state == .blocked || table.blocks[b].reserved { return HandoverWire.declined }
+    func acceptTransfer<S: ActionSink>(_ block: Int, entries: Int, from peer: PeerAddress, id: NodeID, now: Millis, sink: inout S) -> UInt8 {
+        if table.blocks[block].state == .ours { return HandoverWire.accepted }  // a resent offer
+        if learning || table.blocks[block].state == .blocked || table.blocks[block].reserved { return HandoverWire.declined }
         if entries == 0 {
             // A spare block for a joining node: only while we still need one.
             let (spare, offered) = countSpareLeases()  // offers count as spare (D-100)
             guard spare + offered < spareTarget + demandLeases(now: now) else { return HandoverWire.declined }
         }
-        guard table.attachTable(b) else { return HandoverWire.declined }
-        if table.blocks[b].state != .claimed || table.blocks[b].owner != id {
+        guard table.attachTable(block) else { return HandoverWire.declined }
+        if table.blocks[block].state != .claimed || table.blocks[block].owner != id {
             // A table left from forwarding through another owner is stale: start empty.
-            table.releaseTable(b)
-            guard table.attachTable(b) else { return HandoverWire.declined }
+            table.releaseTable(block)
+            guard table.attachTable(block) else { return HandoverWire.declined }
         }
-        if let k = inquiryList.firstIndex(of: UInt32(b)) { inquiryList.remove(at: k) }
-        table.blocks[b].claimCounter = 3
-        own(b, now: now, sink: &sink)
-        log(.info, &sink) { $0.append("Block "); $0.append(b); $0.append(" handed over by node 0x"); $0.append(hex: id.value, digits: 16) }
+        if let k = inquiryList.firstIndex(of: UInt32(block)) { inquiryList.remove(at: k) }
+        table.blocks[block].claimCounter = 3
+        own(block, now: now, sink: &sink)
+        log(.info, &sink) { $0.append("Block "); $0.append(block); $0.append(" handed over by node 0x"); $0.append(hex: id.value, digits: 16) }
         return HandoverWire.accepted
     }
 
-    /// Sender side: the receiver answered page `sequence` of block `b`.
-    func handoffAnswered<S: ActionSink>(_ b: Int, sequence: UInt32, status: UInt8, from peer: PeerAddress, now: Millis, sink: inout S) {
-        guard let k = handoffs.find(block: b), handoffs.slots[k].sequence == sequence, handoffs.slots[k].peer == peer else { return }
+    /// Sender side: the receiver answered page `sequence` of `block`.
+    func handoffAnswered<S: ActionSink>(_ block: Int, sequence: UInt32, status: UInt8, from peer: PeerAddress, now: Millis, sink: inout S) {
+        guard let k = handoffs.find(block: block), handoffs.slots[k].sequence == sequence, handoffs.slots[k].peer == peer else { return }
         let slot = handoffs.slots[k]
         if status != HandoverWire.accepted {
             handoffs.slots[k].inUse = false
-            if slot.transfer && table.blocks[b].state == .blocked {
-                table.blocks[b].state = .ours  // refused: the receiver never leased from it
-                log(.info, &sink) { $0.append("Block "); $0.append(b); $0.append(" handover declined") }
+            if slot.transfer && table.blocks[block].state == .blocked {
+                table.blocks[block].state = .ours  // refused: the receiver never leased from it
+                log(.info, &sink) { $0.append("Block "); $0.append(block); $0.append(" handover declined") }
             }
             return
         }
@@ -329,23 +329,23 @@ extension Node {
             return
         }
         handoffs.slots[k].inUse = false
-        if slot.transfer && table.blocks[b].state == .blocked { giveUpBlock(slot, now: now) }
+        if slot.transfer && table.blocks[block].state == .blocked { giveUpBlock(slot, now: now) }
     }
 
     // MARK: Triggers
 
     /// D-86: the block's only lease was just renewed for a client that now lives at `peer` (a
     /// node of ours): the block moves there.
-    func considerRoamHandover<S: ActionSink>(_ b: Int, from peer: PeerAddress, now: Millis, sink: inout S) {
-        guard !configuration.cWire, !learning, table.blocks[b].state == .ours, handoffs.find(block: b) == nil else { return }
-        let counts = table.leaseCounts(b)
+    func considerRoamHandover<S: ActionSink>(_ block: Int, from peer: PeerAddress, now: Millis, sink: inout S) {
+        guard !configuration.cWire, !learning, table.blocks[block].state == .ours, handoffs.find(block: block) == nil else { return }
+        let counts = table.leaseCounts(block)
         guard counts.leased + counts.offered == 1, peerSpeaksCounts(peer) else { return }
         var id = NodeID.zero
         for i in 0..<table.count where table.blocks[i].state == .claimed && table.blocks[i].ownerAddress == peer {
             id = table.blocks[i].owner
             break
         }
-        startHandoff(b, to: peer, id: id, transfer: true, now: now, sink: &sink)
+        startHandoff(block, to: peer, id: id, transfer: true, now: now, sink: &sink)
     }
 
     /// Some block is owned by a node that sends counts (one of ours).
@@ -371,23 +371,18 @@ extension Node {
         guard !handoffs.transferring(to: peer) else { return }
         let (spare, _) = countSpareLeases()
         guard spare - table.blockSize >= spareTarget else { return }  // before the search: most nodes cannot spare
-        var pick = -1
-        var i = table.blocks.nextOurs(from: 0)  // every node runs this for each REQUEST: OURS blocks only
-        while i < table.count {
-            if table.allFree(i) && handoffs.find(block: i) == nil
-                && (pick < 0 || table.blocks[i].firstClaimed > table.blocks[pick].firstClaimed) { pick = i }
-            i = table.blocks.nextOurs(from: i + 1)
-        }
+        // Every node runs this for each REQUEST: OURS blocks only.
+        let pick = youngestEmptyOursBlock { handoffs.find(block: $0) == nil }
         guard pick >= 0 else { return }
         startHandoff(pick, to: peer, id: id, transfer: true, now: now, sink: &sink)
     }
 }
 
 extension Node {
-    /// True if lease `i` of our block `b` is LEASED to `chaddr` (it came with a handover).
-    func handedLease(_ b: Int, _ i: Int, _ chaddr: HardwareAddress) -> Bool {
-        guard table.hasTable(b) else { return false }
-        let l = table.leases[table.slabIndex(b, i)]
+    /// True if lease `i` of our `block` is LEASED to `chaddr` (it came with a handover).
+    func handedLease(_ block: Int, _ i: Int, _ chaddr: HardwareAddress) -> Bool {
+        guard table.hasTable(block) else { return false }
+        let l = table.leases[table.slabIndex(block, i)]
         return l.state == .leased && l.chaddr == chaddr
     }
 }

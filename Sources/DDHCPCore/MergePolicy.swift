@@ -14,12 +14,12 @@
 // winner without a NAK.
 
 extension Node {
-    /// Active leases of block `b`: LEASED entries confirmed within the last half lease time
+    /// Active leases of `block`: LEASED entries confirmed within the last half lease time
     /// (their end lies at least LT/2 + slack ahead), i.e. clients that renew on schedule.
-    func activeLeaseCount(_ b: Int, now: Millis) -> Int {
-        guard table.hasTable(b) else { return 0 }
+    func activeLeaseCount(_ block: Int, now: Millis) -> Int {
+        guard table.hasTable(block) else { return 0 }
         let threshold = now + Millis(optionStore.leaseTime) * 500 + Node.leaseSlackMs
-        let base = table.slabIndex(b, 0)
+        let base = table.slabIndex(block, 0)
         var n = 0
         for i in 0..<table.blockSize where table.leases[base + i].state == .leased && table.leases[base + i].end >= threshold {
             n += 1
@@ -27,15 +27,15 @@ extension Node {
         return n
     }
 
-    /// The spare byte of our UPDATECLAIM entry for block `b` (0 in C-wire mode).
-    func claimSpareByte(_ b: Int, now: Millis) -> UInt8 {
+    /// The spare byte of our UPDATECLAIM entry for `block` (0 in C-wire mode).
+    func claimSpareByte(_ block: Int, now: Millis) -> UInt8 {
         if configuration.cWire || configuration.nodeID == .zero { return 0 }
-        return UInt8(1 + min(activeLeaseCount(b, now: now), 254))
+        return UInt8(1 + min(activeLeaseCount(block, now: now), 254))
     }
 
-    /// True if `peer`'s claim (with `spare`) takes our OURS block `b` from us.
-    func peerTakesBlock(_ b: Int, peer: NodeID, spare: UInt8) -> Bool {
-        let ours = table.blocks[b].advertised
+    /// True if `peer`'s claim (with `spare`) takes our OURS `block` from us.
+    func peerTakesBlock(_ block: Int, peer: NodeID, spare: UInt8) -> Bool {
+        let ours = table.blocks[block].advertised
         if spare == 0 || ours == 0 || peer == .zero || configuration.cWire {
             return !(peer < configuration.nodeID)  // C's rule: a smaller id never takes our block
         }

@@ -163,46 +163,46 @@ public enum MeshWire {
 
     /// Writes the 16-byte header.
     public static func writeHeader(
-        _ b: UnsafeMutableRawBufferPointer, nodeID: NodeID, pool: MeshPool, command: MeshCommand, count: UInt8
+        _ buffer: UnsafeMutableRawBufferPointer, nodeID: NodeID, pool: MeshPool, command: MeshCommand, count: UInt8
     ) {
-        writeHeader(b, nodeID: nodeID, pool: pool, rawCommand: command.rawValue, count: count)
+        writeHeader(buffer, nodeID: nodeID, pool: pool, rawCommand: command.rawValue, count: count)
     }
 
     /// Writes the 16-byte header with any command byte (our 0x20/0x21, 0x30/0x31 too).
     static func writeHeader(
-        _ b: UnsafeMutableRawBufferPointer, nodeID: NodeID, pool: MeshPool, rawCommand: UInt8, count: UInt8
+        _ buffer: UnsafeMutableRawBufferPointer, nodeID: NodeID, pool: MeshPool, rawCommand: UInt8, count: UInt8
     ) {
-        Bytes.put64(b, Header.nodeID, nodeID.value)
-        Bytes.put32(b, Header.prefix, pool.prefix.value)
-        b[Header.prefixLength] = pool.prefixLength
-        b[Header.blockSize] = pool.blockSize
-        b[Header.command] = rawCommand
-        b[Header.count] = count
+        Bytes.put64(buffer, Header.nodeID, nodeID.value)
+        Bytes.put32(buffer, Header.prefix, pool.prefix.value)
+        buffer[Header.prefixLength] = pool.prefixLength
+        buffer[Header.blockSize] = pool.blockSize
+        buffer[Header.command] = rawCommand
+        buffer[Header.count] = count
     }
 
     /// Writes UPDATECLAIM entry `i` (reserved byte 0, as C).
-    public static func writeClaimEntry(_ b: UnsafeMutableRawBufferPointer, _ i: Int, block: UInt32, timeout: UInt16) {
+    public static func writeClaimEntry(_ buffer: UnsafeMutableRawBufferPointer, _ i: Int, block: UInt32, timeout: UInt16) {
         let o = claimEntryOffset(i)
-        Bytes.put32(b, o + ClaimEntry.block, block)
-        Bytes.put16(b, o + ClaimEntry.timeout, timeout)
-        b[o + ClaimEntry.spare] = 0
+        Bytes.put32(buffer, o + ClaimEntry.block, block)
+        Bytes.put16(buffer, o + ClaimEntry.timeout, timeout)
+        buffer[o + ClaimEntry.spare] = 0
     }
 
     /// Writes INQUIRE entry `i`.
-    public static func writeInquireEntry(_ b: UnsafeMutableRawBufferPointer, _ i: Int, block: UInt32) {
-        Bytes.put32(b, headerSize + i * inquireEntrySize, block)
+    public static func writeInquireEntry(_ buffer: UnsafeMutableRawBufferPointer, _ i: Int, block: UInt32) {
+        Bytes.put32(buffer, headerSize + i * inquireEntrySize, block)
     }
 
-    /// Encodes a RENEWLEASE / LEASEACK / LEASENAK (count 0, as C) into `b` (≥ 44 bytes);
+    /// Encodes a RENEWLEASE / LEASEACK / LEASENAK (count 0, as C) into `buffer` (≥ 44 bytes);
     /// returns the length.
     public static func writeLeaseMessage(
-        _ b: UnsafeMutableRawBufferPointer, nodeID: NodeID, pool: MeshPool, command: MeshCommand, payload: LeasePayload
+        _ buffer: UnsafeMutableRawBufferPointer, nodeID: NodeID, pool: MeshPool, command: MeshCommand, payload: LeasePayload
     ) -> Int {
-        writeHeader(b, nodeID: nodeID, pool: pool, command: command, count: 0)
-        Bytes.put32(b, LeaseField.address, payload.rawAddress)
-        Bytes.put32(b, LeaseField.xid, payload.xid)
-        Bytes.put32(b, LeaseField.leaseSeconds, payload.leaseSeconds)
-        Bytes.putHardware(b, LeaseField.chaddr, payload.chaddr)
+        writeHeader(buffer, nodeID: nodeID, pool: pool, command: command, count: 0)
+        Bytes.put32(buffer, LeaseField.address, payload.rawAddress)
+        Bytes.put32(buffer, LeaseField.xid, payload.xid)
+        Bytes.put32(buffer, LeaseField.leaseSeconds, payload.leaseSeconds)
+        Bytes.putHardware(buffer, LeaseField.chaddr, payload.chaddr)
         return leaseMessageSize
     }
 
@@ -211,26 +211,26 @@ public enum MeshWire {
 
     public static func updateClaim(nodeID: NodeID, pool: MeshPool, claims: [(block: UInt32, timeout: UInt16)]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: headerSize + claimEntrySize * claims.count)
-        out.withUnsafeMutableBytes { b in
-            writeHeader(b, nodeID: nodeID, pool: pool, command: .updateClaim, count: UInt8(truncatingIfNeeded: claims.count))
-            for (i, c) in claims.enumerated() { writeClaimEntry(b, i, block: c.block, timeout: c.timeout) }
+        out.withUnsafeMutableBytes { buffer in
+            writeHeader(buffer, nodeID: nodeID, pool: pool, command: .updateClaim, count: UInt8(truncatingIfNeeded: claims.count))
+            for (i, c) in claims.enumerated() { writeClaimEntry(buffer, i, block: c.block, timeout: c.timeout) }
         }
         return out
     }
 
     public static func inquire(nodeID: NodeID, pool: MeshPool, blocks: [UInt32]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: headerSize + inquireEntrySize * blocks.count)
-        out.withUnsafeMutableBytes { b in
-            writeHeader(b, nodeID: nodeID, pool: pool, command: .inquire, count: UInt8(truncatingIfNeeded: blocks.count))
-            for (i, block) in blocks.enumerated() { writeInquireEntry(b, i, block: block) }
+        out.withUnsafeMutableBytes { buffer in
+            writeHeader(buffer, nodeID: nodeID, pool: pool, command: .inquire, count: UInt8(truncatingIfNeeded: blocks.count))
+            for (i, block) in blocks.enumerated() { writeInquireEntry(buffer, i, block: block) }
         }
         return out
     }
 
     public static func leaseMessage(nodeID: NodeID, pool: MeshPool, command: MeshCommand, payload: LeasePayload) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: leaseMessageSize)
-        out.withUnsafeMutableBytes { b in
-            _ = writeLeaseMessage(b, nodeID: nodeID, pool: pool, command: command, payload: payload)
+        out.withUnsafeMutableBytes { buffer in
+            _ = writeLeaseMessage(buffer, nodeID: nodeID, pool: pool, command: command, payload: payload)
         }
         return out
     }
