@@ -101,12 +101,20 @@ struct Lease: Equatable {
     var xid: UInt32 = 0
     var chaddr = HardwareAddress.zero
     var end: Millis = 0
+    /// D-193: how long the last state image written makes a restart keep this address for its
+    /// holder (Millis.max: listed as maybe given, which a restart holds for a lease time from
+    /// then; Millis.min: not in it). A renewal ending later is written to the image first.
+    var imageHold: Millis = .min
     /// A DECLINED-state placeholder for an address an earlier run of this node may have leased
     /// (docs/fast-join.md, D-73): not offered to new clients until `end`, but acknowledged to
     /// a client that renews it.
     var unknownHolder = false
     /// FREE but written to the state image as maybe given (StateImage.swift, D-75).
     var provisional = false
+    /// Restored from a state image: `end` is the hold recorded there, which already covers the
+    /// renewals the earlier run may have granted after its last write; written back unchanged,
+    /// so restarts never lengthen it (D-193).
+    var restoredHold = false
 
     var isHeld: Bool { state == .offered || state == .leased }
 }

@@ -163,7 +163,7 @@ extension Node {
             demand.record(chaddr, now: now)  // counted by the next claim (demand-aware need)
             return
         }
-        guard persistGrant(block, i, now: now, sink: &sink) else { return }  // D-75
+        guard persistGrant(block, i, acknowledging: false, now: now, sink: &sink) else { return }  // D-75
         demand.served(chaddr)
         let s = table.slabIndex(block, i)
         if table.leases[s].state == .leased {
@@ -281,6 +281,7 @@ extension Node {
             table.leases[s].xid = client.xid
             table.leases[s].end = leaseEnd(now)
             table.leases[s].unknownHolder = false
+            table.leases[s].restoredHold = false
         }
         let address = table.address(block: block, lease: i)
         let ok = sendReply(.ack, client: client, yourAddress: address, parameters: parameters, sink: &sink)
@@ -443,13 +444,18 @@ extension Node {
             return
         }
         if table.blocks[block].state == .blocked { return }  // being handed over (D-86): no answer
+        // D-194: a restarted node that does not know the table yet (the block may wait for the
+        // table answer, D-191, or be taken back, D-73) does not answer for a block it does not own.
+        if table.blocks[block].state != .ours && !tableKnown(now) { return }
         var acknowledged = false
         if table.blocks[block].state == .ours && table.hasTable(block) && isAssignable(address) {
             let s = table.slabIndex(block, i)
             let l = table.leases[s]
             if l.state == .free || (l.isHeld && l.chaddr == p.chaddr) || isUnknownHolderLease(block, i) {
                 guard persistGrant(block, i, now: now, sink: &sink) else { return }  // D-75
-                table.leases[s] = Lease(state: .leased, xid: p.xid, chaddr: p.chaddr, end: leaseEnd(now))
+                // What the image holds stays known (D-193; persistGrant may just have written it).
+                table.leases[s] = Lease(state: .leased, xid: p.xid, chaddr: p.chaddr, end: leaseEnd(now),
+                                        imageHold: table.leases[s].imageHold)
                 acknowledged = true
                 // A RENEWLEASE carries no host name: a renewal keeps the stored one.
                 leaseGranted(block: block, lease: i, renewal: l.state == .leased && l.chaddr == p.chaddr,

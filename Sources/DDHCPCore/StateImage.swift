@@ -7,23 +7,28 @@
 // new client would get an address the image does not cover yet (at most one per
 // StateImage.urgentSpacingMs). Every image marks the next `provisionalCount` addresses new
 // clients will get as "maybe given", so that leases granted after the last write and lost with
-// a kill -9 are never given to anybody else after the restart (D-75).
+// a kill -9 are never given to anybody else after the restart (D-75). A lease is recorded with
+// a hold beyond its end that covers the renewals granted until the next write; one that would
+// end later is written first (D-193).
 
-/// Image layout (big-endian), version 3 (docs/fast-join.md#restart-survival):
+/// Image layout (big-endian), version 4 (docs/fast-join.md#restart-survival):
 ///   0 "DDHS"  4 version  5..7 zero  8 prefix  12 prefix length  13 block size
 ///   14 dropped blocks (u16)
 ///   16 node id (u64)  24 written at (monotonic ms, i64)  32 blocks (u32)  36 total length (u32)
 ///   40 blocks: index u32, peers' timeout (monotonic ms, i64), first claimed (monotonic ms,
 ///      i64), needless since (monotonic ms, i64; Int64.min: not marked), leases u16; then per lease:
 ///      lease index u8, kind u8 (2 leased, 3 declined, 4 maybe given, 5 holder unknown),
-///      end (monotonic ms, i64), chaddr (16)
+///      end (monotonic ms, i64; of kinds 2 and 5 the hold, D-193), chaddr (16)
 ///   then dropped blocks (D-192): index u32, dropped at (monotonic ms, i64)
 ///   last 4 bytes: FNV-1a (32 bit) of everything before.
 public enum StateImage {
     /// 2: block records carry first-claimed and needless-since (D-190); version 1 images are
     /// ignored ("unsupported version"), as after a reboot.
     /// 3: dropped blocks after the block records (D-192).
-    public static let version: UInt8 = 3
+    /// 4: the end of a lease or holder-unknown placeholder is its hold, beyond its end by the
+    /// renewal cover (D-193). A version 3 image recorded true ends, which a renewal after the
+    /// write outlives, so it is ignored.
+    public static let version: UInt8 = 4
     static let headerSize = 40
     static let blockRecordSize = 30
     /// Field offsets inside one block record.
@@ -43,6 +48,10 @@ public enum StateImage {
     public static let urgentSpacingMs: Millis = 250
     /// Addresses marked "maybe given" per image: 8, at most a quarter of a block.
     static func provisionalCount(blockSize: Int) -> Int { max(1, min(8, blockSize / 4)) }
+    /// D-193: the renewal cover is at least this long (three periods: a renewal reaches the
+    /// image within one period and a housekeeping spacing, so even leases of a few seconds
+    /// renewed at T1 need no extra writes).
+    static let minimumRenewalCoverMs: Millis = 3 * periodMs
 
     static let kindLeased: UInt8 = 2
     static let kindDeclined: UInt8 = 3
@@ -183,9 +192,20 @@ extension Node {
                     guard l.provisional else { continue }
                     kind = StateImage.kindMaybeGiven
                 }
+                // D-193: how long a restart keeps the address for its holder. A lease or
+                // placeholder its holder may renew before the next write is held one renewal
+                // cover past its end; a hold restored from an earlier image stays as it is (no
+                // growth per restart); a maybe-given address is held a lease time from the restart.
+                var hold = l.end
+                if kind == StateImage.kindLeased || kind == StateImage.kindHolderUnknown {
+                    if !l.restoredHold { hold = l.end + renewalCoverMs }
+                    table.leases.base[base + k].imageHold = hold
+                } else {
+                    table.leases.base[base + k].imageHold = kind == StateImage.kindMaybeGiven ? .max : .min
+                }
                 b[o] = UInt8(k)
                 b[o + 1] = kind
-                Bytes.put64(b, o + 2, UInt64(bitPattern: l.end))
+                Bytes.put64(b, o + 2, UInt64(bitPattern: hold))
                 Bytes.putHardware(b, o + 10, l.chaddr)
                 o += StateImage.leaseRecordSize
                 n += 1
@@ -306,17 +326,35 @@ extension Node {
         return !anyFree
     }
 
+    /// D-193: how far past a lease's end the image holds it: a lease time (at least
+    /// StateImage.minimumRenewalCoverMs). A renewal within that time of the acknowledgement
+    /// the image records fits; the periodic write then records the new end.
+    var renewalCoverMs: Millis { max(Millis(optionStore.leaseTime) * 1000, StateImage.minimumRenewalCoverMs) }
+
     /// Before an address that is FREE (not held by this client) is offered or acknowledged
-    /// (D-75): it must be in the image as maybe given. True if it may be handed out now.
-    func persistGrant<S: ActionSink>(_ b: Int, _ i: Int, now: Millis, sink: inout S) -> Bool {
+    /// (D-75): it must be in the image as maybe given. Before a lease or placeholder is
+    /// acknowledged again (`acknowledging`), the image must hold it at least until the new end
+    /// (D-193, Lease.imageHold). True if it may be handed out now.
+    func persistGrant<S: ActionSink>(_ b: Int, _ i: Int, acknowledging: Bool = true, now: Millis, sink: inout S) -> Bool {
         guard persisting, table.hasTable(b) else { return true }
-        let l = table.leases[table.slabIndex(b, i)]
-        if l.state != .free || l.provisional { return true }
+        let s = table.slabIndex(b, i)
+        let l = table.leases[s]
+        if l.state == .free {
+            if l.provisional { return true }
+        } else if !acknowledging || leaseEnd(now) <= l.imageHold {
+            return true
+        }
         guard persist.lastWrite == .min || now >= persist.lastWrite + StateImage.urgentSpacingMs else {
             log(.debug, &sink) { $0.append("State image written just now: address held back") }
             return false
         }
-        table.leases[table.slabIndex(b, i)].provisional = true
+        if l.state == .free {
+            table.leases[s].provisional = true
+        } else {
+            // The image gets the renewal before the client does.
+            table.leases[s].end = max(l.end, leaseEnd(now))
+            table.leases[s].restoredHold = false
+        }
         writeStateImage(now: now, sink: &sink)
         return true
     }
@@ -388,15 +426,21 @@ extension Node {
                 let end = Millis(bitPattern: Bytes.u64(image, p + 2))
                 let chaddr = Bytes.hardware(image, p + 10)
                 switch image[p + 1] {
+                // D-193: a lease or placeholder ends at its recorded hold, which the file holds;
+                // a maybe-given address is held a lease time from now, and the file (until the
+                // next write) makes any later restart hold it a lease time from then.
                 case StateImage.kindLeased where end > now:
-                    table.leases[base + k] = Lease(state: .leased, xid: 0, chaddr: chaddr, end: end)
+                    table.leases[base + k] = Lease(state: .leased, xid: 0, chaddr: chaddr, end: end, imageHold: end,
+                                                   restoredHold: true)
                     restoredLeases += 1
                 case StateImage.kindDeclined where end > now:
                     table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: end)
                 case StateImage.kindMaybeGiven:
-                    table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: leaseEnd(now), unknownHolder: true)
+                    table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: leaseEnd(now), imageHold: .max,
+                                                   unknownHolder: true)
                 case StateImage.kindHolderUnknown where end > now:
-                    table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: end, unknownHolder: true)
+                    table.leases[base + k] = Lease(state: .declined, xid: 0, chaddr: .zero, end: end, imageHold: end,
+                                                   unknownHolder: true, restoredHold: true)
                 default:
                     break
                 }

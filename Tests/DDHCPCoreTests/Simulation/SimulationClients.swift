@@ -109,6 +109,15 @@ extension Simulation {
         c.timerGeneration += 1
     }
 
+    /// A bound client renews at once (udhcpc on SIGUSR1): RENEWING with a new transaction.
+    func clientRenewNow(_ i: Int) {
+        let c = clients[i]
+        guard c.state == .bound, c.heldAddress(now: now) != nil else { return }
+        c.state = .renewing
+        c.xid = UInt32(truncatingIfNeeded: rng.next())
+        sendRenewal(c)
+    }
+
     /// The client disappears without a word (switched off); its lease is forgotten.
     func clientLeave(_ i: Int) {
         let c = clients[i]

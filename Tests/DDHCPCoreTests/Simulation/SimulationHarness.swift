@@ -178,8 +178,13 @@ enum SimEvent {
     case audit
 }
 
-/// Binary min-heap on (time, insertion order). The heap holds plain keys; payloads live in a
-/// slab so sifting never retains or releases packet buffers.
+/// Events in order of (time, insertion order). Most events are mesh and LAN deliveries a few
+/// milliseconds ahead, so those go to a timing wheel of one bucket per millisecond (each bucket
+/// holds one time only, in insertion order; popping walks memory in order); events beyond the
+/// wheel's window (timers seconds ahead) or before it go to a binary min-heap. Pop takes the
+/// earlier of the two heads by (time, insertion order), so the order is exactly that of one heap.
+/// The heap holds plain keys; payloads live in a slab so sifting never retains or releases
+/// packet buffers.
 struct SimEventQueue {
     private struct Key {
         var time: Millis
@@ -187,17 +192,53 @@ struct SimEventQueue {
         var slot: Int32
         @inline(__always) func before(_ o: Key) -> Bool { time < o.time || (time == o.time && seq < o.seq) }
     }
+    private struct WheelEntry {
+        var seq: UInt64
+        var event: SimEvent
+    }
 
+    private static let wheelSize = 1024  // a power of two, longer than every mesh delay used
     private var heap: [Key] = []
     private var slab: [SimEvent?] = []
     private var freeSlots: [Int32] = []
     private var seq: UInt64 = 0
+    private var buckets = [[WheelEntry]](repeating: [], count: SimEventQueue.wheelSize)
+    private var bucketHead = [Int](repeating: 0, count: SimEventQueue.wheelSize)
+    private var wheelCount = 0
+    /// The time of the last pop: no entry is earlier. The wheel holds times in
+    /// base ..< base + wheelSize, the entry of time t in bucket t mod wheelSize.
+    private var base: Millis = 0
+    /// Where the search for the earliest wheel entry starts (base <= scan <= that entry).
+    private var scan: Millis = 0
 
-    var nextTime: Millis? { heap.first?.time }
-    var count: Int { heap.count }
+    var count: Int { heap.count + wheelCount }
+
+    var nextTime: Millis? {
+        mutating get {
+            let w = wheelHead()
+            guard let h = heap.first else { return w?.time }
+            guard let w else { return h.time }
+            return min(w.time, h.time)
+        }
+    }
+
+    /// The earliest wheel entry's time and insertion number; moves `scan` up to it.
+    @inline(__always) private mutating func wheelHead() -> (time: Millis, seq: UInt64)? {
+        guard wheelCount > 0 else { return nil }
+        let mask = SimEventQueue.wheelSize - 1
+        while bucketHead[Int(scan) & mask] == buckets[Int(scan) & mask].count { scan += 1 }
+        let b = Int(scan) & mask
+        return (scan, buckets[b][bucketHead[b]].seq)
+    }
 
     mutating func push(_ time: Millis, _ event: SimEvent) {
         seq += 1
+        if time >= base && time - base < Millis(SimEventQueue.wheelSize) {
+            buckets[Int(time) & (SimEventQueue.wheelSize - 1)].append(WheelEntry(seq: seq, event: event))
+            if wheelCount == 0 || time < scan { scan = time }
+            wheelCount += 1
+            return
+        }
         let slot: Int32
         if let s = freeSlots.popLast() {
             slot = s
@@ -217,6 +258,18 @@ struct SimEventQueue {
     }
 
     mutating func pop() -> (Millis, SimEvent)? {
+        if let w = wheelHead(), heap.isEmpty || w.time < heap[0].time || (w.time == heap[0].time && w.seq < heap[0].seq) {
+            let b = Int(w.time) & (SimEventQueue.wheelSize - 1)
+            let event = buckets[b][bucketHead[b]].event
+            bucketHead[b] += 1
+            if bucketHead[b] == buckets[b].count {
+                buckets[b].removeAll(keepingCapacity: true)
+                bucketHead[b] = 0
+            }
+            wheelCount -= 1
+            base = w.time
+            return (w.time, event)
+        }
         guard !heap.isEmpty else { return nil }
         let top = heap[0]
         let last = heap.removeLast()
@@ -236,6 +289,9 @@ struct SimEventQueue {
         let event = slab[Int(top.slot)]!
         slab[Int(top.slot)] = nil
         freeSlots.append(top.slot)
+        // Every wheel entry is at or after this event, so the window may start here.
+        if top.time > base { base = top.time }
+        if scan < base { scan = base }
         return (top.time, event)
     }
 }

@@ -41,6 +41,45 @@ import Testing
         #expect(out.map(\.1) == [5, 1, 3, 2, 6, 0, 4])
     }
 
+    /// The wheel and the heap together give exactly the order of one heap: interleaved pushes
+    /// at the current time, a few ms ahead, beyond the wheel's window and in the past, checked
+    /// against a sorted reference.
+    @Test func eventQueueMatchesASortedReference() {
+        var r = SimulationRandom(seed: 77)
+        var q = SimEventQueue()
+        var reference: [(time: Millis, id: Int)] = []
+        var now: Millis = 0
+        var next = 0
+        for _ in 0..<20_000 {
+            if reference.isEmpty || r.chance(permille: 550) {
+                let t: Millis
+                switch r.int(in: 0...9) {
+                case 0: t = now
+                case 1: t = now + r.millis(in: 1000...5000)
+                case 2: t = max(0, now - r.millis(in: 0...50))
+                case 3: t = now + r.millis(in: 1020...1030)
+                default: t = now + r.millis(in: 0...60)
+                }
+                q.push(t, .clientTimer(client: next, generation: 0))
+                reference.append((t, next))
+                next += 1
+            } else {
+                var m = 0
+                for k in reference.indices where reference[k].time < reference[m].time { m = k }
+                let want = reference.remove(at: m)
+                #expect(q.nextTime == want.time)
+                guard let (t, e) = q.pop(), case let .clientTimer(id, _) = e else {
+                    Issue.record("queue empty or wrong event")
+                    return
+                }
+                #expect(t == want.time && id == want.id)
+                if t != want.time || id != want.id { return }
+                now = max(now, t)
+            }
+        }
+        #expect(q.count == reference.count)
+    }
+
     @Test func clientRequestBytes() {
         var p = SimClientPacket(type: .request, xid: 0xDEAD_BEEF, chaddr: [0x02, 0, 0x5E, 0, 0, 7] + [UInt8](repeating: 0, count: 10))
         p.broadcastFlag = true

@@ -135,6 +135,20 @@ extension SimulationRestart {
     // time: the chaos run's pool of 64 blocks ran out after ~100 rounds.
     @Test(arguments: SimChaosTimers.allCases.flatMap { t in simulationSeeds(14_900, 2).map { ($0, t) } })
     func repeatedRespawnsKeepBlocksBounded(seed: UInt64, timers: SimChaosTimers) {
+        repeatedRespawns(seed: seed, timers: timers)
+    }
+
+    // Soak seeds that broke the strict lease invariants before D-193/D-194: 14900301 gluon and
+    // 14900004 chaos gave an address to a second client (a renewal granted after the last image
+    // write was lost with the kill; the image held the address only until its older end);
+    // 14900015 chaos NAKs a confirmed lease without D-194 (a forwarded renewal reaches the
+    // respawned node while its block waits for the table answer, D-191).
+    @Test(arguments: [(UInt64(14_900_301), SimChaosTimers.gluon), (14_900_004, .chaos), (14_900_015, .chaos)])
+    func respawnsKeepRenewedLeases(seed: UInt64, timers: SimChaosTimers) {
+        repeatedRespawns(seed: seed, timers: timers)
+    }
+
+    func repeatedRespawns(seed: UInt64, timers: SimChaosTimers) {
         var setup = SimulationSetup(scenario: "100 kill -9 + respawn rounds, \(timers.rawValue) timers", seed: seed, nodeCount: 5)
         setup.configuration = simGluonConfiguration(blocks: 64)
         if timers == .chaos {
@@ -218,5 +232,48 @@ extension SimulationRestart {
         guard simRun(sim, until: leave + simSeconds(650), clientGrace: simSeconds(60)) else { return }
         simExpect(sim, peak >= 4, "the burst left only \(peak) blocks (want >= 4, else the test shows nothing)")
         simExpect(sim, fewest < peak, "node 0 dropped none of its \(peak) blocks within \((due - leave) / 1000) s after the burst left")
+    }
+}
+
+extension SimulationRestart {
+    // D-193 / D-76: renewals never force state image writes beyond the periodic rate. Like
+    // Tests/integration/fast-join.sh (60 s leases, gluon timers): four clients of node 0 renew
+    // every 2 s (udhcpc with SIGUSR1) for 60 s, before a kill -9 and again after the respawn
+    // (leases restored from the image, each renewed many times before and after the next
+    // write). Every renewal must be acknowledged, and node 0 writes at most one image per 10 s
+    // (plus one already due when the window opened) in each window.
+    @Test(arguments: simulationSeeds(14_970, 3))
+    func renewalsKeepImageWritesPeriodic(seed: UInt64) {
+        var setup = SimulationSetup(scenario: "renewals every 2 s, image writes", seed: seed, nodeCount: 2,
+                                    configuration: simGluonConfiguration(blocks: 16), leaseTime: 60)
+        setup.strictLeases = true
+        setup.stateImageNodes = [0]
+        let sim = Simulation(setup)
+        sim.startNodes(0..<2)
+        let clients = (0..<4).map { k in sim.addClient(lan: 0, start: simSeconds(310 + Double(k))) }
+        let kill = simSeconds(430)
+        let respawn = kill + simSeconds(2)
+        let windows = [(simSeconds(360), simSeconds(420)), (respawn + simSeconds(5), respawn + simSeconds(65))]
+        for (from, to) in windows {
+            var t = from
+            while t < to {
+                for (k, c) in clients.enumerated() { sim.at(t + Millis(k) * 400) { sim in sim.clientRenewNow(c) } }
+                t += 2000
+            }
+        }
+        sim.at(kill) { sim in sim.killAndRespawn(0, after: simSeconds(2), image: .kept) }
+        var addressAtKill: [Int: IPv4Address] = [:]
+        sim.at(kill - 1) { sim in for c in clients { addressAtKill[c] = sim.clients[c].heldAddress(now: sim.now) } }
+        guard simRun(sim, until: respawn + simSeconds(120), clientGrace: simSeconds(60)) else { return }
+        for c in clients {
+            simExpect(sim, addressAtKill[c] != nil && sim.clients[c].heldAddress(now: sim.now) == addressAtKill[c],
+                      "client \(c) held \(addressAtKill[c].map(simDotted) ?? "none") at the kill, now \(sim.clients[c].heldAddress(now: sim.now).map(simDotted) ?? "none")")
+        }
+        let w = sim.nodes[0].stateWrites
+        for (from, to) in windows {
+            let n = w.filter { $0 >= from && $0 < to }.count
+            let bound = Int((to - from) / StateImage.periodMs) + 1
+            simExpect(sim, n <= bound, "\(n) state image writes in \((to - from) / 1000) s from \(simTime(from)) while clients renew every 2 s, want <= \(bound) (D-76)")
+        }
     }
 }
