@@ -15,8 +15,9 @@ let package = Package(
         .executable(name: "ddhcpd", targets: ["ddhcpd"]),
     ],
     targets: [
-        // Pure protocol logic: no I/O, no Foundation, Embedded Swift subset.
-        .target(name: "DDHCPCore", swiftSettings: logDefines),
+        // Pure protocol logic: no I/O, no Foundation, Embedded Swift subset. `Extern`: the
+        // block table's calloc (docs/decisions.md D-222).
+        .target(name: "DDHCPCore", swiftSettings: logDefines + [.enableExperimentalFeature("Extern")]),
         // The whole OS surface of the daemon (include/ddhcp_system.h): sockets, epoll, signals,
         // hooks, getopt, syslog, and the C `main` that calls the Swift entry point.
         .target(name: "DDHCPSystem", cSettings: [.define("DDHCPD_REVISION", to: "\"\(revision)\"")]),

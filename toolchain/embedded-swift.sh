@@ -7,7 +7,8 @@
 #
 #   EMBEDDED_SWIFT_FLAGS        swiftc flags of every Embedded build: the mode, whole-module,
 #                               size optimisation, one section per function (for --gc-sections),
-#                               no stack protector (the daemon has no runtime for it)
+#                               no stack protector (the daemon has no runtime for it), and
+#                               @_extern(c) (the core's calloc, docs/decisions.md D-222)
 #   DDHCPD_CORE_SOURCES         Sources/DDHCPCore/*.swift (the protocol engine)
 #   DDHCPD_SHELL_SOURCES        Sources/ddhcpd/*.swift (the daemon's shell)
 #   DDHCPD_SYSTEM_DIR           Sources/DDHCPSystem (the C OS surface and its header)
@@ -18,7 +19,7 @@
 #                               default (CONFIG_DDHCPD_LOG_LIMIT, openwrt-package/ddhcpd/Makefile),
 #                               read from there; the portable route (source tarball) defaults to it
 _embedded_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-EMBEDDED_SWIFT_FLAGS=(-enable-experimental-feature Embedded -wmo -Osize
+EMBEDDED_SWIFT_FLAGS=(-enable-experimental-feature Embedded -enable-experimental-feature Extern -wmo -Osize
                       -Xfrontend -function-sections -Xfrontend -disable-stack-protector)
 DDHCPD_CORE_SOURCES=("$_embedded_root"/Sources/DDHCPCore/*.swift)
 DDHCPD_SHELL_SOURCES=("$_embedded_root"/Sources/ddhcpd/*.swift)

@@ -145,14 +145,12 @@ extension Node {
             case .claiming:
                 if m.nodeID > configuration.nodeID {
                     // The larger id continues; we back off.
-                    table.blocks[i].state = .tentative
-                    table.blocks[i].timeout = now + tentativeTimeoutMs
+                    makeTentative(i, until: now + tentativeTimeoutMs)
                 }
             case .claimed:
                 break  // D-17: the owner's claim stands
             case .free, .tentative, .blocked:
-                table.blocks[i].state = .tentative
-                table.blocks[i].timeout = now + tentativeTimeoutMs
+                makeTentative(i, until: now + tentativeTimeoutMs)
             }
         }
         return announce
@@ -174,7 +172,8 @@ extension Node {
             dropNeedlessBlocks(surplus: -need, now: now, sink: &sink)  // D-101
         } else {
             if needlessMarksExist {
-                for i in 0..<table.count { table.blocks[i].needlessMarked = false }
+                // Only the marked ones are written (unmarked entries' pages stay untouched, D-222).
+                for i in 0..<table.count where table.blocks[i].needlessMarked { table.blocks[i].needlessMarked = false }
                 needlessMarksExist = false
             }
             if need > 0 && now >= join.claimHoldUntil {
@@ -253,11 +252,35 @@ extension Node {
         if table.blocks[block].state == .ours && table.hasTable(block) && table.leaseCounts(block).leased > 0 {
             ownLeasesVersion &+= 1  // its leases leave the lease file
         }
-        table.blocks[block].state = .free
-        table.blocks[block].owner = .zero
-        table.blocks[block].needlessMarked = false
-        table.blocks[block].announcePending = false
+        // One read and one write of the entry (each field write would be a write of its own).
+        var b = table.blocks[block]
+        b.state = .free
+        b.owner = .zero
+        b.needlessMarked = false
+        b.announcePending = false
+        table.blocks[block] = b
         table.releaseTable(block)
+    }
+
+    /// A block becomes CLAIMED by node `owner` at `address` until `timeout`, unmarked and not
+    /// to be announced.
+    func makeClaimed(_ block: Int, by owner: NodeID, at address: PeerAddress, until timeout: Millis) {
+        var b = table.blocks[block]
+        b.state = .claimed
+        b.owner = owner
+        b.ownerAddress = address
+        b.timeout = timeout
+        b.needlessMarked = false
+        b.announcePending = false
+        table.blocks[block] = b
+    }
+
+    /// A block becomes TENTATIVE (an INQUIRE for it was seen) until `timeout`.
+    func makeTentative(_ block: Int, until timeout: Millis) {
+        var b = table.blocks[block]
+        b.state = .tentative
+        b.timeout = timeout
+        table.blocks[block] = b
     }
 
     /// FREE leases of OURS blocks that could be offered (the server identifier never is, D-27),
@@ -350,9 +373,11 @@ extension Node {
                     log(.warning, &sink) { $0.append("Network has no free blocks left!") }
                     break
                 }
-                table.blocks[block].state = .claiming
-                table.blocks[block].claimCounter = 0
-                table.blocks[block].timeout = now + tentativeTimeoutMs
+                var b = table.blocks[block]
+                b.state = .claiming
+                b.claimCounter = 0
+                b.timeout = now + tentativeTimeoutMs
+                table.blocks[block] = b
                 inquiryList.append(UInt32(block))
                 assert(inquiryList.count <= inquiryListCapacity, "the INQUIRE count is one byte")
                 extra -= 1
@@ -371,8 +396,10 @@ extension Node {
         nextInquiryRound = now + roundSpacing(now)  // D-71: faster right after a fast join
         for listed in inquiryList {
             let block = Int(listed)
-            table.blocks[block].claimCounter &+= 1
-            table.blocks[block].timeout = now + tentativeTimeoutMs  // D-04: keep the claim alive
+            var b = table.blocks[block]
+            b.claimCounter &+= 1
+            b.timeout = now + tentativeTimeoutMs  // D-04: keep the claim alive
+            table.blocks[block] = b
         }
     }
 
@@ -389,12 +416,14 @@ extension Node {
     /// the lease table.
     func own<S: ActionSink>(_ block: Int, now: Millis, sink: inout S) {
         assert(table.hasTable(block), "an owned block always has a lease table")
-        table.blocks[block].state = .ours
-        table.blocks[block].owner = configuration.nodeID
-        table.blocks[block].firstClaimed = now
-        table.blocks[block].needlessMarked = false
-        table.blocks[block].timeout = now + blockTimeoutMs
-        table.blocks[block].announcePending = true  // D-05
+        var b = table.blocks[block]
+        b.state = .ours
+        b.owner = configuration.nodeID
+        b.firstClaimed = now
+        b.needlessMarked = false
+        b.timeout = now + blockTimeoutMs
+        b.announcePending = true  // D-05
+        table.blocks[block] = b
         log(.info, &sink) { $0.append("block "); $0.append(block); $0.append(" claimed after 3 claims") }
     }
 
@@ -463,9 +492,11 @@ extension Node {
         for k in 0..<count {
             let entry = MeshWire.claimEntryOffset(k)
             let i = Int(Bytes.u32(written, entry + MeshWire.ClaimEntry.block))
-            table.blocks[i].timeout = now + blockTimeoutMs
-            table.blocks[i].announcePending = false
-            table.blocks[i].advertised = written[entry + MeshWire.ClaimEntry.spare]
+            var b = table.blocks[i]
+            b.timeout = now + blockTimeoutMs
+            b.announcePending = false
+            b.advertised = written[entry + MeshWire.ClaimEntry.spare]
+            table.blocks[i] = b
         }
     }
 }

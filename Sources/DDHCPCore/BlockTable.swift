@@ -1,9 +1,17 @@
 // Block table and lease storage: fixed-size arrays allocated once from the configuration.
 // Blocks are indexed by block id; lease tables come from a slab of min(N, 65536/S) tables of S
 // entries, and a block holds the index of its slot (or none). Nothing here allocates after init.
-// The slab is allocated uninitialised and a slot's S entries are written only when the slot is
-// handed to a block, so slots never used cost no resident memory (large mallocs are fresh
-// zero pages from mmap that stay unmapped until written).
+// Nothing is written at start that the node does not use (D-222): the block entries come from
+// calloc and their all-zero bit pattern is the start state (FREE, no lease table, timeout
+// now + B), the slab is allocated uninitialised and a slot's S entries are written only when
+// the slot is handed to a block, and slots never used are not listed. Large allocations are
+// fresh zero pages from mmap that stay unmapped until written, so what a node never touches
+// costs no resident memory.
+
+/// The C library's calloc (the core's only libc call, D-222): zeroed memory that a fresh
+/// mapping already is, so calloc writes nothing there and the pages stay non-resident. Given
+/// back with `deallocate()` (the Swift runtime frees allocations of this alignment with free).
+@_extern(c, "calloc") func cCalloc(_ count: Int, _ size: Int) -> UnsafeMutableRawPointer?
 
 /// Block states, numbered as `ddhcpdctl -b` prints them (docs/protocol.md#block-states).
 public enum BlockState: UInt8, Sendable {
@@ -31,8 +39,8 @@ struct Block: Equatable {
     var advertised: UInt8 = 0
     /// needlessMarked, announcePending, reserved, partlyReserved (bits 0–3).
     private var flags: UInt8 = 0
-    /// Lease-table slot, -1 = none.
-    var leaseSlot: Int32 = -1
+    /// Lease-table slot, -1 = none; kept as its complement so that zero means none (D-222).
+    private var leaseSlotComplement: Int32 = 0
     var owner = NodeID.zero
     /// The owner's address, or for our own blocks (OURS, BLOCKED) `firstClaimed` and
     /// `needlessSince` (D-220).
@@ -41,6 +49,11 @@ struct Block: Equatable {
     var timeout: Millis = 0
 
     private var isOwn: Bool { state == .ours || state == .blocked }
+
+    var leaseSlot: Int32 {
+        get { ~leaseSlotComplement }
+        set { leaseSlotComplement = ~newValue }
+    }
 
     /// The address of the node that claimed the block (CLAIMED, and kept when it expires to FREE,
     /// D-33); zero while the block is ours. Set it after the state has left OURS/BLOCKED.
@@ -200,18 +213,16 @@ final class LeaseSlab {
 /// blocks, the number of FREE and of claimable blocks, and a lower bound of the earliest timeout
 /// of a block that can expire. `countsMatch` recounts them for debug cross-checks.
 struct BlockArray {
-    private(set) var storage: [Block]
-    /// The bit sets and counts, allocated once (shared by copies; only the node's own table is
-    /// ever written).
+    /// The entries, the bit sets and the counts, allocated once (shared by copies; only the
+    /// node's own table is ever written).
     let index: BlockIndex
 
-    init(_ blocks: [Block]) {
-        storage = blocks
-        index = BlockIndex(count: blocks.count)
-        for i in 0..<blocks.count { index.update(i, storage[i], add: true) }
+    /// `count` blocks in the start state: FREE, no lease table, timeout `initialTimeout`.
+    init(count: Int, initialTimeout: Millis) {
+        index = BlockIndex(count: count, initialTimeout: initialTimeout)
     }
 
-    var count: Int { storage.count }
+    var count: Int { index.count }
     var freeCount: Int { index.freeCount }
     var claimableCount: Int { index.claimableCount }
     /// No block in a state that expires (not FREE or BLOCKED) has a timeout before this (a
@@ -222,19 +233,15 @@ struct BlockArray {
     }
 
     subscript(i: Int) -> Block {
-        @inline(__always) get { storage[i] }
-        set { replace(i, with: newValue) }
+        @inline(__always) get { index.entry(i) }
+        nonmutating set { index.replace(i, with: newValue) }
     }
 
-    /// The one write path (not inlined: every write site would carry the bookkeeping).
-    @inline(never) mutating func replace(_ i: Int, with newValue: Block) {
-        let old = storage[i]
-        storage[i] = newValue
-        if old.state != newValue.state || old.leaseSlot != newValue.leaseSlot || old.reserved != newValue.reserved {
-            index.update(i, old, add: false)
-            index.update(i, newValue, add: true)
-        }
-        index.noteExpiry(newValue)
+    /// Every entry, in block order (tests and the recount).
+    var storage: [Block] {
+        var all: [Block] = []
+        for i in 0..<count { all.append(self[i]) }
+        return all
     }
 
     /// The first OURS block at or after `from`; `count` if none.
@@ -248,32 +255,69 @@ struct BlockArray {
 
     /// Recounts everything kept: true if the bit sets, the counts and the expiry bound hold.
     func countsMatch() -> Bool {
-        let fresh = BlockArray(storage)
-        for i in 0..<storage.count where BlockIndex.expires(storage[i].state) && storage[i].timeout < expiryBound {
-            return false
+        let fresh = BlockArray(count: count, initialTimeout: index.initialTimeout)
+        for i in 0..<count {
+            let b = self[i]
+            if BlockIndex.expires(b.state) && b.timeout < expiryBound { return false }
+            fresh[i] = b
         }
         return fresh.index.matches(index)
     }
 }
 
-/// BlockArray's bookkeeping: three bit sets of `count` bits and the counts.
+/// BlockArray's storage and bookkeeping: the entries, three bit sets of `count` bits and the
+/// counts. An entry is stored with its timeout less `initialTimeout`, so that the start state
+/// of a block is all zero bits and calloc's untouched pages hold it (D-222).
 final class BlockIndex {
     let count: Int
     let words: Int
+    let entries: UnsafeMutablePointer<Block>
+    /// now + B at start: the timeout of a block never written.
+    let initialTimeout: Millis
     /// OURS, has a lease table, claimable: `words` words each, one after the other.
     let bits: UnsafeMutablePointer<UInt64>
-    var freeCount = 0
-    var claimableCount = 0
+    var freeCount: Int
+    var claimableCount: Int
     var expiryBound: Millis = .min
 
-    init(count: Int) {
+    init(count: Int, initialTimeout: Millis) {
         self.count = count
+        self.initialTimeout = initialTimeout
         words = (count + 63) / 64
+        guard let raw = cCalloc(max(count, 1), MemoryLayout<Block>.stride) else { fatalError("out of memory") }
+        entries = raw.bindMemory(to: Block.self, capacity: max(count, 1))
         bits = UnsafeMutablePointer<UInt64>.allocate(capacity: max(3 * words, 1))
         bits.initialize(repeating: 0, count: max(3 * words, 1))
+        // Every block starts FREE and claimable.
+        freeCount = count
+        claimableCount = count
+        for i in 0..<count { bits[2 * words + (i >> 6)] |= UInt64(1) << UInt64(i & 63) }
     }
 
-    deinit { bits.deallocate() }
+    deinit {
+        UnsafeMutableRawPointer(entries).deallocate()
+        bits.deallocate()
+    }
+
+    @inline(__always) func entry(_ i: Int) -> Block {
+        assert(UInt(bitPattern: i) < UInt(bitPattern: count), "block index out of range")  // callers check wire input
+        var b = entries[i]
+        b.timeout &+= initialTimeout
+        return b
+    }
+
+    /// The one write path (not inlined: every write site would carry the bookkeeping).
+    @inline(never) func replace(_ i: Int, with newValue: Block) {
+        let old = entry(i)
+        var stored = newValue
+        stored.timeout &-= initialTimeout
+        entries[i] = stored
+        if old.state != newValue.state || old.leaseSlot != newValue.leaseSlot || old.reserved != newValue.reserved {
+            update(i, old, add: false)
+            update(i, newValue, add: true)
+        }
+        noteExpiry(newValue)
+    }
 
     static func expires(_ state: BlockState) -> Bool { state != .free && state != .blocked }
 
@@ -398,8 +442,11 @@ struct BlockTable {
     let leases: LeaseSlab
     /// Option 12 per lease (empty without Configuration.recordHostnames).
     let hostnames: Hostnames
-    /// Stack of unused slots.
-    var freeSlots: [Int32]
+    /// Slots released by a block, reused first (last released first).
+    var releasedSlots: [Int32]
+    /// Slots from here to `slotCount` were never handed out; the next one goes after the
+    /// released slots (nothing is written for slots never used, D-222).
+    var firstUnusedSlot = 0
     let slotCount: Int
 
     /// Total lease storage (addresses) in the slab: 65536 at most.
@@ -409,21 +456,14 @@ struct BlockTable {
         prefix = c.prefix
         blockSize = Int(c.blockSize)
         count = Int(c.blockCount)
-        var initial = Block()
-        initial.timeout = now + blockTimeout  // visible in the table for B s (docs/protocol.md#start-up)
-        var entries = Array(repeating: initial, count: count)
-        c.reservations.markBlocks(&entries, prefix: prefix, blockSize: blockSize)
-        blocks = BlockArray(entries)
+        // Timeout now + B: listed by the table for B s (docs/protocol.md#start-up).
+        blocks = BlockArray(count: count, initialTimeout: now + blockTimeout)
+        c.reservations.markBlocks(blocks, prefix: prefix, blockSize: blockSize)
         slotCount = min(count, BlockTable.maximumLeases / blockSize)
         leases = LeaseSlab(tables: slotCount, tableSize: blockSize)
         hostnames = Hostnames(count: c.recordHostnames ? slotCount * blockSize : 0)
-        freeSlots = []
-        freeSlots.reserveCapacity(slotCount)
-        var s = slotCount - 1
-        while s >= 0 {
-            freeSlots.append(Int32(s))
-            s -= 1
-        }
+        releasedSlots = []
+        releasedSlots.reserveCapacity(slotCount)
     }
 
     /// Block of an address, nil outside the pool (below the prefix or block index ≥ N).
@@ -445,14 +485,40 @@ struct BlockTable {
         return (b, Int(address.value - prefix.value) - b * blockSize)
     }
 
-    var freeSlotCount: Int { freeSlots.count }
+    var freeSlotCount: Int { releasedSlots.count + slotCount - firstUnusedSlot }
+
+    /// The unused slots as one stack, the next to be handed out last (tests and invariant
+    /// checks); setting it replaces them all.
+    var freeSlots: [Int32] {
+        get {
+            var all: [Int32] = []
+            var s = slotCount - 1
+            while s >= firstUnusedSlot {
+                all.append(Int32(s))
+                s -= 1
+            }
+            return all + releasedSlots
+        }
+        set {
+            releasedSlots = newValue
+            firstUnusedSlot = slotCount
+        }
+    }
+
+    /// Takes the next unused slot: the last released one, else the first never used.
+    private mutating func takeSlot() -> Int32? {
+        if let slot = releasedSlots.popLast() { return slot }
+        guard firstUnusedSlot < slotCount else { return nil }
+        firstUnusedSlot += 1
+        return Int32(firstUnusedSlot - 1)
+    }
 
     func hasTable(_ b: Int) -> Bool { blocks[b].leaseSlot >= 0 }
 
     /// Gives block `b` a lease table (all FREE) unless it has one. False if the slab is used up.
     mutating func attachTable(_ b: Int) -> Bool {
         if blocks[b].leaseSlot >= 0 { return true }
-        guard let slot = freeSlots.popLast() else { return false }
+        guard let slot = takeSlot() else { return false }
         let base = Int(slot) * blockSize
         leases.initializeFree(from: base, count: blockSize)  // first use or recycled: all FREE
         for i in base..<(base + blockSize) { hostnames.clear(i) }
@@ -464,8 +530,8 @@ struct BlockTable {
         let slot = blocks[b].leaseSlot
         guard slot >= 0 else { return }
         blocks[b].leaseSlot = -1
-        freeSlots.append(slot)
-        assert(freeSlots.count <= slotCount, "a lease table slot released twice")
+        releasedSlots.append(slot)
+        assert(freeSlotCount <= slotCount, "a lease table slot released twice")
     }
 
     /// Slab index of lease `i` of block `b` (which must have a table).

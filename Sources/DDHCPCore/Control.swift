@@ -187,7 +187,7 @@ extension Node {
     /// block counts.
     func writeStatistics(into t: inout TextBuffer) {
         for counter in Statistics.Counter.allCases where counter.rawValue < Statistics.Counter.printedCount {
-            t.append(counter.name)
+            t.append(bytes: counter.name)
             t.append(byte: UInt8(ascii: " "))
             t.append(statistics[counter])
             t.append(byte: 10)
@@ -287,7 +287,7 @@ extension Node {
         t.append("{")
         for counter in Statistics.Counter.allCases {
             t.append(byte: 34)
-            t.append(counter.name)
+            t.append(bytes: counter.name)
             t.append("\":")
             t.append(statistics[counter])
             t.append(byte: UInt8(ascii: ","))

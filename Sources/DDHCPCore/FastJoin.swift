@@ -255,15 +255,9 @@ extension Node {
                     log(.info, &sink) { $0.append("Block "); $0.append(i); $0.append(" is owned by another node: giving it up") }
                 }
                 if state == .claimed && table.blocks[i].owner == owner && table.blocks[i].timeout >= timeout { continue }
-                table.blocks[i].state = .claimed
-                table.blocks[i].owner = owner
-                table.blocks[i].ownerAddress = address
-                table.blocks[i].timeout = timeout
-                table.blocks[i].needlessMarked = false
-                table.blocks[i].announcePending = false
+                makeClaimed(i, by: owner, at: address, until: timeout)
             } else if kind == TableWire.kindInquired && state == .free {
-                table.blocks[i].state = .tentative
-                table.blocks[i].timeout = timeout
+                makeTentative(i, until: timeout)
             }
         }
         guard join.phase == .asking else { return }

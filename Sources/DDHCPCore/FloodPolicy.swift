@@ -80,8 +80,10 @@ extension Node {
         while marked < surplus && newMarks < Node.marksPerHousekeeping {
             let youngest = youngestEmptyOursBlock { !table.blocks[$0].needlessMarked }
             guard youngest >= 0 else { break }
-            table.blocks[youngest].needlessMarked = true
-            table.blocks[youngest].needlessSince = now
+            var b = table.blocks[youngest]
+            b.needlessMarked = true
+            b.needlessSince = now
+            table.blocks[youngest] = b
             needlessMarksExist = true
             marked += 1
             newMarks += 1

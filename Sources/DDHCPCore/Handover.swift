@@ -207,13 +207,7 @@ extension Node {
 
     /// BLOCKED → CLAIMED by the receiver: we never lease from the block again (step 3).
     func giveUpBlock(_ slot: HandoffSlot, now: Millis) {
-        let block = slot.block
-        table.blocks[block].state = .claimed
-        table.blocks[block].owner = slot.peerID
-        table.blocks[block].ownerAddress = slot.peer
-        table.blocks[block].timeout = now + blockTimeoutMs
-        table.blocks[block].announcePending = false
-        table.blocks[block].needlessMarked = false
+        makeClaimed(slot.block, by: slot.peerID, at: slot.peer, until: now + blockTimeoutMs)
     }
 
     // MARK: Receiving

@@ -109,14 +109,17 @@ public struct Reservations: Equatable, Sendable {
     }
 
     /// Marks the blocks that contain reserved addresses (at start, once).
-    func markBlocks(_ blocks: inout [Block], prefix: IPv4Address, blockSize: Int) {
+    func markBlocks(_ blocks: BlockArray, prefix: IPv4Address, blockSize: Int) {
         guard !ranges.isEmpty else { return }
         for b in 0..<blocks.count {
             let first = prefix.value &+ UInt32(b * blockSize)
             var reserved = 0
             for i in 0..<blockSize where contains(IPv4Address(first &+ UInt32(i))) { reserved += 1 }
-            blocks[b].partlyReserved = reserved > 0
-            blocks[b].reserved = reserved == blockSize
+            guard reserved > 0 else { continue }  // the start state: nothing written (D-222)
+            var block = blocks[b]
+            block.partlyReserved = true
+            block.reserved = reserved == blockSize
+            blocks[b] = block
         }
     }
 }

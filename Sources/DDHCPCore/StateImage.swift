@@ -409,12 +409,14 @@ extension Node {
             // running needless timer; the time the node was down counts, nobody could get an
             // address of an empty block meanwhile. A block that gets leases back loses the mark
             // at the next housekeeping.
-            table.blocks[b].firstClaimed = min(firstClaimed, now)
+            var entry = table.blocks[b]
+            entry.firstClaimed = min(firstClaimed, now)
             if needlessSince != .min && needlessSince <= now {
-                table.blocks[b].needlessMarked = true
-                table.blocks[b].needlessSince = needlessSince
+                entry.needlessMarked = true
+                entry.needlessSince = needlessSince
                 needlessMarksExist = true
             }
+            table.blocks[b] = entry
             restoredBlocks += 1
             }
             let base = table.slabIndex(b, 0)

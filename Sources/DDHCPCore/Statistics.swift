@@ -18,41 +18,53 @@ public struct Statistics: Equatable {
         /// Counters printed by the text answer (all but recv_inform).
         public static let printedCount = 30
 
-        /// The name C prints.
-        public var name: StaticString {
-            switch self {
-            case .mcastRecvPkg: return "mcast.recv_pkg"
-            case .mcastSendPkg: return "mcast.send_pkg"
-            case .mcastRecvByte: return "mcast.recv_byte"
-            case .mcastSendByte: return "mcast.send_byte"
-            case .mcastSendUpdateclaim: return "mcast.send_updateclaim"
-            case .mcastRecvUpdateclaim: return "mcast.recv_updateclaim"
-            case .mcastSendInquire: return "mcast.send_inquire"
-            case .mcastRecvInquire: return "mcast.recv_inquire"
-            case .directRecvPkg: return "direct.recv_pkg"
-            case .directSendPkg: return "direct.send_pkg"
-            case .directRecvByte: return "direct.recv_byte"
-            case .directSendByte: return "direct.send_byte"
-            case .directRecvRenewlease: return "direct.recv_renewlease"
-            case .directSendRenewlease: return "direct.send_renewlease"
-            case .directRecvLeaseack: return "direct.recv_leaseack"
-            case .directSendLeaseack: return "direct.send_leaseack"
-            case .directRecvLeasenak: return "direct.recv_leasenak"
-            case .directSendLeasenak: return "direct.send_leasenak"
-            case .directRecvRelease: return "direct.recv_release"
-            case .directSendRelease: return "direct.send_release"
-            case .dhcpRecvPkg: return "dhcp.recv_pkg"
-            case .dhcpSendPkg: return "dhcp.send_pkg"
-            case .dhcpRecvByte: return "dhcp.recv_byte"
-            case .dhcpSendByte: return "dhcp.send_byte"
-            case .dhcpRecvDiscover: return "dhcp.recv_discover"
-            case .dhcpSendOffer: return "dhcp.send_offer"
-            case .dhcpRecvRequest: return "dhcp.recv_request"
-            case .dhcpSendAck: return "dhcp.send_ack"
-            case .dhcpSendNak: return "dhcp.send_nak"
-            case .dhcpRecvRelease: return "dhcp.recv_release"
-            case .dhcpRecvInform: return "dhcp.recv_inform"
+        /// The names C prints, one a line in case order (one constant instead of a switch over
+        /// the cases: smaller code).
+        static let names: StaticString = """
+            mcast.recv_pkg
+            mcast.send_pkg
+            mcast.recv_byte
+            mcast.send_byte
+            mcast.send_updateclaim
+            mcast.recv_updateclaim
+            mcast.send_inquire
+            mcast.recv_inquire
+            direct.recv_pkg
+            direct.send_pkg
+            direct.recv_byte
+            direct.send_byte
+            direct.recv_renewlease
+            direct.send_renewlease
+            direct.recv_leaseack
+            direct.send_leaseack
+            direct.recv_leasenak
+            direct.send_leasenak
+            direct.recv_release
+            direct.send_release
+            dhcp.recv_pkg
+            dhcp.send_pkg
+            dhcp.recv_byte
+            dhcp.send_byte
+            dhcp.recv_discover
+            dhcp.send_offer
+            dhcp.recv_request
+            dhcp.send_ack
+            dhcp.send_nak
+            dhcp.recv_release
+            dhcp.recv_inform
+            """
+
+        /// The name C prints: line `rawValue` of `names`.
+        public var name: UnsafeRawBufferPointer {
+            let all = UnsafeRawBufferPointer(start: Counter.names.utf8Start, count: Counter.names.utf8CodeUnitCount)
+            var start = 0
+            var line = 0
+            for i in 0..<all.count where all[i] == 10 {
+                if line == rawValue { return UnsafeRawBufferPointer(rebasing: all[start..<i]) }
+                line += 1
+                start = i + 1
             }
+            return UnsafeRawBufferPointer(rebasing: all[start..<all.count])
         }
     }
 

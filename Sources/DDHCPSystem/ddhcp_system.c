@@ -12,7 +12,6 @@
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,33 +464,45 @@ int32_t ddhcp_reap_children(void) {
     return reaped;
 }
 
-/* posix_spawn with stdin from /dev/null and default signal handling: the child must not
- * inherit our blocked/ignored signals or our stdin. Returns the pid or -error. */
+/* A child with stdin from /dev/null and default signal handling: it must not inherit our
+ * blocked/ignored signals or our stdin. fork + execve, not posix_spawn (whose musl code made
+ * the static binary 2.3 KB larger on x86_64); a failed open or exec is reported through a
+ * close-on-exec pipe, so the caller gets the error as from posix_spawn and the failed child is
+ * reaped. Returns the pid or -error. */
 static int32_t spawn_child(const char *path, char *const argv[], char *const envp[]) {
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_t actions;
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    sigaddset(&defaults, SIGHUP);
-    sigaddset(&defaults, SIGTERM);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGCHLD);
-    if (posix_spawnattr_init(&attr) != 0) return -DDHCP_ENOMEM;
-    if (posix_spawn_file_actions_init(&actions) != 0) {
-        posix_spawnattr_destroy(&attr);
-        return -DDHCP_ENOMEM;
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) < 0) return fail();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int32_t rc = fail();
+        close(report[0]);
+        close(report[1]);
+        return rc;
     }
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    pid_t pid = 0;
-    int rc = posix_spawn(&pid, path, &actions, &attr, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    return rc != 0 ? -portable_error(rc) : (int32_t)pid;
+    if (pid == 0) {
+        static const int defaults[] = {SIGPIPE, SIGHUP, SIGTERM, SIGINT, SIGCHLD};
+        for (unsigned i = 0; i < sizeof defaults / sizeof defaults[0]; i++) signal(defaults[i], SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        int fd = open("/dev/null", O_RDONLY);
+        if (fd >= 0 && fd != 0) {
+            if (dup2(fd, 0) < 0) fd = -1;
+            else close(fd);
+        }
+        if (fd >= 0) execve(path, argv, envp);
+        int error = errno;
+        (void)!write(report[1], &error, sizeof error);
+        _exit(127);
+    }
+    close(report[1]);
+    int error = 0;
+    ssize_t n;
+    do n = read(report[0], &error, sizeof error); while (n < 0 && errno == EINTR);
+    close(report[0]);
+    if (n != (ssize_t)sizeof error) return (int32_t)pid;
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    return -portable_error(error);
 }
 
 int32_t ddhcp_spawn_hook(const uint8_t *hook, const uint8_t *action, const uint8_t *arg1, const uint8_t *arg2) {

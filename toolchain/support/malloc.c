@@ -5,7 +5,7 @@
  * so a simple design fits: power-of-two size classes (32 B ... 64 KiB per block, header
  * included) carved from mmap'd chunks and recycled through one free list per class; anything
  * larger is its own mmap and goes back with munmap. Single-threaded (the daemon has one
- * thread; musl's internal callers such as posix_spawn run in that thread too). Memory is never
+ * thread; musl's internal callers run in that thread too). Memory is never
  * returned to the kernel for small blocks — fine for a daemon with a flat working set.
  *
  * Every block starts with a 16-byte header, so payloads are 16-byte aligned. An allocation
@@ -111,11 +111,20 @@ size_t NAME(malloc_usable_size)(void *p) {
     return total - HEADER - skip;
 }
 
+/* A block that is its own mapping or comes from the untouched rest of a chunk is zero already;
+ * only a recycled block is cleared. Not writing fresh memory keeps the pages of a large table
+ * non-resident until they are used (the block table, docs/decisions.md D-222). */
 void *NAME(calloc)(size_t count, size_t size) {
     size_t n = count * size;
     if (size && n / size != count) { errno = ENOMEM; return 0; }
+    int recycled = 0;
+    if (n <= ((size_t)1 << (MIN_SHIFT + CLASSES - 1)) - HEADER) {
+        unsigned cls = 0;
+        while (((size_t)1 << (MIN_SHIFT + cls)) - HEADER < n) cls++;
+        recycled = free_list[cls] != 0;
+    }
     void *p = NAME(malloc)(n);
-    if (p) memset(p, 0, n);
+    if (p && recycled) memset(p, 0, n);
     return p;
 }
 
@@ -155,7 +164,7 @@ int NAME(posix_memalign)(void **out, size_t align, size_t n) {
 void *NAME(memalign)(size_t align, size_t n) { return NAME(aligned_alloc)(align, n); }
 
 #ifndef DDHCPD_MALLOC_PREFIX
-/* musl's internal names for the same functions (used by e.g. posix_spawn_file_actions). */
+/* musl's internal names for the same functions (its own callers use these). */
 void *__libc_malloc(size_t n) { return malloc(n); }
 void __libc_free(void *p) { free(p); }
 void *__libc_calloc(size_t count, size_t size) { return calloc(count, size); }

@@ -63,6 +63,28 @@ import Glibc
         return size & 2 != 0
     }
 
+    /// The block entries' start state is all zero bits (D-222): calloc'd fresh pages hold it
+    /// unwritten, and only the pages of blocks that are written become resident.
+    @Test func untouchedBlockEntriesStayNonResident() throws {
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 8 * 1024)  // large callocs from fresh mmap
+        // /16 with S = 4: 16384 blocks, 640 KB of entries.
+        let node = try Node(configuration: testConfiguration { $0.prefix = IPv4Address(10, 0, 0, 0); $0.prefixLength = 16 },
+                            randomSeed: 1, now: 1_000)
+        // (No housekeeping here: its full scans read every entry, which maps the kernel's zero
+        // page, not counted in RSS but reported by mincore.)
+        for b in 0..<16 { node.forceOwn(b * 1000, now: 2_000) }
+        let blocks = node.table.blocks
+        let (pages, resident) = residentPages(UnsafeRawPointer(blocks.index.entries), blocks.count * MemoryLayout<Block>.stride)
+        // 16 written blocks touch a page each; all 160 if the table were initialised at start.
+        #expect(pages >= 150)
+        #expect(resident >= 0 && resident <= 20, "\(resident) of \(pages)")
+        // An entry never written reads as the start state: FREE, no lease table, timeout now + B.
+        let untouched = blocks[16_000]
+        #expect(untouched.state == .free && untouched.leaseSlot == -1 && untouched.owner == .zero)
+        #expect(untouched.timeout == 1_000 + Millis(node.configuration.blockTimeout) * 1000)
+        #expect(blocks[1000].state == .ours && blocks[1000].leaseSlot >= 0)
+    }
+
     @Test func requestCacheOptionListsStayNonResidentUntilUsed() throws {
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 8 * 1024)
         // Caches are kept until one's 16 KB array came from fresh mmap'd pages.
