@@ -141,3 +141,25 @@ daemon_stop 1
 [ ! -e "$WORK/leases1" ] || fail "the lease file outlived the daemon"
 [ ! -e "$WORK/leases1.tmp" ] || fail "a temporary lease file was left behind"
 pass "shutdown removes the lease file"
+
+# A hotplug-call that cannot be executed (the exec error comes back from the child) and a hook
+# script that does not exist (the shell runs and fails): every lease change logs why, the
+# daemon keeps serving, and no child is left a zombie.
+printf '#!/bin/sh\n' >"$WORK/not-executable"
+chmod -x "$WORK/not-executable"
+daemon_start 1 -L -b 5 -B 20 -t 2 -N 10.0.0.0/24 -o 51:4:0.0.1.44 -o 54:4:10.0.0.1 \
+    --hotplug-call="$WORK/not-executable" -H "$WORK/no-such-hook"
+wait_for 15 owns_block 1 || fail "restarted node 1 owns no block"
+for k in 6 7; do
+    a=$(probe lease "02:11:11:11:11:0$k" broken-$k | awk '$1 == "ACK" {print $2}')
+    [ -n "$a" ] || fail "no lease for client $k with a broken hotplug-call and hook"
+done
+two_runs() { [ "$(grep -c "cannot run $WORK/not-executable: Permission denied" "$WORK/d1.log")" -ge 2 ]; }
+wait_for 3 two_runs || fail "no 'cannot run' line per lease: $(tail -n 5 "$WORK/d1.log")"
+wait_for 3 grep -q "no-such-hook" "$WORK/d1.log" || fail "the shell's error for a missing hook is not in the log"
+sleep 0.5
+zombies=$(ps --ppid "${DAEMON_PID[1]}" -o stat= | grep -c '^Z' || true)
+[ "$zombies" -eq 0 ] || fail "$zombies zombie children after failed hooks"
+ctl 1 -b >/dev/null || fail "daemon stopped answering after failed hooks"
+pass "hotplug-call not executable: '$(grep -m1 "cannot run $WORK/not-executable" "$WORK/d1.log" | sed 's/.*cannot run/cannot run/')' per lease change; missing hook: the shell's error; no zombies"
+daemon_stop 1
