@@ -82,6 +82,10 @@ extension Node {
             guard youngest >= 0 else { break }
             table.blocks[youngest].needlessMarked = true
             table.blocks[youngest].needlessSince = now
+            // D-195: the next image lists none of its addresses as maybe given (a grant from it
+            // writes the image first, D-75), so a restart restores it all FREE, still marked.
+            let base = table.slabIndex(youngest, 0)
+            for k in 0..<table.blockSize { table.leases.base[base + k].provisional = false }
             needlessMarksExist = true
             marked += 1
             newMarks += 1
