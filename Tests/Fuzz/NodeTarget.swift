@@ -328,14 +328,17 @@ func checkNodeInvariants(_ node: Node, _ st: NodeFuzzState, _ sink: FuzzSink, fr
     check(used + t.freeSlots.count == t.slotCount, "lease tables lost or duplicated")
     // The block table's incremental counts and expiry bounds match a full recount (D-200).
     check(t.countsMatch(), "block table counts differ from a recount")
-    // Leases: held ones end within one lease time of now; never the server identifier in an own block.
+    // Leases: held ones end within one lease time of now, except that one restored from a state
+    // image ends at the hold recorded there, at most one renewal cover later (D-193); never the
+    // server identifier in an own block.
     let longest = now + st.maxLeaseTime * 1000 + Node.leaseSlackMs
+    let longestRestored = longest + max(st.maxLeaseTime * 1000, StateImage.minimumRenewalCoverMs)
     let serverID = node.optionStore.serverIdentifier
     for b in 0..<t.count where t.hasTable(b) {
         for i in 0..<t.blockSize {
             let l = t.leases[t.slabIndex(b, i)]
             if l.isHeld {
-                check(l.end <= longest, "lease ends beyond the lease time")
+                check(l.end <= (l.restoredHold ? longestRestored : longest), "lease ends beyond the lease time")
                 if t.blocks[b].state == .ours && t.address(block: b, lease: i) == serverID {
                     fail("server identifier leased")
                 }

@@ -109,5 +109,8 @@ def main():
     write("node", "control", control)
     learning = [0x60, 0x10] + rec(3, 10, 1, 0x08, 0x03, 0, 200, 1, 200, 2, 200) + rec(1, 1, 1, 1, 1, 0, 0) + rec(7, 134) + rec(7, 70)
     write("node", "learning", learning)
+    # Found by libFuzzer: leases, then a kill -9 and a respawn that restores a lease at the hold
+    # its image recorded, past one lease time from now (D-193); kept as a regression input.
+    write("node", "restored-hold", bytes.fromhex("a36ead9e99a3427520100b0b0b0b0b03010120556e7361666542751003000132010178027801050305556e7361666542750604050a00"))
 
 main()

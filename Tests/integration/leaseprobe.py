@@ -60,10 +60,12 @@ def send(s, p):
 
 
 def lease(s, mac, name):
+    # Three DISCOVERs 3 s apart, as busybox udhcpc does by default (-t 3 -T 3): a node whose
+    # blocks are full answers once it has claimed another one (INQUIRE three times first).
     for _ in range(3):
         xid, p = packet(1, mac, name_option(name))
         send(s, p)
-        address, opts = reply(s, xid, (2,), 1.5)
+        address, opts = reply(s, xid, (2,), 3.0)
         if not address:
             continue
         server = bytes([54, 4]) + opts[54] if 54 in opts else b""

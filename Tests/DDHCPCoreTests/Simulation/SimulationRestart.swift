@@ -30,6 +30,26 @@ extension Simulation {
     }
 }
 
+/// The addresses some clients hold just before a kill, recorded when the simulation passes
+/// that moment; afterwards each must hold the same one (a restart takes no lease away).
+final class SimAddressesAtKill {
+    private let clients: [Int]
+    private var held: [Int: IPv4Address] = [:]
+
+    init(_ sim: Simulation, clients: [Int], kill: Millis) {
+        self.clients = clients
+        sim.at(kill - 1) { sim in for c in clients { self.held[c] = sim.clients[c].heldAddress(now: sim.now) } }
+    }
+
+    func expectKept(_ sim: Simulation) {
+        for c in clients {
+            let now = sim.clients[c].heldAddress(now: sim.now)
+            simExpect(sim, held[c] != nil && now == held[c],
+                      "client \(c) held \(held[c].map(simDotted) ?? "none") at the kill, now \(now.map(simDotted) ?? "none")")
+        }
+    }
+}
+
 @Suite struct SimulationRestart {
     @Test(arguments: SimImageCase.allCases.flatMap { c in simulationSeeds(14_000, 6).map { ($0, c) } })
     func killAndRespawn(seed: UInt64, image: SimImageCase) {
@@ -54,15 +74,9 @@ extension Simulation {
         for k in 0..<8 { newClients.append(sim.addClient(lan: 0, start: respawn + simSeconds(1) + Millis(k) * 700)) }
         var servedInTime = false
         sim.at(respawn + simSeconds(3)) { sim in servedInTime = sim.clients[newClients[0]].heldAddress(now: sim.now) != nil }
-        var addressAtKill: [Int: IPv4Address] = [:]
-        sim.at(kill - 1) { sim in for c in oldClients { addressAtKill[c] = sim.clients[c].heldAddress(now: sim.now) } }
+        let addressesAtKill = SimAddressesAtKill(sim, clients: oldClients, kill: kill)
         guard simRun(sim, until: respawn + simSeconds(400), clientGrace: simSeconds(60)) else { return }
-        if image == .kept {
-            for c in oldClients {
-                simExpect(sim, addressAtKill[c] != nil && sim.clients[c].heldAddress(now: sim.now) == addressAtKill[c],
-                          "client \(c) held \(addressAtKill[c].map(simDotted) ?? "none") at the kill, now \(sim.clients[c].heldAddress(now: sim.now).map(simDotted) ?? "none")")
-            }
-        }
+        if image == .kept { addressesAtKill.expectKept(sim) }
         simExpect(sim, servedInTime, "the first new client (asking 1 s after the respawn) had no lease 2 s later: \(sim.clients[newClients[0]].history.prefix(4))")
         // Writes stay rare: never two within 250 ms; without new clients at most one per
         // 10 s (the last 200 s: renewals and block refreshes only).
@@ -91,12 +105,9 @@ extension Simulation {
         let fresh = sim.addClient(lan: 0, start: kill + simSeconds(3))
         var servedInTime = false
         sim.at(kill + simSeconds(5)) { sim in servedInTime = sim.clients[fresh].heldAddress(now: sim.now) != nil }
-        var before: [Int: IPv4Address] = [:]
-        sim.at(kill - 1) { sim in for c in old { before[c] = sim.clients[c].heldAddress(now: sim.now) } }
+        let addressesAtKill = SimAddressesAtKill(sim, clients: old, kill: kill)
         guard simRun(sim, until: kill + simSeconds(400), clientGrace: simSeconds(60)) else { return }
-        for c in old {
-            simExpect(sim, before[c] != nil && sim.clients[c].heldAddress(now: sim.now) == before[c], "client \(c) lost its address")
-        }
+        addressesAtKill.expectKept(sim)
         simExpect(sim, servedInTime, "the new client had no lease 2 s after it asked: \(sim.clients[fresh].history.prefix(4))")
     }
 }
@@ -273,13 +284,9 @@ extension SimulationRestart {
             }
         }
         sim.at(kill) { sim in sim.killAndRespawn(0, after: simSeconds(2), image: .kept) }
-        var addressAtKill: [Int: IPv4Address] = [:]
-        sim.at(kill - 1) { sim in for c in clients { addressAtKill[c] = sim.clients[c].heldAddress(now: sim.now) } }
+        let addressesAtKill = SimAddressesAtKill(sim, clients: clients, kill: kill)
         guard simRun(sim, until: respawn + simSeconds(120), clientGrace: simSeconds(60)) else { return }
-        for c in clients {
-            simExpect(sim, addressAtKill[c] != nil && sim.clients[c].heldAddress(now: sim.now) == addressAtKill[c],
-                      "client \(c) held \(addressAtKill[c].map(simDotted) ?? "none") at the kill, now \(sim.clients[c].heldAddress(now: sim.now).map(simDotted) ?? "none")")
-        }
+        addressesAtKill.expectKept(sim)
         let w = sim.nodes[0].stateWrites
         for (from, to) in windows {
             let n = w.filter { $0 >= from && $0 < to }.count

@@ -26,30 +26,24 @@ struct SimScaleFigures {
 
 extension Simulation {
     /// Blocks that two nodes of one partition group own at this moment.
-    func connectedConflictCount() -> Int {
-        var firstOwner = [Int](repeating: -1, count: blockCount)
-        var conflicts = Set<Int>()
-        for n in nodes where n.core != nil {
-            for (b, own) in ownedBlocks(n.index).enumerated() where own {
-                let o = firstOwner[b]
-                if o < 0 { firstOwner[b] = n.index } else if nodes[o].group == n.group { conflicts.insert(b) }
-            }
-        }
-        return conflicts.count
-    }
+    func connectedConflictCount() -> Int { blocksOwnedTwice(inOneGroup: true) }
 
     /// Blocks that nodes of two different partition groups own at this moment (during a split:
     /// the conflicts the heal will create).
-    func crossGroupSharedCount() -> Int {
-        var firstGroup = [Int](repeating: -1, count: blockCount)
-        var shared = Set<Int>()
+    func crossGroupSharedCount() -> Int { blocksOwnedTwice(inOneGroup: false) }
+
+    /// Blocks that another node owns too, compared with the group of the block's first owner
+    /// (lowest node index): of the same group (`inOneGroup`) or of another.
+    private func blocksOwnedTwice(inOneGroup: Bool) -> Int {
+        var firstOwnerGroup = [Int](repeating: -1, count: blockCount)
+        var counted = Set<Int>()
         for n in nodes where n.core != nil {
             for (b, own) in ownedBlocks(n.index).enumerated() where own {
-                let g = firstGroup[b]
-                if g < 0 { firstGroup[b] = n.group } else if g != n.group { shared.insert(b) }
+                let g = firstOwnerGroup[b]
+                if g < 0 { firstOwnerGroup[b] = n.group } else if (g == n.group) == inOneGroup { counted.insert(b) }
             }
         }
-        return shared.count
+        return counted.count
     }
 }
 
