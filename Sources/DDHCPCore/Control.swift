@@ -140,35 +140,57 @@ extension Node {
         t.append(" \nnode id\t")
         t.append(hex: c.nodeID.value, digits: 16)
         t.append("\nddhcp blocks\nindex\tstate\towner\t\t\tclaim\tleases\ttimeout\n")
+        let rows = writeBlockRows(now: now, json: false, into: &t)
+        t.append("\nblocks in use: ")
+        t.append(rows)
+        t.append(byte: 10)
+    }
+
+    /// The rows of the block table, blocks with time left: tab-separated text (byte-exact with C,
+    /// the state as its number, offered/leased counts) or JSON objects (the state by name, all
+    /// three counts, `null` without a lease table). One writer for both, so they list the same
+    /// rows. Returns the number of rows.
+    func writeBlockRows(now: Millis, json: Bool, into t: inout TextBuffer) -> Int {
         var rows = 0
         for i in 0..<table.count {
             let entry = table.blocks[i]
             guard entry.timeout - now > 0 else { continue }
+            if json { t.append(rows == 0 ? "{\"index\":" : ",{\"index\":") }
             rows += 1
             t.append(i)
-            t.append(byte: 9)
-            t.append(Int(entry.state.rawValue))
-            t.append(byte: 9)
+            if json {
+                t.append(",\"state\":")
+                Node.appendQuoted(&t, Node.stateName(entry.state))
+                t.append(",\"owner\":\"")
+            } else {
+                t.append(byte: 9)
+                t.append(Int(entry.state.rawValue))
+                t.append(byte: 9)
+            }
             t.append(hex: entry.owner.value, digits: 16)
-            t.append(byte: 9)
+            t.append(json ? "\",\"claim\":" : "\t")
             t.append(Int(entry.claimCounter))
-            t.append(byte: 9)
+            t.append(json ? ",\"leases\":" : "\t")
             if table.hasTable(i) {
                 let counts = table.leaseCounts(i)
+                if json {
+                    t.append("{\"free\":")
+                    t.append(counts.free)
+                    t.append(",\"offered\":")
+                }
                 t.append(counts.offered)
-                t.append(byte: UInt8(ascii: "/"))
+                t.append(json ? ",\"leased\":" : "/")
                 t.append(counts.leased)
+                if json { t.append(byte: UInt8(ascii: "}")) }
             } else {
-                t.append(byte: UInt8(ascii: "-"))
+                t.append(json ? "null" : "-")
             }
-            t.append(byte: 9)
+            t.append(json ? ",\"timeout\":" : "\t")
             t.append(Node.secondsLeft(entry.timeout, now: now))
-            t.append(byte: 10)
+            t.append(json ? "}" : "\n")
             t.spillIfFull()
         }
-        t.append("\nblocks in use: ")
-        t.append(rows)
-        t.append(byte: 10)
+        return rows
     }
 
     /// docs/protocol.md#option-listing.
@@ -202,31 +224,58 @@ extension Node {
     ///     leases: 1\n
     func writeLeases(now: Millis, into t: inout TextBuffer) {
         t.append("address\tstate\tmac\tblock\towner\texpires\n")
+        let rows = writeLeaseRows(now: now, json: false, into: &t)
+        t.append("\nleases: ")
+        t.append(rows)
+        t.append(byte: 10)
+    }
+
+    /// The rows of the lease listings, every non-FREE lease of every lease table in address
+    /// order: tab-separated text (address, state, mac, block, owner, seconds left) or JSON objects
+    /// (address, block, own_block, state, mac, chaddr, xid, expires_in). One writer for both, so
+    /// they list the same leases. Returns the number of rows.
+    func writeLeaseRows(now: Millis, json: Bool, into t: inout TextBuffer) -> Int {
         var rows = 0
         for block in 0..<table.count where table.hasTable(block) {
             let base = table.slabIndex(block, 0)
             for i in 0..<table.blockSize {
                 let l = table.leases[base + i]
                 guard l.state != .free else { continue }
+                if json { t.append(rows == 0 ? "{\"address\":\"" : ",{\"address\":\"") }
                 rows += 1
                 t.append(table.address(block: block, lease: i))
-                t.append(byte: 9)
+                if json {
+                    t.append("\",\"block\":")
+                    t.append(block)
+                    t.append(",\"own_block\":")
+                    t.append(table.blocks[block].state == .ours ? "true" : "false")
+                    t.append(",\"state\":\"")
+                } else {
+                    t.append(byte: 9)
+                }
                 t.append(Node.leaseStateName(l.state))
-                t.append(byte: 9)
+                t.append(json ? "\",\"mac\":\"" : "\t")
                 t.append(mac: l.chaddr)
-                t.append(byte: 9)
-                t.append(block)
-                t.append(byte: 9)
-                t.append(hex: table.blocks[block].owner.value, digits: 16)
-                t.append(byte: 9)
+                if json {
+                    t.append("\",\"chaddr\":\"")
+                    t.append(hex: l.chaddr.high, digits: 16)
+                    t.append(hex: l.chaddr.low, digits: 16)
+                    t.append("\",\"xid\":")
+                    t.append(unsigned: UInt64(l.xid))
+                    t.append(",\"expires_in\":")
+                } else {
+                    t.append(byte: 9)
+                    t.append(block)
+                    t.append(byte: 9)
+                    t.append(hex: table.blocks[block].owner.value, digits: 16)
+                    t.append(byte: 9)
+                }
                 t.append(Node.secondsLeft(l.end, now: now))
-                t.append(byte: 10)
+                t.append(json ? "}" : "\n")
                 t.spillIfFull()
             }
         }
-        t.append("\nleases: ")
-        t.append(rows)
-        t.append(byte: 10)
+        return rows
     }
 
     /// (FREE + BLOCKED, TENTATIVE + CLAIMING, CLAIMED + OURS), as docs/protocol.md#statistics
@@ -332,73 +381,14 @@ extension Node {
         t.append(",\"learning\":")
         t.append(learning ? "true" : "false")
         t.append(",\"blocks\":[")
-        var first = true
-        for i in 0..<table.count {
-            let entry = table.blocks[i]
-            guard entry.timeout - now > 0 else { continue }
-            if !first { t.append(byte: UInt8(ascii: ",")) }
-            first = false
-            t.append("{\"index\":")
-            t.append(i)
-            t.append(",\"state\":")
-            Node.appendQuoted(&t, Node.stateName(entry.state))
-            t.append(",\"owner\":")
-            Node.appendQuotedHex(&t, entry.owner.value)
-            t.append(",\"claim\":")
-            t.append(Int(entry.claimCounter))
-            t.append(",\"leases\":")
-            if table.hasTable(i) {
-                let counts = table.leaseCounts(i)
-                t.append("{\"free\":")
-                t.append(counts.free)
-                t.append(",\"offered\":")
-                t.append(counts.offered)
-                t.append(",\"leased\":")
-                t.append(counts.leased)
-                t.append("}")
-            } else {
-                t.append("null")
-            }
-            t.append(",\"timeout\":")
-            t.append(Node.secondsLeft(entry.timeout, now: now))
-            t.append("}")
-            t.spillIfFull()
-        }
+        _ = writeBlockRows(now: now, json: true, into: &t)
         t.append("]}\n")
     }
 
     /// Every non-FREE lease of every lease table (our blocks and forwarded ones).
     func writeLeasesJSON(now: Millis, into t: inout TextBuffer) {
         t.append("{\"leases\":[")
-        var first = true
-        for block in 0..<table.count where table.hasTable(block) {
-            let base = table.slabIndex(block, 0)
-            for i in 0..<table.blockSize {
-                let l = table.leases[base + i]
-                guard l.state != .free else { continue }
-                if !first { t.append(byte: UInt8(ascii: ",")) }
-                first = false
-                t.append("{\"address\":")
-                Node.appendQuoted(&t, table.address(block: block, lease: i))
-                t.append(",\"block\":")
-                t.append(block)
-                t.append(",\"own_block\":")
-                t.append(table.blocks[block].state == .ours ? "true" : "false")
-                t.append(",\"state\":")
-                Node.appendQuoted(&t, Node.leaseStateName(l.state))
-                t.append(",\"mac\":\"")
-                t.append(mac: l.chaddr)
-                t.append("\",\"chaddr\":\"")
-                t.append(hex: l.chaddr.high, digits: 16)
-                t.append(hex: l.chaddr.low, digits: 16)
-                t.append("\",\"xid\":")
-                t.append(unsigned: UInt64(l.xid))
-                t.append(",\"expires_in\":")
-                t.append(Node.secondsLeft(l.end, now: now))
-                t.append("}")
-                t.spillIfFull()
-            }
-        }
+        _ = writeLeaseRows(now: now, json: true, into: &t)
         t.append("]}\n")
     }
 

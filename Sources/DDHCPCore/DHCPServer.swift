@@ -16,90 +16,8 @@
 //  D-25 a SELECTING REQUEST (option 54 present) for another server is ignored.
 //  D-27 our server identifier address is never offered or acknowledged.
 //  D-35 DECLINE: the address is unusable for max(LT, 60 s), its chaddr cleared.
-//  D-45 LEASENAK also frees the local reservation made while forwarding. Retransmitted
-//       forwarded REQUESTs (same xid + chaddr) refresh one cache entry instead of adding
-//       another, so one LEASEACK answers the client once.
-
-/// Forwarded client REQUESTs waiting for the block owner's answer (docs/protocol.md#forwarding). A
-/// fixed array: the fields needed to answer are copied in, never the packet.
-struct RequestCache: Equatable {
-    struct Entry: Equatable {
-        var inUse = false
-        var expires: Millis = 0
-        var client = DHCPClientFields()
-        var address = IPv4Address.zero
-        var parameterCount = 0
-    }
-
-    static let capacity = 64
-    static let lifetime: Millis = 120_000
-    static let maximumParameters = 255
-
-    var entries: [Entry] = Array(repeating: Entry(), count: RequestCache.capacity)
-    /// Option-55 lists, `maximumParameters` bytes per entry.
-    /// Left unwritten at start (only an entry's first `parameterCount` bytes are ever read), so
-    /// only the pages of entries in use become resident (docs/decisions.md D-111).
-    var parameters = [UInt8](unsafeUninitializedCapacity: RequestCache.capacity * RequestCache.maximumParameters) {
-        _, count in count = RequestCache.capacity * RequestCache.maximumParameters
-    }
-
-    /// Equal entries and equal parameter lists of the entries in use (the rest of
-    /// `parameters` is never read).
-    static func == (a: RequestCache, b: RequestCache) -> Bool {
-        guard a.entries == b.entries else { return false }
-        for (i, e) in a.entries.enumerated() where e.inUse {
-            let base = i * maximumParameters
-            for k in base..<(base + e.parameterCount) where a.parameters[k] != b.parameters[k] { return false }
-        }
-        return true
-    }
-
-    var count: Int {
-        var n = 0
-        for e in entries where e.inUse { n += 1 }
-        return n
-    }
-
-    func find(xid: UInt32, chaddr: HardwareAddress) -> Int? {
-        for i in 0..<entries.count where entries[i].inUse && entries[i].client.xid == xid && entries[i].client.chaddr == chaddr {
-            return i
-        }
-        return nil
-    }
-
-    /// Stores a request: the entry with the same xid + chaddr, else a free one, else the one
-    /// expiring first is (re)used.
-    mutating func insert(client: DHCPClientFields, address: IPv4Address, parameters list: UnsafeRawBufferPointer, now: Millis) {
-        var slot = find(xid: client.xid, chaddr: client.chaddr) ?? -1
-        if slot < 0 {
-            for i in 0..<entries.count where !entries[i].inUse {
-                slot = i
-                break
-            }
-        }
-        if slot < 0 {
-            slot = 0
-            for i in 1..<entries.count where entries[i].expires < entries[slot].expires { slot = i }
-        }
-        let n = min(list.count, RequestCache.maximumParameters)
-        let base = slot * RequestCache.maximumParameters
-        for k in 0..<n { parameters[base + k] = list[k] }
-        entries[slot] = Entry(inUse: true, expires: now + RequestCache.lifetime, client: client, address: address, parameterCount: n)
-        expiryBound = min(expiryBound, now + RequestCache.lifetime)
-    }
-
-    /// No entry in use expires before this (a bound: it may be lower). Housekeeping runs after
-    /// every multicast, and a scan of the entries reads 9 KB; it runs only once the bound passed.
-    var expiryBound = Millis.max
-
-    mutating func expire(now: Millis) {
-        guard expiryBound <= now else { return }
-        expiryBound = .max
-        for i in 0..<entries.count where entries[i].inUse {
-            if entries[i].expires <= now { entries[i].inUse = false } else { expiryBound = min(expiryBound, entries[i].expires) }
-        }
-    }
-}
+//  D-45 LEASENAK also frees the local reservation made while forwarding; the forwarded
+//       REQUESTs wait in RequestCache.swift (a retransmission refreshes its entry).
 
 extension Node {
     static let offerReservationMs: Millis = 12_000
@@ -478,15 +396,7 @@ extension Node {
     /// Forwarder side: the owner answered a RENEWLEASE we sent for a client
     /// (docs/protocol.md#renewlease-forwarder).
     func leaseAnswered<S: ActionSink>(_ p: LeasePayload, acknowledged: Bool, now: Millis, sink: inout S) {
-        guard let slot = requests.find(xid: p.xid, chaddr: p.chaddr) else {
-            log(.debug, &sink) { $0.append("Lease answer without a pending request") }
-            return
-        }
-        let entry = requests.entries[slot]
-        requests.entries[slot].inUse = false
-        let base = slot * RequestCache.maximumParameters
-        requests.parameters.withUnsafeBytes { all in
-            let parameters = UnsafeRawBufferPointer(rebasing: all[base..<(base + entry.parameterCount)])
+        let pending = requests.take(xid: p.xid, chaddr: p.chaddr) { entry, parameters in
             guard let (block, i) = table.location(of: entry.address) else { return }
             if acknowledged {
                 // The block changed hands: C drops; a block handed to us with this very lease
@@ -503,5 +413,6 @@ extension Node {
                 sendNak(entry.client, sink: &sink)
             }
         }
+        if !pending { log(.debug, &sink) { $0.append("Lease answer without a pending request") } }
     }
 }

@@ -42,6 +42,7 @@ public final class Node {
     var needlessMarksExist = false
     /// Housekeeping runs, for the debug cross-check of the block table's counts (D-200).
     var countsCheckRuns: UInt32 = 0
+    /// Forwarded REQUESTs waiting for the owner's answer (RequestCache.swift).
     var requests: RequestCache
     /// Clients recently left without an offer (ClientDemand.swift).
     var demand = ClientDemand()
