@@ -253,34 +253,34 @@ extension Node {
             ownLeasesVersion &+= 1  // its leases leave the lease file
         }
         // One read and one write of the entry (each field write would be a write of its own).
-        var b = table.blocks[block]
-        b.state = .free
-        b.owner = .zero
-        b.needlessMarked = false
-        b.announcePending = false
-        table.blocks[block] = b
+        var updated = table.blocks[block]
+        updated.state = .free
+        updated.owner = .zero
+        updated.needlessMarked = false
+        updated.announcePending = false
+        table.blocks[block] = updated
         table.releaseTable(block)
     }
 
     /// A block becomes CLAIMED by node `owner` at `address` until `timeout`, unmarked and not
     /// to be announced.
     func makeClaimed(_ block: Int, by owner: NodeID, at address: PeerAddress, until timeout: Millis) {
-        var b = table.blocks[block]
-        b.state = .claimed
-        b.owner = owner
-        b.ownerAddress = address
-        b.timeout = timeout
-        b.needlessMarked = false
-        b.announcePending = false
-        table.blocks[block] = b
+        var updated = table.blocks[block]
+        updated.state = .claimed
+        updated.owner = owner
+        updated.ownerAddress = address
+        updated.timeout = timeout
+        updated.needlessMarked = false
+        updated.announcePending = false
+        table.blocks[block] = updated
     }
 
     /// A block becomes TENTATIVE (an INQUIRE for it was seen) until `timeout`.
     func makeTentative(_ block: Int, until timeout: Millis) {
-        var b = table.blocks[block]
-        b.state = .tentative
-        b.timeout = timeout
-        table.blocks[block] = b
+        var updated = table.blocks[block]
+        updated.state = .tentative
+        updated.timeout = timeout
+        table.blocks[block] = updated
     }
 
     /// FREE leases of OURS blocks that could be offered (the server identifier never is, D-27),
@@ -373,11 +373,11 @@ extension Node {
                     log(.warning, &sink) { $0.append("Network has no free blocks left!") }
                     break
                 }
-                var b = table.blocks[block]
-                b.state = .claiming
-                b.claimCounter = 0
-                b.timeout = now + tentativeTimeoutMs
-                table.blocks[block] = b
+                var updated = table.blocks[block]
+                updated.state = .claiming
+                updated.claimCounter = 0
+                updated.timeout = now + tentativeTimeoutMs
+                table.blocks[block] = updated
                 inquiryList.append(UInt32(block))
                 assert(inquiryList.count <= inquiryListCapacity, "the INQUIRE count is one byte")
                 extra -= 1
@@ -396,10 +396,10 @@ extension Node {
         nextInquiryRound = now + roundSpacing(now)  // D-71: faster right after a fast join
         for listed in inquiryList {
             let block = Int(listed)
-            var b = table.blocks[block]
-            b.claimCounter &+= 1
-            b.timeout = now + tentativeTimeoutMs  // D-04: keep the claim alive
-            table.blocks[block] = b
+            var updated = table.blocks[block]
+            updated.claimCounter &+= 1
+            updated.timeout = now + tentativeTimeoutMs  // D-04: keep the claim alive
+            table.blocks[block] = updated
         }
     }
 
@@ -416,14 +416,14 @@ extension Node {
     /// the lease table.
     func own<S: ActionSink>(_ block: Int, now: Millis, sink: inout S) {
         assert(table.hasTable(block), "an owned block always has a lease table")
-        var b = table.blocks[block]
-        b.state = .ours
-        b.owner = configuration.nodeID
-        b.firstClaimed = now
-        b.needlessMarked = false
-        b.timeout = now + blockTimeoutMs
-        b.announcePending = true  // D-05
-        table.blocks[block] = b
+        var updated = table.blocks[block]
+        updated.state = .ours
+        updated.owner = configuration.nodeID
+        updated.firstClaimed = now
+        updated.needlessMarked = false
+        updated.timeout = now + blockTimeoutMs
+        updated.announcePending = true  // D-05
+        table.blocks[block] = updated
         log(.info, &sink) { $0.append("block "); $0.append(block); $0.append(" claimed after 3 claims") }
     }
 
@@ -492,11 +492,11 @@ extension Node {
         for k in 0..<count {
             let entry = MeshWire.claimEntryOffset(k)
             let i = Int(Bytes.u32(written, entry + MeshWire.ClaimEntry.block))
-            var b = table.blocks[i]
-            b.timeout = now + blockTimeoutMs
-            b.announcePending = false
-            b.advertised = written[entry + MeshWire.ClaimEntry.spare]
-            table.blocks[i] = b
+            var updated = table.blocks[i]
+            updated.timeout = now + blockTimeoutMs
+            updated.announcePending = false
+            updated.advertised = written[entry + MeshWire.ClaimEntry.spare]
+            table.blocks[i] = updated
         }
     }
 }

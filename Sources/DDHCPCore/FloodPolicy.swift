@@ -80,10 +80,14 @@ extension Node {
         while marked < surplus && newMarks < Node.marksPerHousekeeping {
             let youngest = youngestEmptyOursBlock { !table.blocks[$0].needlessMarked }
             guard youngest >= 0 else { break }
-            var b = table.blocks[youngest]
-            b.needlessMarked = true
-            b.needlessSince = now
-            table.blocks[youngest] = b
+            var entry = table.blocks[youngest]
+            entry.needlessMarked = true
+            entry.needlessSince = now
+            table.blocks[youngest] = entry
+            // D-195: the next image lists none of its addresses as maybe given (a grant from it
+            // writes the image first, D-75), so a restart restores it all FREE, still marked.
+            let base = table.slabIndex(youngest, 0)
+            for k in 0..<table.blockSize { table.leases.base[base + k].provisional = false }
             needlessMarksExist = true
             marked += 1
             newMarks += 1

@@ -238,30 +238,36 @@ extension Node {
     }
 
     /// The next addresses step 3 of docs/protocol.md#choosing-an-address hands out: the lowest
-    /// FREE ones of the oldest blocks.
+    /// FREE ones of the oldest blocks. D-195: blocks marked needless come last (a restart holds
+    /// a maybe-given address, which would restart the block's needless timer), so they get
+    /// marks only when the other blocks have too few FREE addresses.
     @inline(never)  // one copy: keeps the binary small
     func markProvisional() {
         var left = StateImage.provisionalCount(blockSize: table.blockSize)
-        var done = 0  // blocks visited, oldest first
-        var lastFirst = Millis.min
-        var lastIndex = -1
-        while left > 0 && done < table.count {
-            // Next block in (firstClaimed, index) order.
-            var next = -1
-            for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b) {
-                let f = table.blocks[b].firstClaimed
-                guard f > lastFirst || (f == lastFirst && b > lastIndex) else { continue }
-                if next < 0 || f < table.blocks[next].firstClaimed || (f == table.blocks[next].firstClaimed && b < next) { next = b }
-            }
-            guard next >= 0 else { break }
-            lastFirst = table.blocks[next].firstClaimed
-            lastIndex = next
-            done += 1
-            let base = table.slabIndex(next, 0)
-            for k in 0..<table.blockSize where left > 0 && table.leases[base + k].state == .free
-                && isAssignable(table.address(block: next, lease: k)) {
-                table.leases[base + k].provisional = true
-                left -= 1
+        for pass in 0..<2 {
+            let needless = pass == 1
+            var done = 0  // blocks visited, oldest first
+            var lastFirst = Millis.min
+            var lastIndex = -1
+            while left > 0 && done < table.count {
+                // Next block in (firstClaimed, index) order.
+                var next = -1
+                for b in 0..<table.count where table.blocks[b].state == .ours && table.hasTable(b)
+                    && table.blocks[b].needlessMarked == needless {
+                    let f = table.blocks[b].firstClaimed
+                    guard f > lastFirst || (f == lastFirst && b > lastIndex) else { continue }
+                    if next < 0 || f < table.blocks[next].firstClaimed || (f == table.blocks[next].firstClaimed && b < next) { next = b }
+                }
+                guard next >= 0 else { break }
+                lastFirst = table.blocks[next].firstClaimed
+                lastIndex = next
+                done += 1
+                let base = table.slabIndex(next, 0)
+                for k in 0..<table.blockSize where left > 0 && table.leases[base + k].state == .free
+                    && isAssignable(table.address(block: next, lease: k)) {
+                    table.leases[base + k].provisional = true
+                    left -= 1
+                }
             }
         }
     }

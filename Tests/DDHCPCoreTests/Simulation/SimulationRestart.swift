@@ -216,6 +216,17 @@ extension SimulationRestart {
     // taken back, D-73.)
     @Test(arguments: simulationSeeds(14_950, 3))
     func needlessTimerSurvivesRespawns(seed: UInt64) {
+        needlessTimerAcrossRespawns(seed: seed)
+    }
+
+    // Soak seeds that failed before D-195: the image listed a FREE address of a marked block as
+    // maybe given, the respawn held it, and the block lost its mark and started the timer again.
+    @Test(arguments: [UInt64(14_950_001), 14_950_008])
+    func needlessMarksSurviveMaybeGiven(seed: UInt64) {
+        needlessTimerAcrossRespawns(seed: seed)
+    }
+
+    func needlessTimerAcrossRespawns(seed: UInt64) {
         var setup = SimulationSetup(scenario: "needless timer across respawns", seed: seed, nodeCount: 2)
         setup.configuration = simGluonConfiguration(blocks: 32)
         setup.leaseTime = 30
