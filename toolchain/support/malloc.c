@@ -54,7 +54,10 @@ static void *map(size_t length) {
 
 static struct header *header_of(void *payload) { return (struct header *)((unsigned char *)payload - HEADER); }
 
-void *NAME(malloc)(size_t n) {
+/* The allocation of malloc; *recycled tells whether the block came from a free list (memory
+ * written before) rather than from a fresh mapping (zero), which calloc needs to know. */
+static void *allocate(size_t n, int *recycled) {
+    *recycled = 0;
     if (n > ((size_t)1 << (MIN_SHIFT + CLASSES - 1)) - HEADER) {
         size_t length = (n + HEADER + 4095u) & ~(size_t)4095u;
         if (length < n) { errno = ENOMEM; return 0; } /* overflow */
@@ -69,6 +72,7 @@ void *NAME(malloc)(size_t n) {
     void *p = free_list[cls];
     if (p) {
         free_list[cls] = *(void **)p;
+        *recycled = 1;
         return p;
     }
     size_t size = (size_t)1 << (MIN_SHIFT + cls);
@@ -82,6 +86,11 @@ void *NAME(malloc)(size_t n) {
     bump += size;
     h->cls = cls;
     return (unsigned char *)h + HEADER;
+}
+
+void *NAME(malloc)(size_t n) {
+    int recycled;
+    return allocate(n, &recycled);
 }
 
 void NAME(free)(void *p) {
@@ -117,13 +126,8 @@ size_t NAME(malloc_usable_size)(void *p) {
 void *NAME(calloc)(size_t count, size_t size) {
     size_t n = count * size;
     if (size && n / size != count) { errno = ENOMEM; return 0; }
-    int recycled = 0;
-    if (n <= ((size_t)1 << (MIN_SHIFT + CLASSES - 1)) - HEADER) {
-        unsigned cls = 0;
-        while (((size_t)1 << (MIN_SHIFT + cls)) - HEADER < n) cls++;
-        recycled = free_list[cls] != 0;
-    }
-    void *p = NAME(malloc)(n);
+    int recycled;
+    void *p = allocate(n, &recycled);
     if (p && recycled) memset(p, 0, n);
     return p;
 }
